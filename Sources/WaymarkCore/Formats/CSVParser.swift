@@ -1,0 +1,220 @@
+/// A streaming RFC 4180 CSV parser.
+///
+/// Feed it bytes in chunks of any size with ``parse(_:onRecord:)`` and call ``finish(onRecord:)``
+/// at the end; it hands out one ``CSVRecord`` at a time, so memory stays bounded by the longest
+/// record, not by the file. Quoted fields may hold commas, quotes (`""`) and line breaks. Lines end
+/// with LF or CRLF; a UTF-8 byte-order mark at the start is skipped; a blank line is skipped.
+///
+/// ```swift
+/// var parser = CSVParser()
+/// try parser.parse(chunk) { record in print(record.line, record.fields) }
+/// try parser.finish { record in … }
+/// ```
+package struct CSVParser: Sendable {
+    private enum State: Sendable { case fieldStart, unquoted, quoted, quoteInQuoted }
+
+    private var state: State = .fieldStart
+    private var field: [UInt8] = []
+    private var fields: [String] = []
+    /// The line the current record started on (1-based).
+    private var recordLine = 1
+    /// The current physical line (1-based).
+    private var line = 1
+    private var column = 1
+    private var atStart = true
+    private var bomCheck: [UInt8] = []
+    private var pendingCR = false
+
+    package init() {}
+
+    /// Parses the next chunk of bytes, handing out every record it completes.
+    /// - Throws: ``CSVError`` for a stray quote; whatever `onRecord` throws.
+    package mutating func parse(
+        _ bytes: some Sequence<UInt8>,
+        onRecord: (CSVRecord) throws -> Void
+    ) throws {
+        for byte in bytes {
+            if atStart {
+                // Skip a UTF-8 byte-order mark (EF BB BF).
+                bomCheck.append(byte)
+                let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+                if bomCheck == Array(bom.prefix(bomCheck.count)) {
+                    if bomCheck.count == 3 { atStart = false; bomCheck = [] }
+                    continue
+                }
+                atStart = false
+                let replay = bomCheck
+                bomCheck = []
+                for b in replay { try consume(b, onRecord: onRecord) }
+                continue
+            }
+            try consume(byte, onRecord: onRecord)
+        }
+    }
+
+    /// Ends the input: completes the last record (which may lack a final line break).
+    /// - Throws: ``CSVError/unterminatedQuote`` when a quoted field is still open.
+    package mutating func finish(onRecord: (CSVRecord) throws -> Void) throws {
+        if atStart, !bomCheck.isEmpty {
+            atStart = false
+            let replay = bomCheck
+            bomCheck = []
+            for b in replay { try consume(b, onRecord: onRecord) }
+        }
+        switch state {
+        case .quoted:
+            throw CSVError(line: recordLine, column: nil, reason: .unterminatedQuote)
+        case .fieldStart where fields.isEmpty && field.isEmpty:
+            return
+        default:
+            try endRecord(onRecord: onRecord)
+        }
+    }
+
+    private mutating func consume(_ byte: UInt8, onRecord: (CSVRecord) throws -> Void) throws {
+        let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+        if pendingCR {
+            pendingCR = false
+            if byte == lf { return }  // CRLF: the record already ended at CR
+        }
+        switch state {
+        case .fieldStart:
+            switch byte {
+            case quote: state = .quoted
+            case comma: endField()
+            case lf, cr:
+                if fields.isEmpty && field.isEmpty {
+                    // A blank line: skip it.
+                    nextLine(byte)
+                    recordLine = line
+                } else {
+                    try endRecord(onRecord: onRecord)
+                    nextLine(byte)
+                    recordLine = line
+                }
+                return
+            default: field.append(byte); state = .unquoted
+            }
+        case .unquoted:
+            switch byte {
+            case comma: endField(); state = .fieldStart
+            case lf, cr:
+                try endRecord(onRecord: onRecord)
+                nextLine(byte)
+                recordLine = line
+                return
+            case quote:
+                throw CSVError(line: line, column: column, reason: .quoteInUnquotedField)
+            default: field.append(byte)
+            }
+        case .quoted:
+            if byte == quote {
+                state = .quoteInQuoted
+            } else {
+                field.append(byte)
+                if byte == lf { line += 1; column = 0 }
+            }
+        case .quoteInQuoted:
+            switch byte {
+            case quote: field.append(quote); state = .quoted
+            case comma: endField(); state = .fieldStart
+            case lf, cr:
+                try endRecord(onRecord: onRecord)
+                nextLine(byte)
+                recordLine = line
+                return
+            default:
+                throw CSVError(line: line, column: column, reason: .textAfterClosingQuote)
+            }
+        }
+        column += 1
+    }
+
+    private mutating func nextLine(_ byte: UInt8) {
+        line += 1
+        column = 1
+        if byte == 0x0D { pendingCR = true }
+    }
+
+    private mutating func endField() {
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func endRecord(onRecord: (CSVRecord) throws -> Void) throws {
+        endField()
+        let record = CSVRecord(line: recordLine, fields: fields)
+        fields.removeAll(keepingCapacity: true)
+        state = .fieldStart
+        try onRecord(record)
+    }
+}
+
+/// One CSV record: its fields and the line it starts on.
+package struct CSVRecord: Sendable, Equatable {
+    /// The 1-based line number where the record starts.
+    package var line: Int
+    package var fields: [String]
+
+    package init(line: Int, fields: [String]) {
+        self.line = line
+        self.fields = fields
+    }
+}
+
+/// A CSV syntax error, with its position.
+package struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Reason: Sendable, Equatable {
+        case unterminatedQuote
+        case quoteInUnquotedField
+        case textAfterClosingQuote
+    }
+
+    package var line: Int
+    package var column: Int?
+    package var reason: Reason
+
+    package var description: String {
+        let position = column.map { "line \(line), column \($0)" } ?? "line \(line)"
+        switch reason {
+        case .unterminatedQuote:
+            return "\(position): a quoted field is never closed (expected a closing '\"'; a quote inside a quoted field is written '\"\"')"
+        case .quoteInUnquotedField:
+            return "\(position): a '\"' inside an unquoted field (quote the whole field and write the quote as '\"\"')"
+        case .textAfterClosingQuote:
+            return "\(position): text after a closing quote (expected ',' or the end of the line)"
+        }
+    }
+}
+
+/// Writes CSV fields, quoting them only when they need it (RFC 4180).
+package enum CSVWriter {
+    /// Appends one record (fields joined by commas, ended by `\n`) to `output`.
+    package static func appendRecord(_ fields: [String], to output: inout String) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { output.append(",") }
+            appendField(field, to: &output)
+        }
+        output.append("\n")
+    }
+
+    /// Appends one field, quoted when it holds a comma, a quote or a line break.
+    package static func appendField(_ field: String, to output: inout String) {
+        let needsQuotes = field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else { output.append(field); return }
+        output.append("\"")
+        output.append(field.replacingQuotes())
+        output.append("\"")
+    }
+}
+
+extension String {
+    fileprivate func replacingQuotes() -> String {
+        var result = ""
+        result.reserveCapacity(utf8.count + 2)
+        for character in self {
+            if character == "\"" { result.append("\"\"") } else { result.append(character) }
+        }
+        return result
+    }
+}

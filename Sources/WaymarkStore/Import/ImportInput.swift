@@ -1,0 +1,182 @@
+import Foundation
+import WaymarkCore
+
+/// A source of bytes read in chunks (a file, standard input, a string in tests).
+package protocol ChunkedInput {
+    /// The next chunk, or nil at the end.
+    mutating func next() throws -> [UInt8]?
+}
+
+/// Reads a file descriptor in 1 MiB chunks.
+package struct FileInput: ChunkedInput {
+    private let handle: FileHandle
+    private let chunkSize: Int
+
+    /// Opens `path`, or standard input for `-`.
+    /// - Throws: ``StoreError`` `.invalidInput` naming the path when it cannot be opened.
+    package init(path: String, chunkSize: Int = 1 << 20) throws(StoreError) {
+        self.chunkSize = chunkSize
+        if path == "-" {
+            handle = .standardInput
+            return
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw StoreError(.invalidInput, "\(path): no such file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError(.invalidInput, "\(path): cannot open the file for reading (check its permissions)")
+        }
+        self.handle = handle
+    }
+
+    package mutating func next() throws -> [UInt8]? {
+        guard let data = try handle.read(upToCount: chunkSize), !data.isEmpty else { return nil }
+        return [UInt8](data)
+    }
+}
+
+/// Bytes already in memory, handed out in chunks of a given size (for tests).
+package struct BytesInput: ChunkedInput {
+    private var remaining: ArraySlice<UInt8>
+    private let chunkSize: Int
+
+    package init(_ text: String, chunkSize: Int = 1 << 16) {
+        remaining = Array(text.utf8)[...]
+        self.chunkSize = chunkSize
+    }
+
+    package mutating func next() -> [UInt8]? {
+        guard !remaining.isEmpty else { return nil }
+        let chunk = remaining.prefix(chunkSize)
+        remaining = remaining.dropFirst(chunkSize)
+        return Array(chunk)
+    }
+}
+
+/// Writes rejected rows as CSV: `line,reason,` then the file's own columns.
+package final class RejectWriter {
+    private let handle: FileHandle
+    private var buffer = ""
+    /// The columns of the file being imported, as its header names them.
+    private(set) var header: [String] = []
+    package private(set) var count = 0
+
+    /// Creates (or truncates) the reject file.
+    /// - Throws: ``StoreError`` `.invalidInput` when the file cannot be created.
+    package init(path: String) throws(StoreError) {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path)
+        else { throw StoreError(.invalidInput, "\(path): cannot create the reject file") }
+        self.handle = handle
+    }
+
+    func begin(header: [String]) {
+        self.header = header
+        CSVWriter.appendRecord(["line", "reason"] + header, to: &buffer)
+    }
+
+    /// Records one rejected row; `fields` nil when only the line is known.
+    func reject(line: Int, reason: String, fields: [String]?) {
+        count += 1
+        CSVWriter.appendRecord([String(line), reason] + (fields ?? []), to: &buffer)
+        if buffer.utf8.count >= 1 << 16 { flush() }
+    }
+
+    /// Writes what is buffered.
+    package func flush() {
+        guard !buffer.isEmpty else { return }
+        handle.write(Data(buffer.utf8))
+        buffer = ""
+    }
+
+    deinit {
+        flush()
+        try? handle.close()
+    }
+}
+
+/// Splits a byte stream into lines (LF or CRLF), handing each out with its 1-based number.
+struct LineSplitter {
+    private var pending: [UInt8] = []
+    private var line = 0
+
+    mutating func feed(_ chunk: [UInt8], _ onLine: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+        var start = 0
+        for (index, byte) in chunk.enumerated() where byte == 0x0A {
+            line += 1
+            if pending.isEmpty {
+                try onLine(trimCR(chunk[start..<index]), line)
+            } else {
+                pending.append(contentsOf: chunk[start..<index])
+                try onLine(trimCR(pending[...]), line)
+                pending.removeAll(keepingCapacity: true)
+            }
+            start = index + 1
+        }
+        pending.append(contentsOf: chunk[start...])
+    }
+
+    mutating func finish(_ onLine: (ArraySlice<UInt8>, Int) throws -> Void) throws {
+        guard !pending.isEmpty else { return }
+        line += 1
+        try onLine(trimCR(pending[...]), line)
+        pending.removeAll()
+    }
+
+    private func trimCR(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        bytes.last == 0x0D ? bytes.dropLast() : bytes
+    }
+}
+
+/// Turns one JSON Lines object into fields in the order of the kind's columns.
+enum JSONLinesRow {
+    /// nil for a blank line; the fields, or the problem with the line.
+    static func fields(_ bytes: ArraySlice<UInt8>, header: [String], file: String, line: Int) -> Result<[String], ImportIssue>? {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any] else {
+                return .failure(ImportIssue(file: file, line: line, message: "expected a JSON object on the line"))
+            }
+            object = parsed
+        } catch {
+            return .failure(ImportIssue(file: file, line: line, message: "invalid JSON (\(error.localizedDescription))"))
+        }
+        let known = Set(header)
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            let hint = nearest(unknown, in: header).map { "; did you mean '\($0)'?" } ?? ""
+            return .failure(ImportIssue(file: file, line: line, column: unknown, message: "unknown field\(hint)"))
+        }
+        var fields: [String] = []
+        fields.reserveCapacity(header.count)
+        for name in header {
+            fields.append(text(of: object[name]))
+        }
+        return .success(fields)
+    }
+
+    private static func text(of value: Any?) -> String {
+        switch value {
+        case nil, is NSNull: return ""
+        case let string as String: return string
+        case let number as NSNumber:
+            if CFGetTypeIDIsBool(number) { return number.boolValue ? "true" : "false" }
+            return number.stringValue
+        case let array as [Any]:
+            return array.map { text(of: $0) }.joined(separator: ";")
+        case let object as [String: Any]:
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+                return String(decoding: data, as: UTF8.self)
+            }
+            return ""
+        default:
+            return String(describing: value!)
+        }
+    }
+
+    private static func CFGetTypeIDIsBool(_ number: NSNumber) -> Bool {
+        // On Linux, JSONSerialization gives booleans as NSNumber with objCType "c".
+        String(cString: number.objCType) == "c"
+    }
+}

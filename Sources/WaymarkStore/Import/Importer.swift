@@ -1,0 +1,252 @@
+import Foundation
+package import Logging
+package import Postgres
+import WaymarkCore
+
+/// The format of an import file.
+package enum ImportFormat: String, CaseIterable, Sendable {
+    case csv, jsonl
+
+    /// The format a file name implies (`.csv`, `.jsonl`, `.ndjson`), nil when it implies none.
+    package static func inferred(from path: String) -> ImportFormat? {
+        let lowered = path.lowercased()
+        if lowered.hasSuffix(".csv") { return .csv }
+        if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") { return .jsonl }
+        return nil
+    }
+}
+
+/// How an import went.
+package struct ImportSummary: Sendable, Equatable, Codable {
+    package var kind: String
+    package var file: String
+    /// Data rows read (the header not counted).
+    package var rowsRead: Int
+    package var inserted: Int
+    package var updated: Int
+    /// Rows identical to what was stored already (a re-import).
+    package var unchanged: Int
+    /// Rows written to the reject file.
+    package var rejected: Int
+
+    /// Rows that are now in the table as the file says.
+    package var imported: Int { inserted + updated + unchanged }
+}
+
+/// Progress of a running import, for a progress line.
+package struct ImportProgress: Sendable {
+    package var rows: Int
+    package var bytes: Int
+}
+
+/// Imports one file of one kind: COPY into a staging table, set-based checks, one upsert.
+///
+/// All or nothing by default: one bad row and nothing is stored (``ImportFailure`` lists the first
+/// problems with file, line, column, value and what was expected). With a reject file, good rows
+/// are imported and each bad row is written there with its reason. Re-importing a file changes
+/// nothing: rows are upserted by their natural id, and a row equal to the stored one is not
+/// rewritten. Rows of one file with the same id: the last one wins.
+package struct Importer {
+    package var connection: Connection
+    package var logger: Logger
+    /// How many problems an all-or-nothing failure lists.
+    package var issueLimit = 20
+
+    package init(connection: Connection, logger: Logger = Logger(label: "waymark.import", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Imports `input` as rows of `kind`.
+    ///
+    /// - Parameters:
+    ///   - input: The bytes of the file, read in chunks.
+    ///   - name: The file's name for messages (`-` for standard input).
+    ///   - rejectFile: Where to write bad rows; nil for all-or-nothing.
+    ///   - progress: Called now and then with the rows and bytes read so far.
+    /// - Throws: ``ImportFailure`` (nothing stored) for bad rows without a reject file, a bad
+    ///   header or a CSV syntax error; ``PostgresError`` when the database fails.
+    package func importRows(
+        kind: ImportKind,
+        format: ImportFormat,
+        input: some ChunkedInput,
+        name: String,
+        rejectFile: RejectWriter? = nil,
+        progress: ((ImportProgress) -> Void)? = nil
+    ) throws -> ImportSummary {
+        var input = input
+        return try connection.transaction { connection in
+            let columns = kind.columns
+            let staging = "waymark_staging_\(kind.rawValue)"
+            let definitions = columns.map { "\($0.name) \(kind.sqlTypes[$0.name] ?? "text")" }.joined(separator: ", ")
+            try connection.execute("CREATE TEMP TABLE \(staging) (line bigint NOT NULL, \(definitions)) ON COMMIT DROP")
+
+            var issues: [ImportIssue] = []
+            var errorRows = 0
+            var rowsRead = 0
+            var rejected = 0
+            var bytesRead = 0
+            var validator: RowValidator?
+            var lastProgress = 0
+
+            let copySQL = "COPY \(staging) (line, \(columns.map(\.name).joined(separator: ", "))) FROM STDIN"
+            try connection.copyIn(copySQL) { writer in
+                func handle(_ fields: [String], line: Int) throws {
+                    guard let current = validator else {
+                        do {
+                            validator = try RowValidator(kind: kind, file: name, header: fields)
+                            rejectFile?.begin(header: fields)
+                        } catch {
+                            throw error
+                        }
+                        return
+                    }
+                    rowsRead += 1
+                    switch current.validate(fields, line: line) {
+                    case .success(let values):
+                        if errorRows == 0 || rejectFile != nil {
+                            try writer.writeRow([String(line)] + values)
+                        }
+                    case .failure(let error):
+                        if let rejectFile {
+                            rejectFile.reject(line: line, reason: error.issues.map(\.shortDescription).joined(separator: "; "), fields: fields)
+                            rejected += 1
+                        } else {
+                            errorRows += 1
+                            for issue in error.issues where issues.count < issueLimit { issues.append(issue) }
+                        }
+                    }
+                    if let progress, rowsRead - lastProgress >= 50_000 {
+                        lastProgress = rowsRead
+                        progress(ImportProgress(rows: rowsRead, bytes: bytesRead))
+                    }
+                }
+                switch format {
+                case .csv:
+                    var parser = CSVParser()
+                    do {
+                        while let chunk = try input.next() {
+                            bytesRead += chunk.count
+                            try parser.parse(chunk) { record in try handle(record.fields, line: record.line) }
+                        }
+                        try parser.finish { record in try handle(record.fields, line: record.line) }
+                    } catch let error as CSVError {
+                        throw ImportFailure(issues: issues + [ImportIssue(file: name, line: error.line, message: error.descriptionWithoutLine)],
+                                            errorCount: errorRows + 1)
+                    }
+                case .jsonl:
+                    var lines = LineSplitter()
+                    let header = kind.columns.map(\.name)
+                    try handle(header, line: 0)
+                    func handleLine(_ bytes: ArraySlice<UInt8>, line: Int) throws {
+                        switch JSONLinesRow.fields(bytes, header: header, file: name, line: line) {
+                        case .none: return  // a blank line
+                        case .some(.success(let fields)): try handle(fields, line: line)
+                        case .some(.failure(let issue)):
+                            rowsRead += 1
+                            if let rejectFile {
+                                rejectFile.reject(line: line, reason: issue.shortDescription, fields: [String(decoding: bytes, as: UTF8.self)])
+                                rejected += 1
+                            } else {
+                                errorRows += 1
+                                if issues.count < issueLimit { issues.append(issue) }
+                            }
+                        }
+                    }
+                    while let chunk = try input.next() {
+                        bytesRead += chunk.count
+                        try lines.feed(chunk, handleLine)
+                    }
+                    try lines.finish(handleLine)
+                }
+                if validator == nil {
+                    throw ImportFailure(issues: [ImportIssue(file: name, line: 1, message: "the file is empty: expected a header row naming the columns (\(columns.map(\.name).joined(separator: ",")))")], errorCount: 1)
+                }
+                if errorRows > 0 {
+                    throw ImportFailure(issues: issues, errorCount: errorRows)
+                }
+            }
+
+            // References to other tables, checked set-based.
+            for reference in kind.references {
+                let missing = """
+                    FROM \(staging) s WHERE NOT EXISTS (SELECT 1 FROM \(reference.table) t WHERE t.\(reference.tableColumn) = s.\(reference.column))
+                    """
+                if let rejectFile {
+                    let header = rejectFile.header
+                    let returned = header.map { columns.map(\.name).contains($0) ? "\($0)::text" : "NULL::text" }
+                    let deleted = try connection.execute("""
+                        DELETE FROM \(staging) WHERE line IN (SELECT s.line \(missing))
+                        RETURNING line, \(reference.column), \(returned.joined(separator: ", "))
+                        """)
+                    for row in deleted {
+                        let line = try row.decode(Int.self, at: 0)
+                        let value = try row.decode(String.self, at: 1)
+                        let fields = try (0..<header.count).map { try row.decode(String?.self, at: $0 + 2) ?? "" }
+                        rejectFile.reject(line: line, reason: "column \(reference.column): unknown \(reference.what) '\(value)'", fields: fields)
+                        rejected += 1
+                    }
+                } else {
+                    let count = try connection.execute("SELECT count(*) \(missing)").scalar(Int.self)
+                    if count > 0 {
+                        var found: [ImportIssue] = []
+                        for row in try connection.execute("SELECT s.line, s.\(reference.column) \(missing) ORDER BY s.line LIMIT \(issueLimit)") {
+                            let value = try row.decode(String.self, at: 1)
+                            found.append(ImportIssue(file: name, line: try row.decode(Int.self, at: 0), column: reference.column, value: value,
+                                                     message: "unknown \(reference.what): import the \(reference.table) first"))
+                        }
+                        throw ImportFailure(issues: found, errorCount: count)
+                    }
+                }
+            }
+
+            // One set-based upsert; rows equal to the stored ones are left alone.
+            let names = columns.map(\.name)
+            let nonKey = names.filter { !kind.key.contains($0) }
+            var assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" }
+            if kind == .clients { assignments.append("updated_at = now()") }
+            let keyList = kind.key.joined(separator: ", ")
+            let changed = "(\(nonKey.map { "\(kind.table).\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))"
+            let upsert = """
+                WITH source AS MATERIALIZED (
+                    SELECT DISTINCT ON (\(keyList)) \(names.joined(separator: ", "))
+                    FROM \(staging) ORDER BY \(keyList), line DESC
+                ), upserted AS (
+                    INSERT INTO \(kind.table) (\(names.joined(separator: ", ")))
+                    SELECT * FROM source
+                    ON CONFLICT (\(keyList)) DO UPDATE SET \(assignments.joined(separator: ", "))
+                    WHERE \(changed)
+                    RETURNING (xmax = 0) AS inserted
+                )
+                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                       (SELECT count(*) FROM source)
+                FROM upserted
+                """
+            let counts = try connection.execute(upsert)
+            let inserted = try counts.decode(Int.self, row: 0, column: 0)
+            let updated = try counts.decode(Int.self, row: 0, column: 1)
+            let staged = try counts.decode(Int.self, row: 0, column: 2)
+            progress?(ImportProgress(rows: rowsRead, bytes: bytesRead))
+            return ImportSummary(kind: kind.rawValue, file: name, rowsRead: rowsRead, inserted: inserted, updated: updated,
+                                 unchanged: staged - inserted - updated, rejected: rejected)
+        }
+    }
+}
+
+extension ImportIssue {
+    /// The issue without the file and line (for a reject file, which has its own line column).
+    var shortDescription: String {
+        var text = ""
+        if let column { text += "column \(column): " }
+        if let value { text += "\(ImportIssue.quote(value)): " }
+        return text + message
+    }
+}
+
+extension CSVError {
+    var descriptionWithoutLine: String {
+        let text = description
+        guard let colon = text.firstIndex(of: ":") else { return text }
+        return String(text[text.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+    }
+}

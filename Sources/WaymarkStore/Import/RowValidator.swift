@@ -1,0 +1,198 @@
+import Foundation
+import WaymarkCore
+
+/// One problem with one row (or the header) of an import file.
+package struct ImportIssue: Error, Sendable, Equatable, CustomStringConvertible {
+    package var file: String
+    package var line: Int
+    /// The column, when the problem is with one field.
+    package var column: String?
+    /// The offending value, when there is one.
+    package var value: String?
+    package var message: String
+
+    package init(file: String, line: Int, column: String? = nil, value: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.value = value
+        self.message = message
+    }
+
+    package var description: String {
+        var text = "\(file):\(line)"
+        if let column { text += ": column \(column)" }
+        if let value { text += ": \(ImportIssue.quote(value))" }
+        return text + ": " + message
+    }
+
+    /// A value as shown in a message: quoted, shortened when long.
+    static func quote(_ value: String) -> String {
+        let shown = value.count > 60 ? String(value.prefix(57)) + "…" : value
+        return "'" + shown + "'"
+    }
+}
+
+/// Checks the header and every row of an import file against its kind's columns, and turns each
+/// valid row into the normalised text fields that COPY loads into the staging table.
+package struct RowValidator: Sendable {
+    package let kind: ImportKind
+    package let file: String
+    /// For each column of the kind, its position in the file's rows (nil when absent).
+    private let positions: [Int?]
+    private let columns: [ImportColumn]
+    private let width: Int
+
+    /// Matches the header against the kind's columns.
+    /// - Throws: ``ImportIssue``s for unknown, duplicate or missing required columns, all at once.
+    package init(kind: ImportKind, file: String, header: [String]) throws(ImportFailure) {
+        self.kind = kind
+        self.file = file
+        self.columns = kind.columns
+        self.width = header.count
+        var issues: [ImportIssue] = []
+        var index: [String: Int] = [:]
+        let known = Set(columns.map(\.name))
+        for (position, rawName) in header.enumerated() {
+            let name = rawName.trimmingCharacters(in: .whitespaces)
+            if !known.contains(name) {
+                let suggestion = nearest(name, in: columns.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+                issues.append(ImportIssue(file: file, line: 1, column: name.isEmpty ? "#\(position + 1)" : name,
+                                          message: "unknown column for \(kind.rawValue)\(suggestion) (expected: \(columns.map(\.name).joined(separator: ", ")))"))
+            } else if index[name] != nil {
+                issues.append(ImportIssue(file: file, line: 1, column: name, message: "the column appears twice"))
+            } else {
+                index[name] = position
+            }
+        }
+        for column in columns where column.required && index[column.name] == nil {
+            issues.append(ImportIssue(file: file, line: 1, column: column.name,
+                                      message: "required column is missing from the header"))
+        }
+        if !issues.isEmpty { throw ImportFailure(issues: issues, errorCount: issues.count) }
+        self.positions = columns.map { index[$0.name] }
+    }
+
+    /// Validates one row; on success returns its fields in the kind's column order, normalised
+    /// for COPY (nil = NULL).
+    package func validate(_ fields: [String], line: Int) -> Result<[String?], ImportRowError> {
+        guard fields.count == width else {
+            return .failure(ImportRowError(issues: [ImportIssue(
+                file: file, line: line,
+                message: "expected \(width) fields as in the header, found \(fields.count) (a field with a comma must be quoted)")]))
+        }
+        var output: [String?] = []
+        output.reserveCapacity(columns.count)
+        var issues: [ImportIssue] = []
+        for (column, position) in zip(columns, positions) {
+            let raw = position.map { fields[$0] } ?? ""
+            if raw.isEmpty {
+                if column.required {
+                    issues.append(ImportIssue(file: file, line: line, column: column.name,
+                                              message: "required value is empty (expected \(column.type.expectation))"))
+                }
+                output.append(column.defaultValue)
+                continue
+            }
+            if let value = RowValidator.normalise(raw, as: column.type) {
+                output.append(value)
+            } else {
+                issues.append(ImportIssue(file: file, line: line, column: column.name, value: raw,
+                                          message: "expected \(column.type.expectation)"))
+                output.append(nil)
+            }
+        }
+        return issues.isEmpty ? .success(output) : .failure(ImportRowError(issues: issues))
+    }
+
+    /// The COPY text of one valid field, or nil when it is not valid for the type.
+    package static func normalise(_ raw: String, as type: ImportFieldType) -> String? {
+        switch type {
+        case .id:
+            return FieldFormats.isValidID(raw) ? raw : nil
+        case .text:
+            return raw
+        case .timestamp:
+            return FieldFormats.parseTimestamp(raw)?.postgresText
+        case .date:
+            return FieldFormats.parseDate(raw)?.isoText
+        case .amount:
+            guard let units = FieldFormats.parseAmount(raw), units >= 0 else { return nil }
+            return FieldFormats.formatAmount(units)
+        case .bool:
+            return FieldFormats.parseBool(raw).map { $0 ? "true" : "false" }
+        case .positiveInteger:
+            guard let value = Int(raw), value >= 1, value <= Int(Int32.max) else { return nil }
+            return String(value)
+        case .channel:
+            let lowered = raw.lowercased()
+            return Channel(rawValue: lowered) != nil ? lowered : nil
+        case .channelList:
+            var channels: [String] = []
+            for part in raw.split(separator: ";", omittingEmptySubsequences: true) {
+                let name = part.trimmingCharacters(in: .whitespaces).lowercased()
+                guard Channel(rawValue: name) != nil else { return nil }
+                if !channels.contains(name) { channels.append(name) }
+            }
+            return "{" + channels.joined(separator: ",") + "}"
+        case .jsonObject:
+            guard let data = raw.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data),
+                  object is [String: Any]
+            else { return nil }
+            return raw
+        case .oneOf(let values):
+            let lowered = raw.lowercased()
+            return values.contains(lowered) ? lowered : nil
+        }
+    }
+}
+
+/// The problems of one row.
+package struct ImportRowError: Error, Sendable {
+    package var issues: [ImportIssue]
+}
+
+/// An import that stored nothing, with the first problems found and how many there were.
+package struct ImportFailure: Error, Sendable, CustomStringConvertible {
+    package var issues: [ImportIssue]
+    /// All rows or header problems found, of which `issues` holds the first ones.
+    package var errorCount: Int
+
+    package init(issues: [ImportIssue], errorCount: Int) {
+        self.issues = issues
+        self.errorCount = errorCount
+    }
+
+    package var description: String {
+        var lines = issues.map(\.description)
+        if errorCount > issues.count { lines.append("… and \(errorCount - issues.count) more problems") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The closest name by edit distance, when it is close enough to be a likely typo.
+package func nearest(_ name: String, in candidates: [String]) -> String? {
+    var best: (String, Int)?
+    for candidate in candidates {
+        let distance = editDistance(Array(name.lowercased().utf8), Array(candidate.utf8))
+        if distance <= max(2, candidate.count / 3), distance < (best?.1 ?? .max) { best = (candidate, distance) }
+    }
+    return best?.0
+}
+
+private func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            let cost = a[i - 1] == b[j - 1] ? 0 : 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import WaymarkStore
+
+/// The exit codes of `waymark` (README, "Exit codes").
+enum ExitCodes {
+    static let failure: Int32 = 1
+    static let invalidInput: Int32 = 2
+    static let databaseUnavailable: Int32 = 3
+    static let locked: Int32 = 4
+}
+
+/// Runs a command body, turning its errors into a message on stderr and the documented exit code.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        let (message, code) = describe(error)
+        printError("error: " + message)
+        throw ExitCode(code)
+    }
+}
+
+/// A message and an exit code for any error.
+func describe(_ error: any Error) -> (String, Int32) {
+    switch error {
+    case let error as ImportFailure:
+        return (error.description + "\nnothing was imported (fix the rows above, or pass --reject-file FILE to import the good rows)", ExitCodes.invalidInput)
+    case let error as StoreError:
+        switch error.code {
+        case .invalidInput: return (error.message, ExitCodes.invalidInput)
+        case .databaseUnavailable: return (error.message, ExitCodes.databaseUnavailable)
+        case .locked: return (error.message, ExitCodes.locked)
+        default: return (error.message, ExitCodes.failure)
+        }
+    case let error as PostgresError:
+        if error.isConnectionProblem {
+            return ("the database became unavailable: \(error)", ExitCodes.databaseUnavailable)
+        }
+        return ("database error: \(error)", ExitCodes.failure)
+    default:
+        return (String(describing: error), ExitCodes.failure)
+    }
+}
+
+/// Writes a line to stderr, prefixed with `waymark: `.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("waymark: " + message + "\n").utf8))
+}
+
+/// Writes text to stdout as is.
+func writeOutput(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Whether stderr is a terminal (for progress lines).
+var standardErrorIsTerminal: Bool { isatty(2) == 1 }

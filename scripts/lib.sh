@@ -1,0 +1,38 @@
+# Shared helpers for the scripts (sourced, not run).
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
+die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
+
+# Installs the system packages the build needs (libpq's headers, pkg-config) when missing.
+ensure_build_deps() {
+    local missing=()
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    if ! pkg-config --exists libpq 2>/dev/null; then missing+=(libpq-dev); fi
+    command -v swift >/dev/null 2>&1 || die "swift is not on PATH: install the Swift toolchain (6.1 or newer)"
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${missing[*]} from Debian's packages"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}: install them (apt-get install ${missing[*]}) and run again"
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq >&2
+    $sudo apt-get install -y -qq "${missing[@]}" >&2
+}
+
+# Starts the embedded database unless one is configured, and exports libpq's PG* variables.
+use_database() {
+    if [ -n "${WAYMARK_DATABASE_URL:-}" ]; then
+        log "using WAYMARK_DATABASE_URL"
+        return 0
+    fi
+    if [ -n "${PGHOST:-}" ] || [ -n "${PGDATABASE:-}" ]; then
+        log "using the database of the PG* environment variables"
+        return 0
+    fi
+    "$ROOT/scripts/dev-db" start
+    eval "$("$ROOT/scripts/dev-db" env)"
+}

@@ -1,0 +1,1 @@
+Sources/WaymarkStore/Migrations
