@@ -1,0 +1,106 @@
+internal import CLibPQ
+
+/// Writes rows into a running `COPY … FROM STDIN` (text format), in chunks of about 64 KiB.
+///
+/// Given to the body of ``Connection/copyIn(_:_:)``. Write whole rows with ``writeRow(_:)``,
+/// or field by field with ``appendField(_:)-(String?)`` and ``endRow()`` (no array per row), or
+/// already escaped lines with ``writeRawLine(_:)``. Values are escaped for COPY text format
+/// (backslash, tab, newline, carriage return); `nil` is written as `\N` (NULL).
+package struct CopyInWriter {
+    /// Bytes buffered before a chunk is sent.
+    package static let chunkSize = 64 * 1024
+
+    private let handle: OpaquePointer
+    private var buffer: [UInt8]
+    private var fieldsInRow = 0
+    /// Rows completed so far.
+    package private(set) var rowsWritten = 0
+    /// Set when sending a chunk failed; the server's error is read by `copyIn`.
+    private(set) var sendFailed = false
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+        buffer = []
+        buffer.reserveCapacity(Self.chunkSize + 4096)
+    }
+
+    /// Writes one row; `nil` fields are NULL.
+    ///
+    /// - Throws: ``PostgresError``: `.clientMisuse` when a field contains a NUL character; the
+    ///   server's error when sending a chunk fails (e.g. a bad value in an earlier chunk).
+    package mutating func writeRow(_ fields: [String?]) throws(PostgresError) {
+        for field in fields { try appendField(field) }
+        try endRow()
+    }
+
+    /// Appends one field (escaped) to the current row; `nil` is NULL.
+    ///
+    /// - Throws: ``PostgresError`` (`.clientMisuse`) when the value contains a NUL character.
+    package mutating func appendField(_ value: String?) throws(PostgresError) {
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+        guard let value else {
+            buffer.append(UInt8(ascii: "\\"))
+            buffer.append(UInt8(ascii: "N"))
+            return
+        }
+        guard CopyText.appendEscaped(value, to: &buffer) else {
+            throw PostgresError(
+                kind: .clientMisuse,
+                message: "field \(fieldsInRow) of COPY row \(rowsWritten + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store"
+            )
+        }
+    }
+
+    /// Appends an integer field to the current row.
+    package mutating func appendField(_ value: Int64) throws(PostgresError) {
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+        buffer.append(contentsOf: String(value).utf8)
+    }
+
+    /// Ends the current row, sending a chunk when the buffer is full.
+    package mutating func endRow() throws(PostgresError) {
+        buffer.append(UInt8(ascii: "\n"))
+        fieldsInRow = 0
+        rowsWritten += 1
+        if buffer.count >= Self.chunkSize { try flush() }
+    }
+
+    /// Writes one line already in COPY text format (fields escaped, separated by tabs), with or
+    /// without its final newline.
+    ///
+    /// - Throws: ``PostgresError`` (`.clientMisuse`) when a field of the current row was
+    ///   appended but not ended, or the line contains a newline or NUL before its end.
+    package mutating func writeRawLine(_ line: String) throws(PostgresError) {
+        guard fieldsInRow == 0 else {
+            throw PostgresError(kind: .clientMisuse, message: "writeRawLine called in the middle of a row; call endRow() first")
+        }
+        var bytes = Substring(line).utf8
+        if bytes.last == UInt8(ascii: "\n") { bytes = bytes.dropLast() }
+        if bytes.contains(UInt8(ascii: "\n")) || bytes.contains(0) {
+            throw PostgresError(
+                kind: .clientMisuse,
+                message: "raw COPY line \(rowsWritten + 1) contains a newline or NUL inside it; escape fields as \\n, or use writeRow"
+            )
+        }
+        buffer.append(contentsOf: bytes)
+        buffer.append(UInt8(ascii: "\n"))
+        rowsWritten += 1
+        if buffer.count >= Self.chunkSize { try flush() }
+    }
+
+    /// Sends what is buffered.
+    mutating func flush() throws(PostgresError) {
+        guard !buffer.isEmpty else { return }
+        let handle = handle
+        let status = buffer.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+        }
+        buffer.removeAll(keepingCapacity: true)
+        if status != 1 {
+            sendFailed = true
+            throw PostgresError(kind: .copy, message: "sending COPY data failed: \(Connection.clean(String(cString: PQerrorMessage(handle))))")
+        }
+    }
+}

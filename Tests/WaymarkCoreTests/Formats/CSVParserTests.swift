@@ -1,0 +1,105 @@
+import Testing
+@testable import WaymarkCore
+
+@Suite("Formats: CSV")
+struct CSVParserTests {
+    func parse(_ text: String, chunkSize: Int = 3) throws -> [CSVRecord] {
+        var parser = CSVParser()
+        var records: [CSVRecord] = []
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            let end = min(index + chunkSize, bytes.count)
+            try parser.parse(bytes[index..<end]) { records.append($0) }
+            index = end
+        }
+        try parser.finish { records.append($0) }
+        return records
+    }
+
+    @Test("RFC 4180: quotes, commas, line breaks inside fields, CRLF, BOM, blank lines, no final newline")
+    func rfc4180() throws {
+        let text = "\u{FEFF}a,b,c\r\n1,\"x, \"\"y\"\"\",\"two\nlines\"\r\n\n3,,\"\""
+        let records = try parse(text)
+        #expect(records == [
+            CSVRecord(line: 1, fields: ["a", "b", "c"]),
+            CSVRecord(line: 2, fields: ["1", "x, \"y\"", "two\nlines"]),
+            CSVRecord(line: 5, fields: ["3", "", ""]),
+        ])
+    }
+
+    @Test("the same records whatever the chunk size")
+    func chunking() throws {
+        let text = "id,name\n1,\"Zoë, \"\"the\"\" one\"\n2,plain\n"
+        let whole = try parse(text, chunkSize: 1 << 20)
+        for size in 1...9 { #expect(try parse(text, chunkSize: size) == whole) }
+    }
+
+    @Test("errors say where")
+    func errors() throws {
+        #expect(throws: CSVError(line: 2, column: nil, reason: .unterminatedQuote)) { _ = try parse("a\n\"open,b\n") }
+        #expect(throws: CSVError(line: 1, column: 3, reason: .quoteInUnquotedField)) { _ = try parse("ab\"c\n") }
+        #expect(throws: CSVError(line: 1, column: 4, reason: .textAfterClosingQuote)) { _ = try parse("\"a\"b,c\n") }
+    }
+
+    @Test("the writer quotes only what needs it and round-trips")
+    func writer() throws {
+        var out = ""
+        CSVWriter.appendRecord(["plain", "a,b", "say \"hi\"", "two\nlines", ""], to: &out)
+        #expect(out == "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\n")
+        #expect(try parse(out).first?.fields == ["plain", "a,b", "say \"hi\"", "two\nlines", ""])
+    }
+}
+
+@Suite("Formats: fields")
+struct FieldFormatsTests {
+    @Test("timestamps need a zone and normalise to UTC")
+    func timestamps() {
+        #expect(FieldFormats.parseTimestamp("2024-03-01T10:15:00Z")?.postgresText == "2024-03-01 10:15:00+00")
+        #expect(FieldFormats.parseTimestamp("2024-03-01T11:15:00+01:00")?.postgresText == "2024-03-01 10:15:00+00")
+        #expect(FieldFormats.parseTimestamp("2024-03-01 05:15-0500")?.postgresText == "2024-03-01 10:15:00+00")
+        #expect(FieldFormats.parseTimestamp("2024-03-01T10:15:00.25Z")?.postgresText == "2024-03-01 10:15:00.250000+00")
+        #expect(FieldFormats.parseTimestamp("1969-12-31T23:59:59Z")?.seconds == -1)
+        #expect(FieldFormats.parseTimestamp("2024-03-01T10:15:00") == nil)
+        #expect(FieldFormats.parseTimestamp("2024-02-30T10:15:00Z") == nil)
+        #expect(FieldFormats.parseTimestamp("2024-03-01T24:00:00Z") == nil)
+        #expect(FieldFormats.parseTimestamp("yesterday") == nil)
+    }
+
+    @Test("dates are real calendar dates")
+    func dates() {
+        #expect(FieldFormats.parseDate("2024-02-29")?.isoText == "2024-02-29")
+        #expect(FieldFormats.parseDate("2023-02-29") == nil)
+        #expect(FieldFormats.parseDate("2024-2-01") == nil)
+        #expect(CivilDate(year: 1970, month: 1, day: 1).daysSinceEpoch == 0)
+        #expect(CivilDate(daysSinceEpoch: 19_783).isoText == "2024-03-01")
+    }
+
+    @Test("amounts are exact, with at most two decimals")
+    func amounts() {
+        #expect(FieldFormats.parseAmount("1249.90") == 124_990)
+        #expect(FieldFormats.parseAmount("0.01") == 1)
+        #expect(FieldFormats.parseAmount("12.5") == 1250)
+        #expect(FieldFormats.parseAmount("7") == 700)
+        #expect(FieldFormats.parseAmount("-0.10") == -10)
+        #expect(FieldFormats.parseAmount("1.234") == nil)
+        #expect(FieldFormats.parseAmount("1e3") == nil)
+        #expect(FieldFormats.parseAmount("1,000") == nil)
+        #expect(FieldFormats.parseAmount("12.") == nil)
+        #expect(FieldFormats.parseAmount("99999999999999999999") == nil)
+        #expect(FieldFormats.formatAmount(124_990) == "1249.90")
+        #expect(FieldFormats.formatAmount(-10) == "-0.10")
+    }
+
+    @Test("ids and booleans")
+    func idsAndBools() {
+        #expect(FieldFormats.isValidID("C0000042"))
+        #expect(FieldFormats.isValidID("fund-index.v2:eu@x_1"))
+        #expect(!FieldFormats.isValidID(""))
+        #expect(!FieldFormats.isValidID("has space"))
+        #expect(!FieldFormats.isValidID(String(repeating: "x", count: 65)))
+        #expect(FieldFormats.parseBool("Yes") == true)
+        #expect(FieldFormats.parseBool("0") == false)
+        #expect(FieldFormats.parseBool("maybe") == nil)
+    }
+}

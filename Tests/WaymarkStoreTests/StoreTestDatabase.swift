@@ -1,0 +1,47 @@
+import Foundation
+import Postgres
+import Testing
+@testable import WaymarkStore
+
+/// A connection working in its own fresh, migrated schema, dropped when the value goes away, so
+/// suites can run in parallel. The server comes from libpq's PG* variables (`scripts/test` sets them).
+final class StoreTestDatabase {
+    let connection: Connection
+    let schema: String
+
+    init(migrate: Bool = true) throws {
+        var configuration = ConnectionConfiguration.environment
+        configuration.applicationName = "WaymarkStoreTests"
+        configuration.connectTimeout = 10
+        do {
+            connection = try Connection(configuration: configuration)
+        } catch {
+            Issue.record("""
+                WaymarkStoreTests need PostgreSQL through the PG* variables: \
+                scripts/dev-db start && eval "$(scripts/dev-db env)". Error: \(error)
+                """)
+            throw error
+        }
+        schema = "storetest_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try connection.execute("CREATE SCHEMA \(schema)")
+        try connection.execute("SELECT set_config('search_path', $1, false)", [.text(schema)])
+        if migrate {
+            _ = try Migrator(migrations: try Self.repositoryMigrations()).migrate(connection)
+        }
+    }
+
+    /// The migrations of the checkout's sql/ directory.
+    static func repositoryMigrations() throws -> [Migration] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try Migration.load(from: root.appendingPathComponent("sql"))
+    }
+
+    func count(_ table: String) throws -> Int {
+        try connection.execute("SELECT count(*) FROM \(table)").scalar(Int.self)
+    }
+
+    deinit {
+        if connection.transactionStatus != .idle { _ = try? connection.execute("ROLLBACK") }
+        _ = try? connection.execute("DROP SCHEMA \(schema) CASCADE")
+    }
+}
