@@ -1,0 +1,40 @@
+extension Fact {
+    /// What the fact means, in one sentence, as docs/rules.md lists it.
+    package var documentation: String {
+        switch self {
+        case .age: "The client's age in whole years at as_of; null when the birth date is unknown."
+        case .tenureDays: "Days since the client was first seen."
+        case .stage: "The lifecycle stage: prospect, onboarding, active, loyal, at_risk, lapsed or reactivated."
+        case .previousStage: "The stage before the current one; \"\" when there was none."
+        case .daysInStage: "Days since the client entered the current stage."
+        case .purchaseCount: "The number of purchases."
+        case .totalSpend: "The sum of all purchase amounts."
+        case .averageSpend: "The average purchase amount; 0 when there is no purchase."
+        case .daysSinceFirstPurchase: "Days since the first purchase; null when there is no purchase."
+        case .daysSinceLastPurchase: "Days since the last purchase; null when there is no purchase."
+        case .recencyScore: "RFM recency quintile, 1...5 (5 = most recent); 0 when there is no purchase."
+        case .frequencyScore: "RFM frequency quintile, 1...5 (5 = most frequent); 0 when there is no purchase."
+        case .monetaryScore: "RFM monetary quintile, 1...5 (5 = highest spend); 0 when there is no purchase."
+        case .pAlive: "The probability that the client is still active, 0...1, from the lifetime-value model."
+        case .expectedPurchases90d: "The expected number of purchases in the next 90 days."
+        case .clv12m: "The expected spend over the next 12 months (customer lifetime value)."
+        case .tier: "The loyalty tier; \"\" when the catalog defines no tiers."
+        case .nextTier: "The next loyalty tier; \"\" at the top tier."
+        case .points: "The loyalty points balance."
+        case .pointsToNextTier: "Points still needed to reach the next tier; 0 at the top tier."
+        case .ownedProducts: "The ids of the products the client owns."
+        case .ownedCategories: "The categories of the products the client owns."
+        case .recentCategories: "The categories bought in the last 90 days."
+        case .lifeEvents: "The kinds of the client's life events, of any age."
+        case .interactions90d: "Interactions in all channels in the last 90 days."
+        case .advocate: "Whether the client referred someone or wrote a review."
+        case .consents: "The channels the client consented to be contacted in."
+        case .doNotContact: "Whether the client asked not to be contacted at all."
+        case .segment: "The client's segment."
+        case .region: "The client's region."
+        case .accountId: "The household or business account the client belongs to; \"\" when none."
+        case .role: "The client's role in the account; \"\" when none."
+        case .attributes: "Custom attributes, read as attributes.NAME (type dyn; null when unset)."
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@Suite("CLI: migrate and import")
+struct ImportCLITests {
+    @Test("migrate twice: applies, then says the schema is up to date")
+    func migrateTwice() throws {
+        let cli = try CLIHarness()
+        let first = try cli.run(["migrate"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("applied 0001_initial.sql"))
+        let second = try cli.run(["migrate"])
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("schema is up to date"))
+    }
+
+    @Test("a file with one bad row exits 2, names the line, and imports nothing; --reject-file imports the rest")
+    func badRow() throws {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["migrate"]).status == 0)
+        let products = try cli.write("products.csv", "product_id,name,category,list_price\np1,One,cat,1.00\np2,Two,cat,2\n")
+        #expect(try cli.run(["import", "products", products]).status == 0)
+        let file = try cli.write("bad.csv", "product_id,name,category,list_price\np3,Three,cat,3\np4,Four,cat,4.005\np5,Five,cat,5\n")
+        let failed = try cli.run(["import", "products", file])
+        #expect(failed.status == 2)
+        #expect(failed.stdout.isEmpty)
+        #expect(failed.stderr.contains("bad.csv:3: column list_price: '4.005'"))
+        #expect(failed.stderr.contains("nothing was imported"))
+        #expect(try cli.psql("SELECT count(*) FROM products").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+
+        let rejects = cli.directory.appendingPathComponent("rejects.csv").path
+        let partial = try cli.run(["import", "products", file, "--reject-file", rejects])
+        #expect(partial.status == 0, "\(partial.stderr)")
+        #expect(partial.stdout.contains("3 rows read, 2 inserted, 0 updated, 0 unchanged, 1 rejected"))
+        let again = try cli.run(["import", "products", file, "--reject-file", rejects, "--output-format", "json"])
+        #expect(again.stdout.contains("\"rejected\":1") && again.stdout.contains("\"unchanged\":2"))
+    }
+
+    @Test("reads standard input with --format, and refuses a file whose format it cannot tell")
+    func stdinAndFormat() throws {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["migrate"]).status == 0)
+        let piped = try cli.run(["import", "products", "-", "--format", "jsonl"],
+                                stdin: #"{"product_id": "p1", "name": "One", "category": "cat", "list_price": 1.5}"# + "\n")
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.stdout.contains("1 inserted"))
+        let unknown = try cli.run(["import", "products", "data.txt"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("--format"))
+        let missing = try cli.run(["import", "products", "/nonexistent/file.csv"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no such file"))
+    }
+
+    @Test("an unreachable database exits 3 and says where it tried, without a password")
+    func unreachable() throws {
+        let cli = try CLIHarness()
+        let result = try cli.run(["migrate", "--database-url", "postgresql://someone:s3cret@/waymark?host=/nonexistent-socket-dir"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("nonexistent-socket-dir"))
+        #expect(!result.stderr.contains("s3cret"))
+    }
+}
