@@ -19,9 +19,9 @@ struct Waymark: ParsableCommand {
         subcommands: [
             MigrateCommand.self,
             ImportCommand.self,
-            // GenerateCommand.self,
+            GenerateCommand.self,
             // CatalogCommand.self,
-            // ClvCommand.self,
+            ClvCommand.self,
         ]
     )
 }
