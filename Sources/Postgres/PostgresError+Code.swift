@@ -43,6 +43,7 @@ extension PostgresError {
         package static let restrictViolation: Code = "23001"
         package static let notNullViolation: Code = "23502"
         package static let foreignKeyViolation: Code = "23503"
+        package static let cardinalityViolation: Code = "21000"
         package static let uniqueViolation: Code = "23505"
         package static let checkViolation: Code = "23514"
         package static let exclusionViolation: Code = "23P01"
@@ -116,6 +117,7 @@ extension PostgresError {
             .restrictViolation: "restrict_violation",
             .notNullViolation: "not_null_violation",
             .foreignKeyViolation: "foreign_key_violation",
+            .cardinalityViolation: "cardinality_violation",
             .uniqueViolation: "unique_violation",
             .checkViolation: "check_violation",
             .exclusionViolation: "exclusion_violation",

@@ -30,11 +30,31 @@ package struct CSVParser: Sendable {
     /// Parses the next chunk of bytes, handing out every record it completes.
     /// - Throws: ``CSVError`` for a stray quote; whatever `onRecord` throws.
     package mutating func parse(
-        _ bytes: some Sequence<UInt8>,
+        _ bytes: [UInt8],
         onRecord: (CSVRecord) throws -> Void
     ) throws {
-        for byte in bytes {
+        try bytes.withUnsafeBufferPointer { try parse($0, onRecord: onRecord) }
+    }
+
+    /// Parses the next chunk of bytes, handing out every record it completes.
+    package mutating func parse(
+        _ bytes: ArraySlice<UInt8>,
+        onRecord: (CSVRecord) throws -> Void
+    ) throws {
+        try bytes.withUnsafeBufferPointer { try parse($0, onRecord: onRecord) }
+    }
+
+    /// Parses the next chunk of bytes, handing out every record it completes.
+    package mutating func parse(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        onRecord: (CSVRecord) throws -> Void
+    ) throws {
+        var index = 0
+        let count = buffer.count
+        while index < count {
             if atStart {
+                let byte = buffer[index]
+                index += 1
                 // Skip a UTF-8 byte-order mark (EF BB BF).
                 bomCheck.append(byte)
                 let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
@@ -48,7 +68,31 @@ package struct CSVParser: Sendable {
                 for b in replay { try consume(b, onRecord: onRecord) }
                 continue
             }
-            try consume(byte, onRecord: onRecord)
+            // Fast path: a run of plain bytes inside an unquoted or quoted field goes in at once.
+            if state == .unquoted || state == .quoted, !pendingCR {
+                var end = index
+                if state == .unquoted {
+                    while end < count {
+                        let b = buffer[end]
+                        if b == 0x2C || b == 0x0A || b == 0x0D || b == 0x22 { break }
+                        end += 1
+                    }
+                } else {
+                    while end < count {
+                        let b = buffer[end]
+                        if b == 0x22 || b == 0x0A { break }
+                        end += 1
+                    }
+                }
+                if end > index {
+                    field.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
+                    column += end - index
+                    index = end
+                    continue
+                }
+            }
+            try consume(buffer[index], onRecord: onRecord)
+            index += 1
         }
     }
 
@@ -71,6 +115,7 @@ package struct CSVParser: Sendable {
         }
     }
 
+    @inline(__always)
     private mutating func consume(_ byte: UInt8, onRecord: (CSVRecord) throws -> Void) throws {
         let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
         if pendingCR {

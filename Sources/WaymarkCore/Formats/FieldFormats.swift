@@ -104,8 +104,12 @@ package struct CivilDate: Sendable, Hashable, Comparable {
 /// the caller reports what was expected (see ``FieldFormat/expectation``).
 package enum FieldFormats {
     /// `YYYY-MM-DD`.
-    package static func parseDate(_ text: some StringProtocol) -> CivilDate? {
-        let bytes = Array(text.utf8)
+    package static func parseDate(_ text: String) -> CivilDate? {
+        withBytes(text) { parseDate(bytes: $0) }
+    }
+
+    static func parseDate(bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
+        let bytes = bytes
         guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
               let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
               (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month)
@@ -115,9 +119,12 @@ package enum FieldFormats {
 
     /// ISO 8601 with a zone: `YYYY-MM-DDTHH:MM[:SS[.f…]](Z|±HH[:MM])`; a space may stand for `T`.
     /// A timestamp without a zone is rejected: its meaning would depend on the server's time zone.
-    package static func parseTimestamp(_ text: some StringProtocol) -> UTCTimestamp? {
-        let b = Array(text.utf8)
-        guard b.count >= 17, let date = parseDate(String(decoding: b[0..<10], as: UTF8.self)),
+    package static func parseTimestamp(_ text: String) -> UTCTimestamp? {
+        withBytes(text) { parseTimestamp(bytes: $0) }
+    }
+
+    static func parseTimestamp(bytes b: UnsafeBufferPointer<UInt8>) -> UTCTimestamp? {
+        guard b.count >= 17, let date = parseDate(bytes: UnsafeBufferPointer(rebasing: b[0..<10])),
               b[10] == 0x54 || b[10] == 0x20 || b[10] == 0x74,
               let hour = digits(b, 11, 2), b[13] == 0x3A, let minute = digits(b, 14, 2),
               hour < 24, minute < 60
@@ -167,8 +174,12 @@ package enum FieldFormats {
 
     /// An exact decimal amount with at most `scale` decimals, as an integer of minor units
     /// (`"1249.90"` → 124990 with scale 2). Rejects exponents, separators and more decimals.
-    package static func parseAmount(_ text: some StringProtocol, scale: Int = 2) -> Int64? {
-        var b = Substring(text).utf8[...]
+    package static func parseAmount(_ text: String, scale: Int = 2) -> Int64? {
+        withBytes(text) { parseAmount(bytes: $0, scale: scale) }
+    }
+
+    static func parseAmount(bytes: UnsafeBufferPointer<UInt8>, scale: Int) -> Int64? {
+        var b = bytes[...]
         guard !b.isEmpty else { return nil }
         var negative = false
         if b.first == 0x2D { negative = true; b = b.dropFirst() } else if b.first == 0x2B { b = b.dropFirst() }
@@ -214,7 +225,7 @@ package enum FieldFormats {
     }
 
     /// `true/false`, `1/0`, `yes/no`, `t/f` (any case).
-    package static func parseBool(_ text: some StringProtocol) -> Bool? {
+    package static func parseBool(_ text: String) -> Bool? {
         switch text.lowercased() {
         case "true", "t", "1", "yes", "y": true
         case "false", "f", "0", "no", "n": false
@@ -223,21 +234,33 @@ package enum FieldFormats {
     }
 
     /// An id: 1 to 64 of `A-Z a-z 0-9 _ - . : @`.
-    package static func isValidID(_ text: some StringProtocol) -> Bool {
-        let utf8 = text.utf8
-        guard !utf8.isEmpty, utf8.count <= 64 else { return false }
-        return utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-                || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40
+    package static func isValidID(_ text: String) -> Bool {
+        withBytes(text) { utf8 in
+            guard !utf8.isEmpty, utf8.count <= 64 else { return false }
+            for b in utf8 {
+                let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                    || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40
+                if !ok { return false }
+            }
+            return true
         }
     }
 
-    /// A whole number.
-    package static func parseInteger(_ text: some StringProtocol) -> Int? {
-        Int(String(text))
+    /// Runs `body` over the UTF-8 bytes of `text` without copying a native string.
+    @inline(__always)
+    static func withBytes<T>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return copy.withUTF8(body)
     }
 
-    private static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
+    /// A whole number.
+    package static func parseInteger(_ text: String) -> Int? {
+        Int(text)
+    }
+
+    @inline(__always)
+    private static func digits(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
         guard start + count <= b.count else { return nil }
         var value = 0
         for i in start..<(start + count) {

@@ -79,6 +79,7 @@ package struct Importer {
             let columns = kind.columns
             let staging = "waymark_staging_\(kind.rawValue)"
             let definitions = columns.map { "\($0.name) \(kind.sqlTypes[$0.name] ?? "text")" }.joined(separator: ", ")
+            try connection.execute("SET LOCAL work_mem = '256MB'")
             try connection.execute("CREATE TEMP TABLE \(staging) (line bigint NOT NULL, \(definitions)) ON COMMIT DROP")
 
             var issues: [ImportIssue] = []
@@ -89,6 +90,7 @@ package struct Importer {
             var validator: RowValidator?
             var lastProgress = 0
 
+            var clock = PhaseClock(logger: logger, kind: kind)
             let copySQL = "COPY \(staging) (line, \(columns.map(\.name).joined(separator: ", "))) FROM STDIN"
             try connection.copyIn(copySQL) { writer in
                 func handle(_ fields: [String], line: Int) throws {
@@ -167,8 +169,16 @@ package struct Importer {
                 }
             }
 
-            // References to other tables, checked set-based.
-            for reference in kind.references {
+            clock.lap("parsed, validated and copied \(rowsRead) rows into staging")
+            // References to other tables, checked set-based: one pass when every row is fine.
+            let anyMissing = kind.references.map {
+                "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.\($0.tableColumn) = s.\($0.column))"
+            }.joined(separator: " OR ")
+            var needsDetail = false
+            if !kind.references.isEmpty {
+                needsDetail = try connection.execute("SELECT EXISTS (SELECT 1 FROM \(staging) s WHERE \(anyMissing))").scalar(Bool.self)
+            }
+            for reference in kind.references where needsDetail {
                 let missing = """
                     FROM \(staging) s WHERE NOT EXISTS (SELECT 1 FROM \(reference.table) t WHERE t.\(reference.tableColumn) = s.\(reference.column))
                     """
@@ -200,6 +210,7 @@ package struct Importer {
                 }
             }
 
+            clock.lap("checked references")
             // One set-based upsert; rows equal to the stored ones are left alone.
             let names = columns.map(\.name)
             let nonKey = names.filter { !kind.key.contains($0) }
@@ -207,25 +218,36 @@ package struct Importer {
             if kind == .clients { assignments.append("updated_at = now()") }
             let keyList = kind.key.joined(separator: ", ")
             let changed = "(\(nonKey.map { "\(kind.table).\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))"
-            let upsert = """
-                WITH source AS MATERIALIZED (
-                    SELECT DISTINCT ON (\(keyList)) \(names.joined(separator: ", "))
-                    FROM \(staging) ORDER BY \(keyList), line DESC
-                ), upserted AS (
-                    INSERT INTO \(kind.table) (\(names.joined(separator: ", ")))
-                    SELECT * FROM source
-                    ON CONFLICT (\(keyList)) DO UPDATE SET \(assignments.joined(separator: ", "))
-                    WHERE \(changed)
-                    RETURNING (xmax = 0) AS inserted
-                )
-                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                       (SELECT count(*) FROM source)
-                FROM upserted
-                """
-            let counts = try connection.execute(upsert)
+            func upsertSQL(deduplicate: Bool) -> String {
+                let source = deduplicate
+                    ? "SELECT DISTINCT ON (\(keyList)) \(names.joined(separator: ", ")) FROM \(staging) ORDER BY \(keyList), line DESC"
+                    : "SELECT \(names.joined(separator: ", ")) FROM \(staging)"
+                return """
+                    WITH upserted AS (
+                        INSERT INTO \(kind.table) (\(names.joined(separator: ", ")))
+                        \(source)
+                        ON CONFLICT (\(keyList)) DO UPDATE SET \(assignments.joined(separator: ", "))
+                        WHERE \(changed)
+                        RETURNING (xmax = 0) AS inserted
+                    )
+                    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                           (SELECT count(*) FROM (\(source)) AS source)
+                    FROM upserted
+                    """
+            }
+            // Files rarely repeat an id, so try without the sort that removes repeats; a repeated id
+            // makes ON CONFLICT fail (cardinality violation), and then the last row of each id wins.
+            let counts: QueryResult
+            do {
+                counts = try connection.transaction { connection in try connection.execute(upsertSQL(deduplicate: false)) }
+            } catch let error as PostgresError where error.code == .cardinalityViolation {
+                logger.debug("the file repeats ids: keeping the last row of each", metadata: ["kind": "\(kind.rawValue)"])
+                counts = try connection.execute(upsertSQL(deduplicate: true))
+            }
             let inserted = try counts.decode(Int.self, row: 0, column: 0)
             let updated = try counts.decode(Int.self, row: 0, column: 1)
             let staged = try counts.decode(Int.self, row: 0, column: 2)
+            clock.lap("upserted into \(kind.table)")
             progress?(ImportProgress(rows: rowsRead, bytes: bytesRead))
             return ImportSummary(kind: kind.rawValue, file: name, rowsRead: rowsRead, inserted: inserted, updated: updated,
                                  unchanged: staged - inserted - updated, rejected: rejected)
@@ -248,5 +270,23 @@ extension CSVError {
         let text = description
         guard let colon = text.firstIndex(of: ":") else { return text }
         return String(text[text.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// Logs how long each phase of an import took (at debug level).
+private struct PhaseClock {
+    let logger: Logger
+    let kind: ImportKind
+    var last = ContinuousClock.now
+
+    init(logger: Logger, kind: ImportKind) {
+        self.logger = logger
+        self.kind = kind
+    }
+
+    mutating func lap(_ what: String) {
+        let now = ContinuousClock.now
+        logger.debug("import phase", metadata: ["kind": "\(kind.rawValue)", "phase": "\(what)", "elapsed": "\(now - last)"])
+        last = now
     }
 }

@@ -113,18 +113,21 @@ package struct RowValidator: Sendable {
         case .text:
             return raw
         case .timestamp:
-            return FieldFormats.parseTimestamp(raw)?.postgresText
+            // PostgreSQL reads a validated ISO 8601 timestamp as is; only a decimal comma needs rewriting.
+            guard let timestamp = FieldFormats.parseTimestamp(raw) else { return nil }
+            return raw.utf8.contains(0x2C) ? timestamp.postgresText : raw
         case .date:
-            return FieldFormats.parseDate(raw)?.isoText
+            return FieldFormats.parseDate(raw) != nil ? raw : nil
         case .amount:
             guard let units = FieldFormats.parseAmount(raw), units >= 0 else { return nil }
-            return FieldFormats.formatAmount(units)
+            return raw.utf8.first == 0x2B ? FieldFormats.formatAmount(units) : raw
         case .bool:
             return FieldFormats.parseBool(raw).map { $0 ? "true" : "false" }
         case .positiveInteger:
             guard let value = Int(raw), value >= 1, value <= Int(Int32.max) else { return nil }
             return String(value)
         case .channel:
+            if Channel(rawValue: raw) != nil { return raw }
             let lowered = raw.lowercased()
             return Channel(rawValue: lowered) != nil ? lowered : nil
         case .channelList:
