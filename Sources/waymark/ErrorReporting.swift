@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Postgres
+import WaymarkCore
 import WaymarkStore
 
 /// The exit codes of `waymark` (README, "Exit codes").
@@ -31,6 +32,8 @@ func describe(_ error: any Error) -> (String, Int32) {
     switch error {
     case let error as ImportFailure:
         return (error.description + "\nnothing was imported (fix the rows above, or pass --reject-file FILE to import the good rows)", ExitCodes.invalidInput)
+    case let error as CatalogError:
+        return (error.description + "\nnothing was stored", ExitCodes.invalidInput)
     case let error as StoreError:
         switch error.code {
         case .invalidInput: return (error.message, ExitCodes.invalidInput)

@@ -20,8 +20,16 @@ struct Waymark: ParsableCommand {
             MigrateCommand.self,
             ImportCommand.self,
             GenerateCommand.self,
-            // CatalogCommand.self,
+            CatalogCommand.self,
+            ScoreCommand.self,
+            RecommendCommand.self,
+            ProfileCommand.self,
+            ExportCommand.self,
+            RunsCommand.self,
+            ServeCommand.self,
+            EvaluateCommand.self,
             ClvCommand.self,
+            BenchEngineCommand.self,
         ]
     )
 }

@@ -1,0 +1,252 @@
+package import Mustache
+internal import Foundation
+
+/// A validated catalog: offers and messages, lifecycle and loyalty settings, contact policy.
+///
+/// Built only by `CatalogLoader`, which validates the whole document first; every rule and
+/// template in a `Catalog` compiled. See docs/catalog.md for the format.
+package struct Catalog: Sendable {
+    package var version: String
+    package var name: String
+    package var settings: CatalogSettings
+    package var loyalty: LoyaltyProgram
+    package var contactPolicy: ContactPolicy
+    /// Items in document order.
+    package var items: [CatalogItem]
+
+    package init(
+        version: String,
+        name: String,
+        settings: CatalogSettings = CatalogSettings(),
+        loyalty: LoyaltyProgram = LoyaltyProgram(),
+        contactPolicy: ContactPolicy = ContactPolicy(),
+        items: [CatalogItem] = []
+    ) {
+        self.version = version
+        self.name = name
+        self.settings = settings
+        self.loyalty = loyalty
+        self.contactPolicy = contactPolicy
+        self.items = items
+    }
+
+    package var offers: [CatalogItem] { items.filter { $0.kind == .offer } }
+    package var messages: [CatalogItem] { items.filter { $0.kind == .message } }
+
+    /// `OK: N offers, M messages, version V`.
+    package var summary: String {
+        "OK: \(offers.count) offers, \(messages.count) messages, version \(version)"
+    }
+}
+
+/// `settings`: lifecycle thresholds, arbitration and exploration.
+package struct CatalogSettings: Sendable, Hashable {
+    package var lifecycle = LifecycleThresholds()
+    package var arbitration = ArbitrationSettings()
+    package var exploration = ExplorationSettings()
+    package init() {}
+}
+
+/// `settings.arbitration`.
+package struct ArbitrationSettings: Sendable, Hashable {
+    /// At most this many offers per client.
+    package var topOffers = 3
+    /// At most this many messages per client.
+    package var maxMessages = 2
+    /// At most this many offers of one category (category diversity); 0 = no limit.
+    package var maxPerCategory = 1
+    /// Items whose priority is below this are not recommended.
+    package var minPriority = 0.0
+    /// Days after the last contact (any item, any channel) at which contact recency is 1.
+    package var recencyFullDays = 14
+    package init() {}
+}
+
+/// `settings.exploration`: seeded Thompson sampling of acceptance rates.
+package struct ExplorationSettings: Sendable, Hashable {
+    /// Off by default: scoring uses the posterior mean.
+    package var enabled = false
+    /// Mixed into the per-client seed (client id + as_of + seed).
+    package var seed: UInt64 = 0
+    package init() {}
+}
+
+/// `contact_policy`.
+package struct ContactPolicy: Sendable, Hashable {
+    /// The same item is not presented again within this many days of a presentation.
+    package var cooldownAfterPresentedDays = 14
+    /// … nor within this many days of a decline.
+    package var cooldownAfterDeclinedDays = 90
+    /// Caps on presentations per channel (or all channels) in a sliding window.
+    package var caps: [ContactCap] = []
+    /// Client ids never contacted (a quiet list).
+    package var quietList: Set<String> = []
+    /// Channels on which a recommendation needs no consent (the client comes to us: web, app, store).
+    package var consentExempt: ChannelSet = []
+    /// How `do_not_contact` clients are treated.
+    package var doNotContact: DoNotContactHandling = .suppressAll
+    package init() {}
+}
+
+/// How a `do_not_contact` client (or one on the quiet list) is treated.
+package enum DoNotContactHandling: String, Sendable, Hashable, CaseIterable {
+    /// Nothing is recommended.
+    case suppressAll = "suppress_all"
+    /// Only consent-exempt channels (the client's own visits: web, app, store) are used.
+    case inboundOnly = "inbound_only"
+}
+
+/// A cap: at most `max` presentations in `channel` (nil = all channels) within `windowDays`.
+package struct ContactCap: Sendable, Hashable {
+    package var channel: Channel?
+    package var max: Int
+    package var windowDays: Int
+    package init(channel: Channel?, max: Int, windowDays: Int) {
+        self.channel = channel
+        self.max = max
+        self.windowDays = windowDays
+    }
+}
+
+/// An offer or a message of the catalog.
+package struct CatalogItem: Sendable {
+    package enum Kind: String, Sendable, Hashable, CaseIterable {
+        case offer, message
+    }
+
+    /// How the item's value is determined.
+    package enum Value: Sendable, Hashable {
+        /// A fixed value (margin) in currency units.
+        case fixed(Double)
+        /// The client's 12-month CLV (at least 1): what a win-back or a loyalty message protects.
+        case clv
+        /// Not given: the product's list price, or 1.
+        case unspecified
+    }
+
+    package var id: String
+    package var kind: Kind
+    package var title: String
+    package var product: String?
+    package var category: String?
+    /// Channels in order of preference.
+    package var channels: [Channel]
+    package var when: CatalogRule?
+    package var requires: Prerequisites
+    package var triggers: [Trigger]
+    package var value: Value
+    /// Business weight (default 1).
+    package var lever: Double
+    package var prior: BetaPrior
+    /// Overrides `contact_policy.cooldown_after_presented_days` for this item.
+    package var cooldownDays: Int?
+    package var validFrom: Timestamp?
+    /// Inclusive: the item is valid until the end of this day.
+    package var validUntil: Timestamp?
+    /// An offer that may be recommended to a client who owns it; a message that may be sent again.
+    package var repeatable: Bool
+    package var template: MessageTemplate?
+
+    package init(
+        id: String,
+        kind: Kind,
+        title: String,
+        product: String? = nil,
+        category: String? = nil,
+        channels: [Channel],
+        when: CatalogRule? = nil,
+        requires: Prerequisites = Prerequisites(),
+        triggers: [Trigger] = [],
+        value: Value = .unspecified,
+        lever: Double = 1,
+        prior: BetaPrior = .default,
+        cooldownDays: Int? = nil,
+        validFrom: Timestamp? = nil,
+        validUntil: Timestamp? = nil,
+        repeatable: Bool = false,
+        template: MessageTemplate? = nil
+    ) {
+        self.id = id
+        self.kind = kind
+        self.title = title
+        self.product = product
+        self.category = category
+        self.channels = channels
+        self.when = when
+        self.requires = requires
+        self.triggers = triggers
+        self.value = value
+        self.lever = lever
+        self.prior = prior
+        self.cooldownDays = cooldownDays
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.repeatable = repeatable
+        self.template = template
+    }
+}
+
+/// `requires`: what the client must own before the item makes sense.
+package struct Prerequisites: Sendable, Hashable {
+    /// Every one of these products.
+    package var products: [String] = []
+    /// At least one product of each of these categories.
+    package var categories: [String] = []
+    package init(products: [String] = [], categories: [String] = []) {
+        self.products = products
+        self.categories = categories
+    }
+    package var isEmpty: Bool { products.isEmpty && categories.isEmpty }
+}
+
+/// A life-event trigger: the event raises the item's propensity, fading over the window.
+package struct Trigger: Sendable, Hashable {
+    package enum Fade: String, Sendable, Hashable, CaseIterable {
+        /// boost → 1 linearly over the window.
+        case linear
+        /// boost → 1 as exp(−3 · age / window): about 5 % of the boost left at the window's end.
+        case exponential
+    }
+
+    package var event: String
+    package var windowDays: Int
+    /// The multiplier on the day of the event (≥ 1).
+    package var boost: Double
+    package var fade: Fade
+
+    package init(event: String, windowDays: Int, boost: Double, fade: Fade = .linear) {
+        self.event = event
+        self.windowDays = windowDays
+        self.boost = boost
+        self.fade = fade
+    }
+
+    /// The multiplier `days` days after the event: 1 + (boost − 1) · fade, 1 outside the window.
+    package func multiplier(daysSinceEvent days: Int) -> Double {
+        guard days >= 0, days <= windowDays, windowDays > 0 else { return 1 }
+        let x = Double(days) / Double(windowDays)
+        let f: Double = switch fade {
+        case .linear: 1 - x
+        case .exponential: exp(-3 * x)
+        }
+        return 1 + (boost - 1) * f
+    }
+}
+
+/// A compiled Mustache template with its source.
+package struct MessageTemplate: Sendable {
+    package var source: String
+    package var compiled: MustacheTemplate
+    /// The root names the template uses at any depth (only these values are built to render it).
+    package var names: Set<String>
+
+    package init(source: String) throws {
+        self.source = source
+        self.compiled = try MustacheTemplate(string: source)
+        self.names = Set(Self.variables(in: source, nested: true).map(\.root))
+    }
+
+    package func render(_ values: [String: Any]) -> String {
+        compiled.render(values)
+    }
+}

@@ -1,0 +1,143 @@
+package import Foundation
+
+/// The result of a backtest: next-purchase quality of the engine and the baselines, lifetime
+/// calibration and the p_alive AUC. `Codable`: `--format json` prints it with `jsonEncoder()`.
+package struct EvaluationReport: Sendable, Hashable, Codable {
+    /// What was evaluated.
+    package struct Setup: Sendable, Hashable, Codable {
+        /// The cutoff (YYYY-MM-DD): everything at or before its midnight UTC is history.
+        package var cutoff: String
+        package var horizonDays: Int
+        /// The last day of the horizon (YYYY-MM-DD, exclusive end at its midnight UTC).
+        package var horizonEnd: String
+        package var topK: Int
+        package var catalogVersion: String
+        package var randomSeed: UInt64
+        /// Every category that exists (the coverage denominator).
+        package var categories: [String]
+        /// The popularity baseline's list.
+        package var popularCategories: [String]
+
+        package init(cutoff: String, horizonDays: Int, horizonEnd: String, topK: Int = 0, catalogVersion: String,
+                     randomSeed: UInt64, categories: [String], popularCategories: [String] = []) {
+            self.cutoff = cutoff
+            self.horizonDays = horizonDays
+            self.horizonEnd = horizonEnd
+            self.topK = topK
+            self.catalogVersion = catalogVersion
+            self.randomSeed = randomSeed
+            self.categories = categories
+            self.popularCategories = popularCategories
+        }
+    }
+
+    package struct Population: Sendable, Hashable, Codable {
+        package var clients: Int
+        package var buyersBeforeCutoff: Int
+        package var buyersInHorizon: Int
+        package var purchasesInHorizon: Int
+        /// Clients the engine recommended at least one offer to.
+        package var clientsWithOffers: Int
+        /// Distinct offer items the engine recommended.
+        package var offerItemsRecommended: Int
+        /// Distinct offer items recommended / offers in the catalog.
+        package var offerItemCoverage: Double?
+    }
+
+    package struct StageMetrics: Sendable, Hashable, Codable {
+        package var stage: String
+        package var metrics: RankingMetrics
+    }
+
+    package struct MethodResult: Sendable, Hashable, Codable {
+        package var method: EvaluationMethod
+        package var overall: RankingMetrics
+        /// Per lifecycle stage at the cutoff, in stage order; stages without clients left out.
+        package var stages: [StageMetrics]
+    }
+
+    /// The fitted models the engine used, as the report shows them.
+    package struct ModelSummary: Sendable, Hashable, Codable {
+        /// `bgnbd`, `mbgnbd`, or nil when the heuristic was used.
+        package var lifetimeModel: String?
+        package var lifetimeParameters: [String: Double]
+        package var spendParameters: [String: Double]
+        package var timeUnitDays: Double
+        /// Buyers the lifetime model was fitted on.
+        package var fittedClients: Int
+        /// Category transitions the affinity model learned from.
+        package var affinityTransitions: Double
+        /// Responses counted into the acceptance statistics.
+        package var acceptanceObservations: Double
+
+        package init(lifetimeModel: String?, lifetimeParameters: [String: Double], spendParameters: [String: Double],
+                     timeUnitDays: Double, fittedClients: Int, affinityTransitions: Double, acceptanceObservations: Double) {
+            self.lifetimeModel = lifetimeModel
+            self.lifetimeParameters = lifetimeParameters
+            self.spendParameters = spendParameters
+            self.timeUnitDays = timeUnitDays
+            self.fittedClients = fittedClients
+            self.affinityTransitions = affinityTransitions
+            self.acceptanceObservations = acceptanceObservations
+        }
+    }
+
+    package var setup: Setup
+    package var population: Population
+    package var methods: [MethodResult]
+    package var calibration: LifetimeCalibration
+    /// How well p_alive at the cutoff separates buyers before the cutoff who bought again in the
+    /// horizon (positives) from those who did not.
+    package var aliveAUC: ROCAUC
+    package var models: ModelSummary?
+
+    /// The result of one method.
+    package func result(_ method: EvaluationMethod) -> MethodResult? {
+        methods.first { $0.method == method }
+    }
+
+    /// The engine's hit rate over the popularity baseline's (nil when the baseline's is 0).
+    package var hitRateLiftOverPopularity: Double? {
+        guard let engine = result(.engine), let popular = result(.popularity), popular.overall.hitRate > 0 else { return nil }
+        return engine.overall.hitRate / popular.overall.hitRate
+    }
+
+    /// Whether the engine's NDCG beats every baseline's.
+    package var engineBeatsBaselinesOnNDCG: Bool {
+        guard let engine = result(.engine) else { return false }
+        return methods.allSatisfy { $0.method == .engine || engine.overall.ndcg > $0.overall.ndcg }
+    }
+
+    /// The encoder for `--format json`: snake_case keys, sorted, pretty.
+    package static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    /// The decoder matching `jsonEncoder()`.
+    package static func jsonDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        // convertFromSnakeCase would give `aliveAuc`; the property is `aliveAUC`.
+        decoder.keyDecodingStrategy = .custom { path in
+            let key = path.last!.stringValue
+            let parts = key.split(separator: "_")
+            var name = parts.first.map(String.init) ?? key
+            for part in parts.dropFirst() { name += part == "auc" ? "AUC" : part.prefix(1).uppercased() + part.dropFirst() }
+            return AnyKey(name)
+        }
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+}
+
+/// A coding key made from a string.
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,339 @@
+internal import Foundation
+
+/// Distinct keys with their latest time, in first-seen order (linear search; few keys).
+struct SmallLastSeen {
+    var keys: [String] = []
+    var times: [Timestamp] = []
+    private var previous = -1
+
+    mutating func record(_ key: String, _ at: Timestamp) {
+        if previous >= 0, keys[previous] == key {
+            if at > times[previous] { times[previous] = at }
+            return
+        }
+        if let i = keys.firstIndex(of: key) {
+            if at > times[i] { times[i] = at }
+            previous = i
+        } else {
+            keys.append(key)
+            times.append(at)
+            previous = keys.count - 1
+        }
+    }
+}
+
+/// Every fact of one client at one date, precomputed for fast rule evaluation and scoring.
+///
+/// Built once per client and as_of by `ClientFacts.init(snapshot:asOf:catalog:models:)`; rules
+/// then read it through `RuleContext` (set and dictionary look-ups, no scan of the timeline
+/// except for the small interaction and response lists). Only data at or before `asOf` is used:
+/// later purchases, events, interactions, responses and ledger entries are ignored, as is a
+/// reaction recorded after `asOf` to an earlier presentation.
+package struct ClientFacts: Sendable {
+    package var clientID: String
+    package var asOf: Timestamp
+    package var profile: ClientProfile
+
+    // Lifecycle
+    package var age: Int?
+    package var tenureDays: Int
+    package var stage: StageAssessment
+
+    // Purchases
+    package var purchaseCount: Int
+    package var totalSpend: Double
+    package var averageSpend: Double
+    package var firstPurchase: Timestamp?
+    package var lastPurchase: Timestamp?
+    /// The mean gap between purchases in days, nil with fewer than two purchases.
+    package var usualGapDays: Double?
+    package var recencyScore: Int
+    package var frequencyScore: Int
+    package var monetaryScore: Int
+
+    // Lifetime value
+    package var pAlive: Double
+    package var expectedPurchases90d: Double
+    package var clv12m: Double
+
+    // Loyalty
+    package var loyalty: LoyaltyStatus
+
+    // Ownership and recency
+    package var ownedProducts: Set<String>
+    package var ownedCategories: Set<String>
+    /// Categories bought in the last 90 days, sorted.
+    package var recentCategories: [String]
+    /// The distinct categories of the last three purchases, newest first (affinity input).
+    package var lastCategories: [String]
+    /// Last purchase time per product id and per category.
+    package var lastPurchaseByKey: [String: Timestamp]
+
+    // Events, interactions, responses
+    package var lastEventByKind: [String: Timestamp]
+    /// Interactions up to as_of, newest first.
+    package var interactions: [Interaction]
+    package var interactions90d: Int
+    /// Interactions per channel in the last 90 days, indexed by `Channel.ordinal`.
+    package var interactions90dByChannel: [Int]
+    package var advocate: Bool
+    /// Responses presented up to as_of, with the outcome known at as_of, newest first.
+    package var responses: [Response]
+    /// The last presentation of anything, in any channel.
+    package var lastContact: Timestamp?
+
+    /// Computes every fact of `snapshot` at `asOf`.
+    ///
+    /// - Parameters:
+    ///   - snapshot: the client's profile and timeline (may contain data after `asOf`, ignored).
+    ///   - asOf: the date of the facts.
+    ///   - thresholds: the catalog's lifecycle thresholds.
+    ///   - loyalty: the catalog's loyalty programme.
+    ///   - models: the fitted models (defaults: heuristics, see docs/catalog.md).
+    package init(
+        snapshot: ClientSnapshot,
+        asOf: Timestamp,
+        thresholds: LifecycleThresholds = LifecycleThresholds(),
+        loyalty: LoyaltyProgram = LoyaltyProgram(),
+        models: FittedModels = FittedModels()
+    ) {
+        let profile = snapshot.profile
+        clientID = profile.id
+        self.asOf = asOf
+        self.profile = profile
+        age = profile.birthDate.map { Self.years(from: $0, to: asOf) }
+        tenureDays = max(0, asOf.days(since: profile.firstSeen))
+
+        // Purchases up to as_of, oldest first (no copy or sort when the store already sorted them).
+        var purchases = snapshot.purchases
+        if !purchases.allSatisfy({ $0.at <= asOf }) { purchases.removeAll { $0.at > asOf } }
+        let ordered: (Purchase, Purchase) -> Bool = { $0.at < $1.at || ($0.at == $1.at && $0.productID < $1.productID) }
+        if !zip(purchases, purchases.dropFirst()).allSatisfy({ !ordered($1, $0) }) { purchases.sort(by: ordered) }
+        purchaseCount = purchases.count
+        var total: Int64 = 0
+        // Distinct products and categories with their last purchase: a short linear list (few
+        // distinct keys per client) is much cheaper than hashing every purchase's strings.
+        var keys = SmallLastSeen()
+        var categories = SmallLastSeen()
+        let recentStart = asOf.adding(days: -90)
+        for purchase in purchases {
+            total += purchase.amountCents
+            keys.record(purchase.productID, purchase.at)
+            categories.record(purchase.category, purchase.at)
+        }
+        ownedProducts = Set(keys.keys)
+        ownedCategories = Set(categories.keys)
+        var lastByKey = [String: Timestamp](minimumCapacity: keys.keys.count + categories.keys.count)
+        for (key, at) in zip(keys.keys, keys.times) { lastByKey[key] = at }
+        for (key, at) in zip(categories.keys, categories.times) { lastByKey[key] = at }
+        lastPurchaseByKey = lastByKey
+        recentCategories = zip(categories.keys, categories.times).filter { $0.1 > recentStart }.map(\.0).sorted()
+        var last3: [String] = []
+        for purchase in purchases.suffix(3).reversed() where !last3.contains(purchase.category) {
+            last3.append(purchase.category)
+        }
+        lastCategories = last3
+        totalSpend = Double(total) / 100
+        averageSpend = purchases.isEmpty ? 0 : totalSpend / Double(purchases.count)
+        firstPurchase = purchases.first?.at
+        lastPurchase = purchases.last?.at
+        let times = purchases.map(\.at)
+        usualGapDays = LifecycleAssessor.usualGapDays(times[...])
+
+        if let lastPurchase {
+            let days = asOf.days(since: lastPurchase)
+            recencyScore = models.rfm.recencyScore(daysSinceLast: days)
+            frequencyScore = models.rfm.frequencyScore(purchases: purchaseCount)
+            monetaryScore = models.rfm.monetaryScore(totalSpend: totalSpend)
+        } else {
+            recencyScore = 0
+            frequencyScore = 0
+            monetaryScore = 0
+        }
+
+        // Lifetime value.
+        let lifetime = Self.lifetime(times: times, averageSpend: averageSpend, asOf: asOf, thresholds: thresholds, models: models)
+        pAlive = lifetime.pAlive
+        expectedPurchases90d = lifetime.expected90
+        clv12m = lifetime.clv
+
+        stage = LifecycleAssessor(thresholds: thresholds)
+            .assess(LifecycleInput(purchaseTimes: times, pAlive: pAlive, recorded: snapshot.recordedStage), asOf: asOf)
+        self.loyalty = loyalty.status(purchases: purchases, ledger: snapshot.loyaltyLedger, asOf: asOf)
+
+        // Life events.
+        var events = [String: Timestamp]()
+        for event in snapshot.lifeEvents where event.at <= asOf {
+            if let known = events[event.kind], known >= event.at { continue }
+            events[event.kind] = event.at
+        }
+        lastEventByKind = events
+
+        // Interactions.
+        var inter = snapshot.interactions.filter { $0.at <= asOf }
+        inter.sort { $0.at > $1.at }
+        interactions = inter
+        var byChannel = [Int](repeating: 0, count: Channel.allCases.count)
+        var count90 = 0
+        var advocacy = false
+        for interaction in inter {
+            if interaction.isAdvocacy { advocacy = true }
+            if interaction.at > recentStart {
+                count90 += 1
+                byChannel[interaction.channel.ordinal] += 1
+            }
+        }
+        interactions90d = count90
+        interactions90dByChannel = byChannel
+        advocate = advocacy
+
+        // Responses as known at as_of.
+        var known: [Response] = []
+        known.reserveCapacity(snapshot.responses.count)
+        for response in snapshot.responses {
+            guard let outcome = response.outcome(asOf: asOf) else { continue }
+            var copy = response
+            copy.outcome = outcome
+            if outcome == .presented { copy.respondedAt = nil }
+            known.append(copy)
+        }
+        known.sort { $0.presentedAt > $1.presentedAt }
+        responses = known
+        lastContact = known.first?.presentedAt
+    }
+
+    /// Whole years from `birth` to `date` (calendar years, UTC).
+    static func years(from birth: Timestamp, to date: Timestamp) -> Int {
+        let b = birth.civil
+        let d = date.civil
+        var years = d.year - b.year
+        if (d.month, d.day) < (b.month, b.day) { years -= 1 }
+        return max(0, years)
+    }
+
+    /// p_alive, expected purchases in 90 days and 12-month CLV.
+    ///
+    /// With a fitted lifetime model: frequency = repeat purchases, recency = first to last
+    /// purchase, age = first purchase to as_of (in the model's time unit). Without one, the
+    /// heuristic: p_alive = 1 while the days since the last purchase stay within the usual gap
+    /// g (default_gap_days with one purchase), then exp(−(days − g) / 2g); expected purchases
+    /// in 90 days = p_alive · 90 / g. CLV = expected purchases in 365 days × expected average
+    /// spend (Gamma-Gamma when fitted, else the client's average). A prospect has p_alive 1,
+    /// no expected purchase and CLV 0.
+    static func lifetime(
+        times: [Timestamp], averageSpend: Double, asOf: Timestamp,
+        thresholds: LifecycleThresholds, models: FittedModels
+    ) -> (pAlive: Double, expected90: Double, clv: Double) {
+        guard let first = times.first, let last = times.last else { return (1, 0, 0) }
+        let spend = models.spend?.expectedAverageSpend(frequency: Double(times.count - 1), averageSpend: averageSpend) ?? averageSpend
+        if let model = models.purchases {
+            let unit = max(models.timeUnitDays, 1e-9)
+            let repeats = times.count - 1
+            let recency = last.fractionalDays(since: first) / unit
+            let age = max(recency, asOf.fractionalDays(since: first) / unit)
+            let p = model.probabilityAlive(frequency: repeats, recency: recency, age: age)
+            var e90 = model.expectedPurchases(in: 90 / unit, frequency: repeats, recency: recency, age: age)
+            var e365 = model.expectedPurchases(in: 365 / unit, frequency: repeats, recency: recency, age: age)
+            if !e90.isFinite { e90 = 0 }
+            if !e365.isFinite { e365 = 0 }
+            return (p.isFinite ? min(1, max(0, p)) : 0, e90, e365 * spend)
+        }
+        let gap = LifecycleAssessor.usualGapDays(times[...]) ?? Double(thresholds.defaultGapDays)
+        let days = asOf.fractionalDays(since: last)
+        let p = days <= gap ? 1 : exp(-(days - gap) / (2 * gap))
+        return (p, p * 90 / gap, p * 365 / gap * spend)
+    }
+}
+
+extension ClientFacts: RuleContext {
+    package func value(of fact: Fact) -> RuleValue {
+        switch fact {
+        case .age: age.map { .int($0) } ?? .null
+        case .tenureDays: .int(tenureDays)
+        case .stage: .string(stage.stage.rawValue)
+        case .previousStage: .string(stage.previous?.rawValue ?? "")
+        case .daysInStage: .int(max(0, asOf.days(since: stage.since)))
+        case .purchaseCount: .int(purchaseCount)
+        case .totalSpend: .double(totalSpend)
+        case .averageSpend: .double(averageSpend)
+        case .daysSinceFirstPurchase: firstPurchase.map { .int(asOf.days(since: $0)) } ?? .null
+        case .daysSinceLastPurchase: lastPurchase.map { .int(asOf.days(since: $0)) } ?? .null
+        case .recencyScore: .int(recencyScore)
+        case .frequencyScore: .int(frequencyScore)
+        case .monetaryScore: .int(monetaryScore)
+        case .pAlive: .double(pAlive)
+        case .expectedPurchases90d: .double(expectedPurchases90d)
+        case .clv12m: .double(clv12m)
+        case .tier: .string(loyalty.tier)
+        case .nextTier: .string(loyalty.nextTier)
+        case .points: .int(loyalty.points)
+        case .pointsToNextTier: .int(loyalty.pointsToNextTier)
+        case .ownedProducts: .list(ownedProducts.sorted().map { .string($0) })
+        case .ownedCategories: .list(ownedCategories.sorted().map { .string($0) })
+        case .recentCategories: .list(recentCategories.map { .string($0) })
+        case .lifeEvents: .list(lastEventByKind.keys.sorted().map { .string($0) })
+        case .interactions90d: .int(interactions90d)
+        case .advocate: .bool(advocate)
+        case .consents: .list(profile.consents.channels.map { .string($0.rawValue) })
+        case .doNotContact: .bool(profile.doNotContact)
+        case .segment: .string(profile.segment)
+        case .region: .string(profile.region)
+        case .accountId: .string(profile.accountID)
+        case .role: .string(profile.role)
+        case .attributes: .null
+        }
+    }
+
+    package func attribute(_ name: String) -> RuleValue {
+        profile.attributes[name] ?? .null
+    }
+
+    package func owns(product: String) -> Bool { ownedProducts.contains(product) }
+
+    package func ownsCategory(_ category: String) -> Bool { ownedCategories.contains(category) }
+
+    package func boughtWithin(_ productOrCategory: String, days: Int) -> Bool {
+        guard let at = lastPurchaseByKey[productOrCategory] else { return false }
+        return asOf.days(since: at) <= days
+    }
+
+    package func eventWithin(_ kind: String, days: Int) -> Bool {
+        guard let at = lastEventByKind[kind] else { return false }
+        return asOf.days(since: at) <= days
+    }
+
+    package func interactionsWithin(_ channel: String, days: Int) -> Int {
+        let start = asOf.adding(days: -days)
+        let filter = channel == "any" ? nil : Channel(rawValue: channel)
+        if channel != "any", filter == nil { return 0 }
+        var count = 0
+        for interaction in interactions {
+            if interaction.at < start { break }
+            if filter == nil || interaction.channel == filter { count += 1 }
+        }
+        return count
+    }
+
+    package func consent(_ channel: String) -> Bool {
+        guard let channel = Channel(rawValue: channel) else { return false }
+        return profile.consents.contains(channel)
+    }
+
+    package func daysSincePurchase(_ productOrCategory: String) -> Int? {
+        lastPurchaseByKey[productOrCategory].map { asOf.days(since: $0) }
+    }
+
+    package func daysSinceEvent(_ kind: String) -> Int? {
+        lastEventByKind[kind].map { asOf.days(since: $0) }
+    }
+
+    package func respondedWithin(_ itemID: String, outcome: String, days: Int) -> Bool {
+        let start = asOf.adding(days: -days)
+        for response in responses where response.itemID == itemID {
+            let at = response.decidedAt
+            guard at >= start else { continue }
+            if outcome == "any" || response.outcome.rawValue == outcome { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,89 @@
+/// The loyalty programme of a catalog: how purchases earn points, and the tiers.
+///
+/// Points balance = points earned by purchases under the earn rules + every ledger entry
+/// (bonuses, redemptions, adjustments), up to as_of. The tier is decided by the *qualifying*
+/// points: points earned by purchases plus positive ledger entries within the qualifying window
+/// (default 365 days; 0 = the whole history), so a redemption never costs a tier.
+package struct LoyaltyProgram: Sendable, Hashable {
+    /// Points per currency unit spent (default 1).
+    package var pointsPerUnit: Double = 1
+    /// Per-category multipliers of `pointsPerUnit` (default 1).
+    package var categoryMultipliers: [String: Double] = [:]
+    /// Tiers in ascending threshold order. The first tier usually has threshold 0.
+    package var tiers: [Tier] = []
+    /// Days of history that count towards the tier; 0 counts the whole history.
+    package var qualifyingWindowDays = 365
+
+    package struct Tier: Sendable, Hashable {
+        package var name: String
+        package var threshold: Int
+        package init(name: String, threshold: Int) {
+            self.name = name
+            self.threshold = threshold
+        }
+    }
+
+    package init(pointsPerUnit: Double = 1, categoryMultipliers: [String: Double] = [:], tiers: [Tier] = [], qualifyingWindowDays: Int = 365) {
+        self.pointsPerUnit = pointsPerUnit
+        self.categoryMultipliers = categoryMultipliers
+        self.tiers = tiers.sorted { $0.threshold < $1.threshold }
+        self.qualifyingWindowDays = qualifyingWindowDays
+    }
+
+    /// Points one purchase earns (rounded down).
+    package func points(for purchase: Purchase) -> Int {
+        let multiplier = categoryMultipliers[purchase.category] ?? 1
+        let raw = Double(purchase.amountCents) / 100 * pointsPerUnit * multiplier
+        return raw > 0 ? Int(raw.rounded(.down)) : 0
+    }
+
+    /// The loyalty status of a client at `asOf`, from purchases and ledger entries up to then.
+    package func status(purchases: [Purchase], ledger: [LoyaltyEntry], asOf: Timestamp) -> LoyaltyStatus {
+        let windowStart = qualifyingWindowDays > 0 ? asOf.adding(days: -qualifyingWindowDays) : Timestamp(seconds: .min)
+        var balance = 0
+        var qualifying = 0
+        var lastCategory = ""
+        var lastMultiplier = 1.0
+        for purchase in purchases where purchase.at <= asOf {
+            if !categoryMultipliers.isEmpty, purchase.category != lastCategory {
+                lastCategory = purchase.category
+                lastMultiplier = categoryMultipliers[purchase.category] ?? 1
+            }
+            let raw = Double(purchase.amountCents) / 100 * pointsPerUnit * lastMultiplier
+            let earned = raw > 0 ? Int(raw.rounded(.down)) : 0
+            balance += earned
+            if purchase.at > windowStart { qualifying += earned }
+        }
+        for entry in ledger where entry.at <= asOf {
+            balance += entry.points
+            if entry.points > 0, entry.at > windowStart { qualifying += entry.points }
+        }
+        var tier = ""
+        var next = ""
+        var toNext = 0
+        for candidate in tiers {
+            if qualifying >= candidate.threshold {
+                tier = candidate.name
+            } else {
+                next = candidate.name
+                toNext = candidate.threshold - qualifying
+                break
+            }
+        }
+        return LoyaltyStatus(points: balance, qualifyingPoints: qualifying, tier: tier, nextTier: next, pointsToNextTier: toNext)
+    }
+}
+
+/// A client's loyalty position at one date.
+package struct LoyaltyStatus: Sendable, Hashable {
+    /// Points balance.
+    package var points: Int
+    /// Points that count towards the tier.
+    package var qualifyingPoints: Int
+    /// Current tier, "" when below the first threshold or when the programme has no tiers.
+    package var tier: String
+    /// The next tier, "" at the top.
+    package var nextTier: String
+    /// Qualifying points missing to reach `nextTier`, 0 at the top.
+    package var pointsToNextTier: Int
+}

@@ -1,0 +1,91 @@
+/// A point in time: whole seconds since 1970-01-01T00:00:00Z (UTC).
+///
+/// The engine's hot path compares and subtracts plain integers; `Foundation.Date` is kept out of it.
+/// Calendar conversion (proleptic Gregorian, UTC) is done here without Foundation.
+package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Seconds since the Unix epoch, UTC.
+    package var seconds: Int64
+
+    package static let secondsPerDay: Int64 = 86_400
+
+    package init(seconds: Int64) {
+        self.seconds = seconds
+    }
+
+    /// Midnight UTC of a calendar date, plus an optional time of day.
+    package init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
+        let days = Self.daysFromCivil(year: year, month: month, day: day)
+        seconds = days * Self.secondsPerDay + Int64(hour * 3600 + minute * 60 + second)
+    }
+
+    /// Parses `YYYY-MM-DD` (midnight UTC); nil when malformed or not a real date.
+    package init?(isoDate text: some StringProtocol) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
+        self.init(year: y, month: m, day: d)
+        guard civil.day == d else { return nil } // 2023-02-30 and the like
+    }
+
+    /// The moment `days` whole days later (earlier when negative).
+    package func adding(days: Int) -> Timestamp {
+        Timestamp(seconds: seconds + Int64(days) * Self.secondsPerDay)
+    }
+
+    /// Whole days from `earlier` to `self`, rounded down (negative when `earlier` is later).
+    package func days(since earlier: Timestamp) -> Int {
+        let delta = seconds - earlier.seconds
+        return Int(delta >= 0 ? delta / Self.secondsPerDay : -((-delta + Self.secondsPerDay - 1) / Self.secondsPerDay))
+    }
+
+    /// Fractional days from `earlier` to `self`.
+    package func fractionalDays(since earlier: Timestamp) -> Double {
+        Double(seconds - earlier.seconds) / Double(Self.secondsPerDay)
+    }
+
+    /// The UTC calendar date.
+    package var civil: (year: Int, month: Int, day: Int) {
+        let days = seconds >= 0 ? seconds / Self.secondsPerDay : -((-seconds + Self.secondsPerDay - 1) / Self.secondsPerDay)
+        return Self.civilFromDays(days)
+    }
+
+    /// `YYYY-MM-DD` of the UTC date.
+    package var isoDate: String {
+        let c = civil
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
+    }
+
+    package var description: String { isoDate }
+
+    package static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.seconds < rhs.seconds }
+
+    // Howard Hinnant's days_from_civil / civil_from_days.
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civilFromDays(_ days: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return (Int(y), Int(m), Int(d))
+    }
+}

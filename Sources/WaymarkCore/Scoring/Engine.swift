@@ -1,0 +1,455 @@
+/// The scoring engine: facts, stage, eligibility, priority, arbitration and explanations.
+///
+/// One entry point for the nightly run, the stdio server and the CLI:
+///
+/// ```swift
+/// let engine = Engine(catalog: catalog, models: models, products: products)
+/// let result = engine.recommend(for: snapshot, asOf: asOf)
+/// result.scores.stage; result.offers.first?.explanation.summary
+/// ```
+///
+/// `Engine` is an immutable `Sendable` value: build it once per run and call it from every core.
+/// The same snapshot, catalog, models and as_of always give the same answer (ties broken by item
+/// id; exploration, when on, is seeded by client id + as_of + seed).
+///
+/// For each item, eligibility is checked in a fixed order and the first failing check drops it:
+/// 1. validity window (`valid_from` … `valid_until`, inclusive),
+/// 2. do-not-contact (the profile flag or the quiet list),
+/// 3. a consented channel among the item's channels (consent-exempt channels need none),
+/// 4. the `when` rule,
+/// 5. prerequisites (`requires`),
+/// 6. ownership: an offer whose product (or, without product, category) the client owns,
+///    unless repeatable; a message already presented, unless repeatable,
+/// 7. contact policy: cooldown after a presentation and after a decline, caps per channel.
+///
+/// Priority = propensity × value × context × lever, with
+/// propensity = acceptance × affinity lift × life-event boost × activity (p_alive).
+package struct Engine: Sendable {
+    package let catalog: Catalog
+    package let models: FittedModels
+    package let products: ProductDirectory
+    private let prepared: [PreparedItem]
+
+    /// An item with what the engine derives from it once (a class: candidates share it by reference).
+    final class PreparedItem: Sendable {
+        let item: CatalogItem
+        /// The item's category: its own, or its product's.
+        let category: String?
+        let repeatable: Bool
+        let defaultValue: Double
+        /// Recorded outcomes per stage, indexed like `LifecycleStage.allCases`.
+        let counts: [AcceptanceStatistics.Counts]
+
+        init(item: CatalogItem, category: String?, repeatable: Bool, defaultValue: Double, counts: [AcceptanceStatistics.Counts]) {
+            self.item = item
+            self.category = category
+            self.repeatable = repeatable
+            self.defaultValue = defaultValue
+            self.counts = counts
+        }
+    }
+
+    package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
+        self.catalog = catalog
+        self.models = models
+        self.products = products
+        prepared = catalog.items.map { item in
+            let product = item.product.flatMap { products[$0] }
+            return PreparedItem(
+                item: item,
+                category: item.category ?? product?.category,
+                repeatable: item.repeatable || (item.kind == .offer && (product?.repeatable ?? false)),
+                defaultValue: product.map { max($0.price, 1) } ?? 1,
+                counts: LifecycleStage.allCases.map { models.acceptance.counts(item: item.id, stage: $0) }
+            )
+        }
+    }
+
+    /// Every fact of the client at `asOf`, with this catalog's thresholds and loyalty programme.
+    package func facts(for snapshot: ClientSnapshot, asOf: Timestamp) -> ClientFacts {
+        ClientFacts(snapshot: snapshot, asOf: asOf, thresholds: catalog.settings.lifecycle, loyalty: catalog.loyalty, models: models)
+    }
+
+    /// Scores one client and picks the offers and messages.
+    package func recommend(for snapshot: ClientSnapshot, asOf: Timestamp, options: RecommendOptions = RecommendOptions()) -> RecommendationSet {
+        recommend(facts: facts(for: snapshot, asOf: asOf), options: options)
+    }
+
+    /// Scores a client whose facts are already computed.
+    package func recommend(facts: ClientFacts, options: RecommendOptions = RecommendOptions()) -> RecommendationSet {
+        let settings = catalog.settings.arbitration
+        let explore = options.exploration ?? catalog.settings.exploration.enabled
+        let seed = options.seed ?? catalog.settings.exploration.seed
+        let contact = ContactState(facts: facts, policy: catalog.contactPolicy, recencyFullDays: settings.recencyFullDays)
+
+        var offers: [Candidate] = []
+        var messages: [Candidate] = []
+        var rejections: [Rejection] = []
+        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0)
+        for entry in prepared {
+            switch evaluate(entry, facts: facts, contact: contact, explore: explore, seed: seed, explain: options.explainRejections, scratch: &scratch) {
+            case .eligible(let candidate):
+                if candidate.factors.priority < settings.minPriority {
+                    if options.explainRejections {
+                        rejections.append(Rejection(itemID: entry.item.id, kind: entry.item.kind, check: .rankedOut,
+                            reason: "ranked out: priority \(fmt4(candidate.factors.priority)) < minimum \(fmt4(settings.minPriority))",
+                            priority: candidate.factors.priority))
+                    }
+                } else if entry.item.kind == .offer {
+                    offers.append(candidate)
+                } else {
+                    messages.append(candidate)
+                }
+            case .rejected(let rejection):
+                if options.explainRejections { rejections.append(rejection) }
+            }
+        }
+
+        let byPriority: (Candidate, Candidate) -> Bool = {
+            $0.factors.priority != $1.factors.priority ? $0.factors.priority > $1.factors.priority : $0.entry.item.id < $1.entry.item.id
+        }
+        offers.sort(by: byPriority)
+        messages.sort(by: byPriority)
+
+        // Offers: top k with category diversity.
+        let k = options.maxOffers ?? settings.topOffers
+        var chosenOffers: [Candidate] = []
+        var perCategory: [String: [String]] = [:]
+        for candidate in offers {
+            let category = candidate.entry.category ?? ""
+            if chosenOffers.count >= k {
+                if options.explainRejections { rejections.append(rankedOut(candidate, last: chosenOffers.last, limit: "top \(k) offers")) }
+                continue
+            }
+            if settings.maxPerCategory > 0, let taken = perCategory[category], taken.count >= settings.maxPerCategory {
+                if options.explainRejections {
+                    rejections.append(Rejection(itemID: candidate.entry.item.id, kind: .offer, check: .rankedOut,
+                        reason: "ranked out by category diversity: category '\(category)' already has \(taken.joined(separator: ", ")) (at most \(settings.maxPerCategory) per category)",
+                        priority: candidate.factors.priority))
+                }
+                continue
+            }
+            perCategory[category, default: []].append(candidate.entry.item.id)
+            chosenOffers.append(candidate)
+        }
+        // Messages: at most m.
+        let m = options.maxMessages ?? settings.maxMessages
+        let chosenMessages = Array(messages.prefix(m))
+        if options.explainRejections {
+            for candidate in messages.dropFirst(m) {
+                rejections.append(rankedOut(candidate, last: chosenMessages.last, limit: "at most \(m) messages"))
+            }
+            let order = Dictionary(uniqueKeysWithValues: catalog.items.enumerated().map { ($1.id, $0) })
+            rejections.sort { (order[$0.itemID] ?? 0) < (order[$1.itemID] ?? 0) }
+        }
+
+        return RecommendationSet(
+            clientID: facts.clientID,
+            asOf: facts.asOf,
+            catalogVersion: catalog.version,
+            scores: scores(facts),
+            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, render: options.renderText) },
+            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, render: options.renderText) },
+            notRecommended: rejections
+        )
+    }
+
+    /// The per-client scores alone (stage, p_alive, CLV, tier, points).
+    package func scores(_ facts: ClientFacts) -> ClientScores {
+        ClientScores(
+            stage: facts.stage.stage,
+            stageReason: facts.stage.reason,
+            previousStage: facts.stage.previous,
+            transition: facts.stage.transition,
+            stageSince: facts.stage.since,
+            pAlive: facts.pAlive,
+            expectedPurchases90d: facts.expectedPurchases90d,
+            clv12m: facts.clv12m,
+            tier: facts.loyalty.tier,
+            points: facts.loyalty.points,
+            pointsToNextTier: facts.loyalty.pointsToNextTier,
+            advocate: facts.advocate
+        )
+    }
+
+    // MARK: - One item
+
+    struct Candidate {
+        var entry: PreparedItem
+        var channel: Channel
+        var factors: ScoreFactors
+        /// The trigger behind the boost and the days since its event.
+        var trigger: (trigger: Trigger, days: Int, multiplier: Double)?
+    }
+
+    /// Per-client caches of one recommendation.
+    struct Scratch {
+        var stageIndex: Int
+        var lifts: [(category: String, lift: Double)] = []
+    }
+
+    enum Outcome {
+        case eligible(Candidate)
+        case rejected(Rejection)
+    }
+
+    private func evaluate(
+        _ entry: PreparedItem, facts: ClientFacts, contact: ContactState, explore: Bool, seed: UInt64,
+        explain: Bool, scratch: inout Scratch
+    ) -> Outcome {
+        let item = entry.item
+        let policy = catalog.contactPolicy
+        // Reasons are only built when the caller asked for them.
+        func reject(_ check: Rejection.Check, _ reason: @autoclosure () -> String) -> Outcome {
+            .rejected(Rejection(itemID: item.id, kind: item.kind, check: check, reason: explain ? reason() : "", priority: nil))
+        }
+
+        // 1. Validity.
+        if let from = item.validFrom, facts.asOf < from {
+            return reject(.validity, "not valid yet: valid from \(from.isoDate)")
+        }
+        if let until = item.validUntil, facts.asOf >= until.adding(days: 1) {
+            return reject(.validity, "expired: valid until \(until.isoDate)")
+        }
+
+        // 2. Do-not-contact.
+        var allowed = ChannelSet(item.channels)
+        if contact.suppressed {
+            if policy.doNotContact == .suppressAll {
+                return reject(.doNotContact, contact.suppressionReason)
+            }
+            allowed = ChannelSet(rawValue: allowed.rawValue & policy.consentExempt.rawValue)
+            if allowed.isEmpty {
+                return reject(.doNotContact, "\(contact.suppressionReason); none of the item's channels (\(item.channels.map(\.rawValue).joined(separator: ", "))) is inbound")
+            }
+        }
+
+        // 3. Consent.
+        let consented = ChannelSet(rawValue: allowed.rawValue & (facts.profile.consents.rawValue | policy.consentExempt.rawValue))
+        if consented.isEmpty {
+            let consents = facts.profile.consents.channels.map(\.rawValue)
+            return reject(.consent, "no consented channel among \(item.channels.map(\.rawValue).joined(separator: ", ")) (client consents: \(consents.isEmpty ? "none" : consents.joined(separator: ", ")))")
+        }
+
+        // 4. The rule.
+        if let rule = item.when {
+            guard rule.evaluate(facts) else {
+                return reject(.rule, "rule clause false: \(rule.firstFailingClause(facts) ?? rule.explain)")
+            }
+        }
+
+        // 5. Prerequisites.
+        for product in item.requires.products where !facts.ownedProducts.contains(product) {
+            return reject(.prerequisites, "requires product '\(product)', not owned")
+        }
+        for category in item.requires.categories where !facts.ownedCategories.contains(category) {
+            return reject(.prerequisites, "requires a product of category '\(category)', none owned")
+        }
+
+        // 6. Ownership / already sent.
+        if !entry.repeatable {
+            if item.kind == .offer {
+                if let product = item.product {
+                    if facts.ownedProducts.contains(product) { return reject(.ownership, "already owns '\(product)'") }
+                } else if let category = entry.category, facts.ownedCategories.contains(category) {
+                    return reject(.ownership, "already owns a product of category '\(category)'")
+                }
+            } else if let sent = facts.responses.first(where: { $0.itemID == item.id }) {
+                return reject(.ownership, "already sent on \(sent.presentedAt.isoDate) (\(sent.channel.rawValue)); not repeatable")
+            }
+        }
+
+        // 7. Contact policy.
+        let cooldown = item.cooldownDays ?? policy.cooldownAfterPresentedDays
+        var lastDecline: Timestamp?
+        var lastPresented: Timestamp?
+        for response in facts.responses where response.itemID == item.id {
+            if lastPresented == nil { lastPresented = response.presentedAt }
+            if response.outcome == .declined, lastDecline == nil { lastDecline = response.decidedAt }
+        }
+        if let declined = lastDecline, facts.asOf.days(since: declined) < policy.cooldownAfterDeclinedDays {
+            return reject(.contactPolicy, "declined \(facts.asOf.days(since: declined)) days ago; cooldown after a decline is \(policy.cooldownAfterDeclinedDays) days")
+        }
+        if let presented = lastPresented, facts.asOf.days(since: presented) < cooldown {
+            return reject(.contactPolicy, "presented \(facts.asOf.days(since: presented)) days ago; cooldown is \(cooldown) days")
+        }
+        let open = ChannelSet(rawValue: consented.rawValue & ~contact.capped.rawValue)
+        if open.isEmpty {
+            let reasons = consented.channels.compactMap { contact.capReason[$0] }
+            return reject(.contactPolicy, "contact cap reached: \(reasons.joined(separator: "; "))")
+        }
+
+        // Channel: the best fit among the open channels, then the item's order.
+        var channel = item.channels.first { open.contains($0) }!
+        var fit = contact.fit(channel)
+        for c in item.channels where open.contains(c) && contact.fit(c) > fit {
+            channel = c
+            fit = contact.fit(c)
+        }
+
+        // Priority.
+        let counts = entry.counts[scratch.stageIndex]
+        let alpha = item.prior.alpha + counts.successes
+        let beta = item.prior.beta + counts.failures
+        var acceptance = alpha / (alpha + beta)
+        if explore {
+            var random = SeededGenerator(seed: Self.explorationSeed(client: facts.clientID, asOf: facts.asOf, seed: seed, item: item.id))
+            acceptance = random.beta(alpha, beta)
+        }
+        var lift = 1.0
+        if item.kind == .offer, let category = entry.category, !facts.lastCategories.isEmpty {
+            if let cached = scratch.lifts.first(where: { $0.category == category }) {
+                lift = cached.lift
+            } else {
+                lift = models.affinity.lift(of: category, after: facts.lastCategories)
+                scratch.lifts.append((category, lift))
+            }
+        }
+        var boost = 1.0
+        var trigger: (trigger: Trigger, days: Int, multiplier: Double)?
+        for t in item.triggers {
+            guard let days = facts.daysSinceEvent(t.event) else { continue }
+            let multiplier = t.multiplier(daysSinceEvent: days)
+            if multiplier > boost {
+                boost = multiplier
+                trigger = (t, days, multiplier)
+            }
+        }
+        let activity = facts.pAlive
+        let propensity = acceptance * lift * boost * activity
+        let value: Double = switch item.value {
+        case .fixed(let x): x
+        case .clv: max(facts.clv12m, 1)
+        case .unspecified: entry.defaultValue
+        }
+        let context = fit * contact.recency
+        let priority = propensity * value * context * item.lever
+        let factors = ScoreFactors(
+            acceptance: acceptance, alpha: alpha, beta: beta, affinityLift: lift, lifeEventBoost: boost,
+            activity: activity, propensity: propensity, value: value, channelFit: fit,
+            contactRecency: contact.recency, context: context, lever: item.lever, priority: priority
+        )
+        return .eligible(Candidate(entry: entry, channel: channel, factors: factors, trigger: trigger))
+    }
+
+    private func rankedOut(_ candidate: Candidate, last: Candidate?, limit: String) -> Rejection {
+        let p = candidate.factors.priority
+        let reason = if let last {
+            "ranked out (\(limit)): priority \(fmt4(p)) < last selected \(fmt4(last.factors.priority)) (\(last.entry.item.id))"
+        } else {
+            "ranked out: \(limit)"
+        }
+        return Rejection(itemID: candidate.entry.item.id, kind: candidate.entry.item.kind, check: .rankedOut, reason: reason, priority: p)
+    }
+
+    private func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, render: Bool) -> Recommendation {
+        let item = candidate.entry.item
+        var text: String?
+        if render, let template = item.template {
+            // Only the values the template names are built.
+            var base = TemplateValues.values(facts: facts, names: template.names)
+            TemplateValues.add(item: item, channel: candidate.channel, products: products, to: &base)
+            text = template.render(base)
+        }
+        let trigger = candidate.trigger.map { t in
+            "\(t.trigger.event) \(t.days) days ago (window \(t.trigger.windowDays) days, boost \(fmt(t.trigger.boost)) fading \(t.trigger.fade.rawValue) → \(fmt(t.multiplier)))"
+        }
+        return Recommendation(
+            itemID: item.id, kind: item.kind, title: item.title, rank: rank, channel: candidate.channel,
+            priority: candidate.factors.priority, text: text,
+            explanation: Explanation(admittedBy: admittedBy(candidate, facts: facts), factors: candidate.factors, trigger: trigger)
+        )
+    }
+
+    /// The checks that admitted an item, as text (built only for recommended items).
+    private func admittedBy(_ candidate: Candidate, facts: ClientFacts) -> [String] {
+        let item = candidate.entry.item
+        var admitted: [String] = []
+        if item.validFrom != nil || item.validUntil != nil {
+            admitted.append("valid \(item.validFrom?.isoDate ?? "…") to \(item.validUntil?.isoDate ?? "…")")
+        }
+        if let rule = item.when { admitted.append("when: \(rule.explain)") }
+        if !item.requires.isEmpty {
+            admitted.append("requires \((item.requires.products + item.requires.categories).joined(separator: ", ")): owned")
+        }
+        let cooldown = item.cooldownDays ?? catalog.contactPolicy.cooldownAfterPresentedDays
+        admitted.append("contact policy: no presentation within \(cooldown) days, under caps")
+        let channel = candidate.channel
+        admitted.append("channel \(channel.rawValue): \(facts.profile.consents.contains(channel) ? "consented" : "consent-exempt")")
+        return admitted
+    }
+
+    /// FNV-1a over client id, as_of, seed and item id: the per-item exploration seed.
+    static func explorationSeed(client: String, asOf: Timestamp, seed: UInt64, item: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        for b in client.utf8 { mix(b) }
+        mix(0)
+        for shift in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: asOf.seconds >> Int64(shift))) }
+        for shift in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: seed >> UInt64(shift))) }
+        for b in item.utf8 { mix(b) }
+        return hash
+    }
+}
+
+/// The contact-policy state of one client, computed once per recommendation.
+struct ContactState {
+    var suppressed: Bool
+    var suppressionReason: String
+    /// Channels whose cap is reached.
+    var capped: ChannelSet
+    var capReason: [Channel: String]
+    /// Contact recency factor: 1 when not contacted for `recency_full_days`, down to 0.5 right after a contact.
+    var recency: Double
+    /// Share of the client's 90-day interactions per channel ordinal.
+    var shares: [Double]
+    var hasInteractions: Bool
+
+    init(facts: ClientFacts, policy: ContactPolicy, recencyFullDays: Int = 14) {
+        if facts.profile.doNotContact {
+            suppressed = true
+            suppressionReason = "client is marked do_not_contact"
+        } else if policy.quietList.contains(facts.clientID) {
+            suppressed = true
+            suppressionReason = "client is on the contact policy's quiet list"
+        } else {
+            suppressed = false
+            suppressionReason = ""
+        }
+        capped = []
+        capReason = [:]
+        for cap in policy.caps {
+            let start = facts.asOf.adding(days: -cap.windowDays)
+            var count = 0
+            for response in facts.responses {
+                if response.presentedAt <= start { break }
+                if cap.channel == nil || response.channel == cap.channel { count += 1 }
+            }
+            guard count >= cap.max else { continue }
+            let affected = cap.channel.map { [$0] } ?? Channel.allCases
+            for channel in affected {
+                capped.insert(channel)
+                if capReason[channel] == nil {
+                    capReason[channel] = "\(count) contacts \(cap.channel.map { "on \($0.rawValue)" } ?? "in all channels") in the last \(cap.windowDays) days (cap \(cap.max))"
+                }
+            }
+        }
+        if let last = facts.lastContact, recencyFullDays > 0 {
+            let days = Double(max(0, facts.asOf.days(since: last)))
+            recency = min(1, 0.5 + 0.5 * days / Double(recencyFullDays))
+        } else {
+            recency = 1
+        }
+        let total = facts.interactions90d
+        shares = facts.interactions90dByChannel.map { total > 0 ? Double($0) / Double(total) : 0 }
+        hasInteractions = total > 0
+    }
+
+    /// Channel fit: 0.8 + 0.4 × the channel's share of recent interactions (1 without any).
+    func fit(_ channel: Channel) -> Double {
+        !hasInteractions ? 1 : 0.8 + 0.4 * shares[channel.ordinal]
+    }
+}

@@ -1,0 +1,139 @@
+/// What the engine answers for one client: scores, recommendations, and optionally why not.
+package struct RecommendationSet: Sendable {
+    package var clientID: String
+    package var asOf: Timestamp
+    package var catalogVersion: String
+    package var scores: ClientScores
+    /// Offers, best first.
+    package var offers: [Recommendation]
+    /// Reinforcement messages, best first.
+    package var messages: [Recommendation]
+    /// Every item not recommended with the reason, in catalog order; empty unless requested.
+    package var notRecommended: [Rejection]
+
+    /// Offers then messages.
+    package var all: [Recommendation] { offers + messages }
+}
+
+/// The per-client scores the nightly run stores.
+package struct ClientScores: Sendable, Hashable {
+    package var stage: LifecycleStage
+    package var stageReason: String
+    /// The previous stage (see `StageAssessment.previous`).
+    package var previousStage: LifecycleStage?
+    /// `at_risk → reactivated` when the stage differs from the recorded one.
+    package var transition: String?
+    package var stageSince: Timestamp
+    package var pAlive: Double
+    package var expectedPurchases90d: Double
+    package var clv12m: Double
+    package var tier: String
+    package var points: Int
+    package var pointsToNextTier: Int
+    package var advocate: Bool
+}
+
+/// One recommended offer or message.
+package struct Recommendation: Sendable, Hashable {
+    package var itemID: String
+    package var kind: CatalogItem.Kind
+    package var title: String
+    /// 1-based rank within its kind.
+    package var rank: Int
+    package var channel: Channel
+    package var priority: Double
+    /// The rendered message (messages, and offers with a template).
+    package var text: String?
+    package var explanation: Explanation
+}
+
+/// Why an item was recommended: what admitted it and every factor of its priority.
+package struct Explanation: Sendable, Hashable {
+    /// The checks that admitted the item, in order (`when: stage == "active" && …`,
+    /// `requires category investment: owned`, `consent: email`, …).
+    package var admittedBy: [String]
+    package var factors: ScoreFactors
+    /// The life-event trigger behind the boost, e.g. `child_born 30 days ago (window 365, boost 3 → 2.84)`.
+    package var trigger: String?
+
+    /// One line: `priority 0.84 = propensity 0.12 × value 500 × context 1.1 × lever 1.2`.
+    package var summary: String {
+        let f = factors
+        return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (acceptance \(fmt4(f.acceptance)) × affinity \(fmt(f.affinityLift)) × life event \(fmt(f.lifeEventBoost)) × activity \(fmt(f.activity))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
+    }
+}
+
+/// Every factor of priority = propensity × value × context × lever.
+package struct ScoreFactors: Sendable, Hashable {
+    /// Beta-Bernoulli acceptance (posterior mean, or a Thompson sample when exploring).
+    package var acceptance: Double
+    /// The posterior's alpha and beta.
+    package var alpha: Double
+    package var beta: Double
+    package var affinityLift: Double
+    package var lifeEventBoost: Double
+    /// Probability alive.
+    package var activity: Double
+    package var propensity: Double
+    package var value: Double
+    package var channelFit: Double
+    package var contactRecency: Double
+    package var context: Double
+    package var lever: Double
+    package var priority: Double
+}
+
+/// Why an item was not recommended.
+package struct Rejection: Sendable, Hashable {
+    package var itemID: String
+    package var kind: CatalogItem.Kind
+    /// The check that dropped it (eligibility in its fixed order, or arbitration).
+    package var check: Check
+    /// Readable detail, e.g. `when: purchase_count >= 3` or `ranked out: score 0.12 < last selected 0.40`.
+    package var reason: String
+    /// The priority, when the item was eligible and ranked out.
+    package var priority: Double?
+
+    /// The checks, in the order they are applied.
+    package enum Check: String, Sendable, Hashable, CaseIterable {
+        case validity
+        case doNotContact = "do_not_contact"
+        case consent
+        case rule
+        case prerequisites
+        case ownership
+        case contactPolicy = "contact_policy"
+        case rankedOut = "ranked_out"
+    }
+}
+
+/// How to run one recommendation.
+package struct RecommendOptions: Sendable, Hashable {
+    /// List every item not recommended with its reason.
+    package var explainRejections = false
+    /// Thompson sampling: nil uses the catalog's `settings.exploration.enabled`.
+    package var exploration: Bool?
+    /// Mixed into the exploration seed (with the client id and as_of).
+    package var seed: UInt64?
+    /// Override the catalog's `top_offers` / `max_messages`.
+    package var maxOffers: Int?
+    package var maxMessages: Int?
+    /// Render message templates (off in a run that stores no text).
+    package var renderText = true
+
+    package init(explainRejections: Bool = false, exploration: Bool? = nil, seed: UInt64? = nil, maxOffers: Int? = nil, maxMessages: Int? = nil, renderText: Bool = true) {
+        self.explainRejections = explainRejections
+        self.exploration = exploration
+        self.seed = seed
+        self.maxOffers = maxOffers
+        self.maxMessages = maxMessages
+        self.renderText = renderText
+    }
+}
+
+/// A number with up to four decimals.
+func fmt4(_ value: Double) -> String {
+    let scaled = (value * 10_000).rounded() / 10_000
+    if scaled == scaled.rounded() { return String(Int(scaled)) }
+    return String(scaled)
+}

@@ -1,0 +1,51 @@
+/// The values a message template sees: every fact by its rule name, plus item and client values.
+///
+/// Numbers of type double are rounded to two decimals; lists are arrays (iterate with
+/// `{{#owned_products}}{{.}} {{/owned_products}}`); `attributes` is a map
+/// (`{{attributes.first_name}}`). Extras: `client_id`, `title` (the item's title),
+/// `product_name`, `channel`, `as_of` (YYYY-MM-DD), `first_name` (the `first_name` attribute; absent when
+/// unset, so a section on it renders nothing).
+package enum TemplateValues {
+    /// Every value for the client and the item.
+    package static func values(facts: ClientFacts, item: CatalogItem, channel: Channel, products: ProductDirectory) -> [String: Any] {
+        var values = values(facts: facts, names: nil)
+        add(item: item, channel: channel, products: products, to: &values)
+        return values
+    }
+
+    /// The item's values: `title`, `product_name`, `channel`.
+    package static func add(item: CatalogItem, channel: Channel, products: ProductDirectory, to values: inout [String: Any]) {
+        values["title"] = item.title
+        values["product_name"] = item.product.map { products[$0]?.name ?? $0 } ?? ""
+        values["channel"] = channel.rawValue
+    }
+
+    /// The client's values: every fact, `client_id`, `as_of`, `first_name`.
+    /// - Parameter names: only these names (a template's `names`); nil for all.
+    package static func values(facts: ClientFacts, names: Set<String>?) -> [String: Any] {
+        var values: [String: Any] = [:]
+        values.reserveCapacity(names?.count ?? Fact.allCases.count + 6)
+        for fact in Fact.allCases where fact != .attributes && names?.contains(fact.rawValue) ?? true {
+            values[fact.rawValue] = plain(facts.value(of: fact))
+        }
+        var attributes: [String: Any] = [:]
+        for (key, value) in facts.profile.attributes { attributes[key] = plain(value) }
+        values["attributes"] = attributes
+        values["client_id"] = facts.clientID
+        values["as_of"] = facts.asOf.isoDate
+        // Left out when unknown, so `{{#first_name}}, {{first_name}}{{/first_name}}` renders nothing.
+        if case .string(let name)? = facts.profile.attributes["first_name"], !name.isEmpty { values["first_name"] = name }
+        return values
+    }
+
+    static func plain(_ value: RuleValue) -> Any {
+        switch value {
+        case .int(let x): x
+        case .double(let x): fmt(x)
+        case .string(let s): s
+        case .bool(let b): b
+        case .list(let items): items.map(plain)
+        case .null: ""
+        }
+    }
+}

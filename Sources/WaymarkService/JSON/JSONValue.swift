@@ -1,0 +1,96 @@
+/// A JSON value as the protocol reads and writes it.
+///
+/// Numbers keep their literal text, so nothing is lost or rounded on the way in (an amount of
+/// `1249.90` stays exact, an id of `123456789012345678901234567890` can be refused by name
+/// instead of overflowing), and objects keep the order of their members.
+package enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// A number, as its JSON literal (`-12`, `1.5e3`).
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// A number from an integer.
+    package static func integer(_ value: Int) -> JSONValue { .number(String(value)) }
+
+    /// The value as an `Int` when it is a number written as a plain integer (no fraction, no
+    /// exponent) that fits; nil otherwise.
+    package var integerValue: Int? {
+        guard case .number(let literal) = self, JSONValue.isPlainInteger(literal) else { return nil }
+        return Int(literal)
+    }
+
+    /// The string, when the value is one.
+    package var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// The object, when the value is one.
+    package var objectValue: JSONObject? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    /// A member of an object (nil when absent or when the value is not an object).
+    package subscript(key: String) -> JSONValue? {
+        objectValue?[key]
+    }
+
+    /// The JSON type's name, for messages: "a string", "an object", ….
+    package var typeDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    static func isPlainInteger(_ literal: String) -> Bool {
+        var utf8 = literal.utf8[...]
+        if utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
+        return !utf8.isEmpty && utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+}
+
+/// A JSON object: members in their order, looked up by name.
+///
+/// When a name appears twice, the last member wins (as most JSON readers do); equality ignores
+/// the order of members.
+package struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    package private(set) var members: [(key: String, value: JSONValue)]
+
+    package init(_ members: [(key: String, value: JSONValue)] = []) {
+        self.members = []
+        for (key, value) in members { self[key] = value }
+    }
+
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(elements.map { (key: $0.0, value: $0.1) })
+    }
+
+    package var keys: [String] { members.map(\.key) }
+    package var count: Int { members.count }
+
+    package subscript(key: String) -> JSONValue? {
+        get { members.last(where: { $0.key == key })?.value }
+        set {
+            if let index = members.firstIndex(where: { $0.key == key }) {
+                if let newValue { members[index].value = newValue } else { members.remove(at: index) }
+            } else if let newValue {
+                members.append((key: key, value: newValue))
+            }
+        }
+    }
+
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.members.count == rhs.members.count else { return false }
+        for (key, value) in lhs.members where rhs[key] != value { return false }
+        return true
+    }
+}

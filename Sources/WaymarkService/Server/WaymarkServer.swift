@@ -1,0 +1,58 @@
+package import Logging
+package import Postgres
+
+/// How `waymark serve` runs.
+package struct ServerConfiguration: Sendable {
+    /// Where the database is.
+    package var database: ConnectionConfiguration
+    /// The version `health` reports.
+    package var serverVersion: String
+    /// The longest request line read (default 1 MiB).
+    package var maximumLineBytes: Int
+
+    package static let defaultMaximumLineBytes = 1 << 20
+
+    package init(database: ConnectionConfiguration, serverVersion: String, maximumLineBytes: Int = defaultMaximumLineBytes) {
+        self.database = database
+        self.serverVersion = serverVersion
+        self.maximumLineBytes = maximumLineBytes
+    }
+}
+
+/// Waymark's JSON-RPC server: the methods of docs/protocol.md over the stdio transport.
+package enum WaymarkServer {
+    /// The method names, as docs/protocol.md lists them.
+    package static let methods = ["recommend", "profile", "upsert_client", "record_purchase", "record_interaction",
+                                  "record_life_event", "record_response", "catalog", "health", "shutdown"]
+
+    /// A service with every Waymark method registered, working on one database session.
+    package static func makeService(configuration: ServerConfiguration, logger: Logger) -> RPCService {
+        let service = RPCService(logger: logger)
+        let session = DatabaseSession(configuration: configuration.database, logger: logger)
+        for (method, kind) in RecordMethods.kinds {
+            service.register(method) { params in try RecordMethods.call(params, kind: kind, session: session) }
+        }
+        let status = StatusMethods(session: session, serverVersion: configuration.serverVersion)
+        service.register("health", status.health)
+        service.register("catalog", status.catalog)
+        let live = LiveMethods(session: session)
+        service.register("recommend", live.recommend)
+        service.register("profile", live.profile)
+        return service
+    }
+
+    /// Serves on `input`/`output` until the input ends, `shutdown`, or SIGTERM.
+    ///
+    /// Connects lazily: a server started while the database is down answers -32003 and
+    /// connects once it is up.
+    @discardableResult
+    package static func serve(input: Int32, output: Int32, configuration: ServerConfiguration, logger: Logger) -> StdioServer.Stop {
+        let service = makeService(configuration: configuration, logger: logger)
+        let server = StdioServer(input: input, output: output, maximumLineBytes: configuration.maximumLineBytes,
+                                 service: service, logger: logger)
+        logger.info("serving JSON-RPC 2.0 on stdio", metadata: ["max_line_bytes": "\(configuration.maximumLineBytes)"])
+        let stop = server.run()
+        logger.info("stopped", metadata: ["reason": "\(stop)"])
+        return stop
+    }
+}

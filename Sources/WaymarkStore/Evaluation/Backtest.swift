@@ -1,0 +1,222 @@
+import Dispatch
+import Foundation
+package import Logging
+package import Postgres
+package import WaymarkCore
+
+/// `waymark evaluate`: replays the engine at a cutoff and compares with what clients did next.
+///
+/// No query per client:
+/// 1. the nightly run's `ModelFitter` fits every model on the history up to the cutoff (each of
+///    its aggregate queries is bounded by the as_of), and one aggregate counts the popularity
+///    baseline;
+/// 2. one streaming pass (`BacktestSnapshotStream`, bounded in SQL: history up to the cutoff, plus
+///    the horizon's purchases): the engine recommends from each snapshot cut at the cutoff,
+///    exactly as the nightly run would score that day, on every core; the horizon's purchases are
+///    the truth it is compared with.
+///
+/// ```swift
+/// let result = try Backtest(configuration: configuration).run(.init(cutoff: cutoff, horizonDays: 90))
+/// print(result.report.table())
+/// ```
+package struct Backtest: Sendable {
+    /// What to evaluate.
+    package struct Options: Sendable {
+        /// Everything at or before this moment is history.
+        package var cutoff: Timestamp
+        /// The horizon: purchases in (cutoff, cutoff + days] are the truth.
+        package var horizonDays: Int
+        /// Offers per client (and the k of every metric); nil: the catalog's `top_offers`.
+        package var topK: Int?
+        /// The random baseline's seed.
+        package var seed: UInt64
+        /// The catalog to evaluate; nil: the current catalog of the database.
+        package var catalog: Catalog?
+        /// Parallel engine workers (default: the active processor count).
+        package var workers: Int
+        /// The lifetime model to fit, as `waymark score --model`.
+        package var model: LifetimeModelKind = .bgnbd
+
+        package init(cutoff: Timestamp, horizonDays: Int, topK: Int? = nil, seed: UInt64 = 42, catalog: Catalog? = nil,
+                     workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+            self.cutoff = cutoff
+            self.horizonDays = horizonDays
+            self.topK = topK
+            self.seed = seed
+            self.catalog = catalog
+            self.workers = max(1, workers)
+        }
+    }
+
+    /// The report, and the fitted models (for inspection and tests).
+    package struct Result: Sendable {
+        package var report: EvaluationReport
+        package var models: StoredModels
+    }
+
+    package let configuration: ConnectionConfiguration
+    package let logger: Logger
+
+    package init(configuration: ConnectionConfiguration, logger: Logger = Logger(label: "waymark.evaluate", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs the backtest.
+    ///
+    /// - Parameters:
+    ///   - options: the cutoff, horizon, k, seed and catalog.
+    ///   - onClient: called with every evaluated client in `client_id` order (tests use it to compare
+    ///     recommendations between runs); nil keeps memory flat.
+    /// - Throws: ``StoreError`` `.invalidInput` for a horizon below 1 day or k below 1, `.notFound`
+    ///   when no catalog is given and none is loaded (load one with `waymark catalog load FILE`);
+    ///   ``PostgresError`` when the database fails.
+    package func run(_ options: Options, onClient: ((EvaluatedClient) -> Void)? = nil) throws -> Result {
+        guard options.horizonDays >= 1 else {
+            throw StoreError(.invalidInput, "the horizon must be at least 1 day, got \(options.horizonDays)")
+        }
+        let connection = try Connection(configuration: configuration, logger: logger)
+        let store = CatalogStore(connection: connection)
+        let products = try store.products()
+        let catalog: Catalog
+        if let given = options.catalog {
+            catalog = given
+        } else if let loaded = try store.loadCurrent() {
+            catalog = loaded.catalog
+        } else {
+            throw StoreError(.notFound, "no catalog to evaluate: load one with `waymark catalog load FILE` or pass --catalog FILE")
+        }
+        let k = options.topK ?? catalog.settings.arbitration.topOffers
+        guard k >= 1 else { throw StoreError(.invalidInput, "--top must be at least 1, got \(k)") }
+        let cutoff = options.cutoff
+        let end = cutoff.adding(days: options.horizonDays)
+
+        // Fit on the history, as the nightly run fits (ModelFitter bounds every query by the as_of).
+        let stored = try ModelFitter(connection: connection, kind: options.model, logger: logger).fit(asOf: cutoff)
+        let models = stored.fittedModels
+        let popular = try Self.popularCategories(connection: connection, until: cutoff)
+        logger.info("fitted the models on the history up to the cutoff", metadata: [
+            "cutoff": "\(cutoff.isoDate)", "lifetime": "\(stored.lifetime.map { $0.kind.rawValue } ?? "heuristic")",
+        ])
+
+        // Pass 2: recommend at the cutoff, compare with the horizon.
+        let engine = Engine(catalog: catalog, models: models, products: products)
+        let categories = products.categories.isEmpty ? Set(popular) : products.categories
+        let baselines = Baselines(popularCategories: popular, categories: Array(categories), seed: options.seed)
+        var accumulator = EvaluationAccumulator(k: k, baselines: baselines)
+        let categoryOf = Self.categories(of: catalog, products: products)
+        let recommendOptions = RecommendOptions(maxOffers: k, maxMessages: 0, renderText: false)
+        let evaluate: @Sendable (ClientSnapshot) -> EvaluatedClient = { snapshot in
+            Self.evaluate(snapshot, engine: engine, categoryOf: categoryOf, cutoff: cutoff, end: end, horizonDays: options.horizonDays, options: recommendOptions)
+        }
+        var batch: [ClientSnapshot] = []
+        let batchSize = 512 * options.workers
+        func flush() {
+            guard !batch.isEmpty else { return }
+            let results = Self.map(batch, workers: options.workers, evaluate)
+            for client in results {
+                accumulator.add(client)
+                onClient?(client)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        try BacktestSnapshotStream(configuration: configuration, cutoff: cutoff, purchasesUntil: end).forEach { snapshot in
+            batch.append(snapshot)
+            if batch.count >= batchSize { flush() }
+        }
+        flush()
+
+        let setup = EvaluationReport.Setup(
+            cutoff: cutoff.isoDate, horizonDays: options.horizonDays, horizonEnd: end.isoDate,
+            catalogVersion: catalog.version, randomSeed: options.seed, categories: baselines.categories)
+        let report = accumulator.finish(setup: setup, offerCount: catalog.offers.count, models: Self.summary(stored))
+        return Result(report: report, models: stored)
+    }
+
+    /// One client: the engine on the history alone, the truth from the horizon.
+    static func evaluate(_ snapshot: ClientSnapshot, engine: Engine, categoryOf: [String: String], cutoff: Timestamp, end: Timestamp,
+                         horizonDays: Int, options: RecommendOptions) -> EvaluatedClient {
+        var history = snapshot
+        history.purchases = snapshot.purchases.filter { $0.at <= cutoff }
+        let horizon = snapshot.purchases.filter { $0.at > cutoff && $0.at <= end }
+        let facts = engine.facts(for: history, asOf: cutoff)
+        let result = engine.recommend(facts: facts, options: options)
+        let last = history.purchases.max { ($0.at, $0.productID) < ($1.at, $1.productID) }
+        return EvaluatedClient(
+            clientID: snapshot.id,
+            stage: facts.stage.stage,
+            purchasesBefore: facts.purchaseCount,
+            lastCategory: last?.category,
+            pAlive: facts.pAlive,
+            predictedPurchases: HorizonPrediction.expectedPurchases(
+                facts: facts, days: horizonDays, models: engine.models, thresholds: engine.catalog.settings.lifecycle),
+            recommended: result.offers.map { categoryOf[$0.itemID] ?? "" },
+            recommendedItems: result.offers.map(\.itemID),
+            actualPurchases: horizon.count,
+            actualCategories: Set(horizon.map(\.category)))
+    }
+
+    /// Categories by purchases up to `until`, most bought first (ties by name): one aggregate query.
+    static func popularCategories(connection: Connection, until: Timestamp) throws -> [String] {
+        let result = try connection.execute("""
+            SELECT pr.category, count(*) FROM purchases p JOIN products pr ON pr.product_id = p.product_id
+            WHERE p.purchased_at <= to_timestamp($1) GROUP BY pr.category ORDER BY count(*) DESC, pr.category COLLATE "C"
+            """, [.int(until.seconds)])
+        return try result.map { try $0.decode(String.self, at: 0) }
+    }
+
+    /// The fitted models as the report shows them.
+    static func summary(_ stored: StoredModels) -> EvaluationReport.ModelSummary {
+        let p = stored.lifetime?.parameters
+        return EvaluationReport.ModelSummary(
+            lifetimeModel: stored.lifetime?.kind.rawValue,
+            lifetimeParameters: p.map { ["r": $0.r, "alpha": $0.alpha, "a": $0.a, "b": $0.b] } ?? [:],
+            spendParameters: stored.spend.map { ["p": $0.parameters.p, "q": $0.parameters.q, "v": $0.parameters.v] } ?? [:],
+            timeUnitDays: stored.timeUnitDays,
+            fittedClients: stored.lifetime?.clients ?? 0,
+            affinityTransitions: stored.affinity.transitions.values.reduce(0) { $0 + $1.values.reduce(0, +) },
+            acceptanceObservations: stored.acceptance.reduce(0) { $0 + $1.successes + $1.failures })
+    }
+
+    /// Each offer's category: its own, or its product's.
+    static func categories(of catalog: Catalog, products: ProductDirectory) -> [String: String] {
+        var result: [String: String] = [:]
+        for item in catalog.offers {
+            result[item.id] = item.category ?? item.product.flatMap { products[$0]?.category } ?? ""
+        }
+        return result
+    }
+
+    /// `transform` over `items` on `workers` threads, results in input order.
+    static func map<T: Sendable, R: Sendable>(_ items: [T], workers: Int, _ transform: @Sendable (T) -> R) -> [R] {
+        guard workers > 1, items.count > 1 else { return items.map(transform) }
+        let box = ResultBox<R>(count: items.count)
+        let slices = min(workers, items.count)
+        items.withUnsafeBufferPointer { buffer in
+            nonisolated(unsafe) let input = buffer
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                var index = slice
+                while index < input.count {
+                    box.set(index, transform(input[index]))
+                    index += slices
+                }
+            }
+        }
+        return box.values()
+    }
+}
+
+/// Results written by disjoint indices from several threads (each index by one thread only).
+private final class ResultBox<R>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<R?>
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+    func set(_ index: Int, _ value: R) { storage[index] = value }
+    func values() -> [R] { storage.map { $0! } }
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+}

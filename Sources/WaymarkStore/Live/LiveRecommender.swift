@@ -1,0 +1,181 @@
+import Foundation
+package import Postgres
+package import WaymarkCore
+
+/// Recommendations for one client from live data: the interactive path of `waymark recommend`
+/// and the stdio server's `recommend` method.
+///
+/// Loads the client's snapshot as it is now (a purchase recorded a minute ago counts), scores
+/// it with the current catalog and the current night's fitted models (``LiveContext``, cached
+/// per process) and returns the ranked offers and messages with their explanations.
+///
+/// ```swift
+/// let recommender = LiveRecommender(connection: connection)
+/// let answer = try recommender.recommend(clientID: "C0000042", top: 3, explain: true)
+/// answer.offers.first?.reasons
+/// ```
+package struct LiveRecommender {
+    package let connection: Connection
+    package let context: LiveContext
+
+    /// - Parameters:
+    ///   - connection: used on the caller's thread for this recommender's queries.
+    ///   - context: the model and catalog cache; the process-wide one by default.
+    package init(connection: Connection, context: LiveContext = .shared) {
+        self.connection = connection
+        self.context = context
+    }
+
+    /// Scores one client now (or at `asOf`).
+    ///
+    /// - Parameters:
+    ///   - clientID: the client.
+    ///   - asOf: the moment to score at; nil is now.
+    ///   - top: at most this many offers; nil is the catalog's `top_offers`.
+    ///   - channel: only recommendations for this channel (the client's other consents are
+    ///     ignored; consent-exempt channels still need to be this one).
+    ///   - explain: also list every item not recommended with the reason.
+    /// - Returns: the scores, offers and messages (best first), with explanations.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored;
+    ///   ``PostgresError`` when the database fails.
+    package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
+                           explain: Bool = false) throws -> LiveRecommendations {
+        let state = try context.state(connection: connection)
+        let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        guard var snapshot = try SnapshotLoader(connection: connection).load(clientID: clientID, asOf: moment) else {
+            throw StoreError(.notFound, "no client '\(clientID)': check the id (client ids are case-sensitive)")
+        }
+        if let channel {
+            snapshot.profile.consents = ChannelSet(rawValue: snapshot.profile.consents.rawValue & channel.bit)
+        }
+        let set = state.engine.recommend(for: snapshot, asOf: moment,
+                                         options: RecommendOptions(explainRejections: explain, maxOffers: top))
+        var offers = set.offers.map(LiveRecommendation.init)
+        var messages = set.messages.map(LiveRecommendation.init)
+        if let channel {
+            offers = offers.filter { $0.channel == channel.rawValue }
+            messages = messages.filter { $0.channel == channel.rawValue }
+        }
+        return LiveRecommendations(
+            clientID: clientID, asOf: moment.isoDate, catalogVersion: state.catalogVersion, catalogDocumentVersion: set.catalogVersion,
+            runIDs: state.runIDs, modelsAsOf: state.modelsAsOf, scores: LiveScores(set.scores),
+            offers: offers, messages: messages,
+            notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil)
+    }
+}
+
+/// The answer of ``LiveRecommender/recommend(clientID:asOf:top:channel:explain:)``.
+package struct LiveRecommendations: Sendable, Codable, Hashable {
+    package var clientID: String
+    package var asOf: String
+    /// The stored catalog version used.
+    package var catalogVersion: Int64
+    /// The catalog document's own `version:`.
+    package var catalogDocumentVersion: String
+    /// The runs whose fitted models were used (empty: no run yet, heuristics).
+    package var runIDs: [Int64]
+    package var modelsAsOf: String?
+    package var scores: LiveScores
+    package var offers: [LiveRecommendation]
+    package var messages: [LiveRecommendation]
+    /// Every item not recommended, with the reason; only when asked for.
+    package var notRecommended: [LiveRejection]?
+
+    enum CodingKeys: String, CodingKey {
+        case scores, offers, messages
+        case clientID = "client_id"
+        case asOf = "as_of"
+        case catalogVersion = "catalog_version"
+        case catalogDocumentVersion = "catalog_document_version"
+        case runIDs = "run_ids"
+        case modelsAsOf = "models_as_of"
+        case notRecommended = "not_recommended"
+    }
+}
+
+/// A client's scores.
+package struct LiveScores: Sendable, Codable, Hashable {
+    package var stage: String
+    package var stageReason: String
+    package var previousStage: String?
+    package var stageSince: String
+    package var pAlive: Double
+    package var expectedPurchases90d: Double
+    package var clv12m: Double
+    package var tier: String
+    package var points: Int
+    package var pointsToNextTier: Int
+    package var advocate: Bool
+
+    init(_ s: ClientScores) {
+        stage = s.stage.rawValue
+        stageReason = s.stageReason
+        previousStage = s.previousStage?.rawValue
+        stageSince = s.stageSince.isoDate
+        pAlive = s.pAlive.isFinite ? s.pAlive : 0
+        expectedPurchases90d = s.expectedPurchases90d.isFinite ? s.expectedPurchases90d : 0
+        clv12m = s.clv12m.isFinite ? s.clv12m : 0
+        tier = s.tier
+        points = s.points
+        pointsToNextTier = s.pointsToNextTier
+        advocate = s.advocate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stage, tier, points, advocate
+        case stageReason = "stage_reason"
+        case previousStage = "previous_stage"
+        case stageSince = "stage_since"
+        case pAlive = "p_alive"
+        case expectedPurchases90d = "expected_purchases_90d"
+        case clv12m = "clv_12m"
+        case pointsToNextTier = "points_to_next_tier"
+    }
+}
+
+/// One recommended offer or message, with the reasons in words and every factor.
+package struct LiveRecommendation: Sendable, Codable, Hashable {
+    package var rank: Int
+    package var item: String
+    package var kind: String
+    package var title: String
+    package var channel: String
+    package var score: Double
+    package var text: String?
+    /// The checks that admitted it, in order.
+    package var reasons: [String]
+    package var trigger: String?
+    /// priority = propensity × value × context × lever, in words.
+    package var summary: String
+    package var factors: [String: Double]
+
+    init(_ r: Recommendation) {
+        rank = r.rank
+        item = r.itemID
+        kind = r.kind.rawValue
+        title = r.title
+        channel = r.channel.rawValue
+        score = r.priority.isFinite ? r.priority : 0
+        text = r.text
+        reasons = r.explanation.admittedBy
+        trigger = r.explanation.trigger
+        summary = r.explanation.summary
+        let f = r.explanation.factors
+        factors = [
+            "acceptance": f.acceptance, "affinity_lift": f.affinityLift, "life_event_boost": f.lifeEventBoost,
+            "activity": f.activity, "propensity": f.propensity, "value": f.value, "channel_fit": f.channelFit,
+            "contact_recency": f.contactRecency, "context": f.context, "lever": f.lever, "priority": f.priority,
+        ].filter { $0.value.isFinite }
+    }
+}
+
+/// An item that was not recommended, and why.
+package struct LiveRejection: Sendable, Codable, Hashable {
+    package var item: String
+    package var kind: String
+    /// The check that dropped it: validity, do_not_contact, consent, rule, prerequisites,
+    /// ownership, contact_policy, ranked_out.
+    package var check: String
+    package var reason: String
+    package var priority: Double?
+}

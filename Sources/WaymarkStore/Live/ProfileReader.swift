@@ -1,0 +1,199 @@
+import Foundation
+package import Postgres
+package import WaymarkCore
+
+/// A client's lifecycle profile for an advisor: `waymark profile` and the stdio server's
+/// `profile` method.
+///
+/// Stage, CLV, tier and points are computed live (as ``LiveRecommender`` does), the stage
+/// history and timeline are read from the tables, and the last run's recommendations from the
+/// current night.
+package struct ProfileReader {
+    package let connection: Connection
+    package let context: LiveContext
+
+    package init(connection: Connection, context: LiveContext = .shared) {
+        self.connection = connection
+        self.context = context
+    }
+
+    /// The profile of `clientID` now (or at `asOf`).
+    ///
+    /// - Parameter timelineLimit: how many of the newest timeline entries to include.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored;
+    ///   ``PostgresError`` when the database fails.
+    package func profile(clientID: String, asOf: Timestamp? = nil, timelineLimit: Int = 15) throws -> LiveProfile {
+        let state = try context.state(connection: connection)
+        let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        guard let snapshot = try SnapshotLoader(connection: connection).load(clientID: clientID, asOf: moment) else {
+            throw StoreError(.notFound, "no client '\(clientID)': check the id (client ids are case-sensitive)")
+        }
+        let facts = state.engine.facts(for: snapshot, asOf: moment)
+        let scores = LiveScores(state.engine.scores(facts))
+        let p = snapshot.profile
+        let keyFacts = LiveProfile.Facts(
+            age: facts.age, tenureDays: facts.tenureDays, purchaseCount: facts.purchaseCount, totalSpend: facts.totalSpend,
+            averageSpend: facts.averageSpend, firstPurchase: facts.firstPurchase?.isoDate, lastPurchase: facts.lastPurchase?.isoDate,
+            daysSinceLastPurchase: facts.lastPurchase.map { moment.days(since: $0) },
+            rfm: "\(facts.recencyScore)\(facts.frequencyScore)\(facts.monetaryScore)",
+            ownedCategories: facts.ownedCategories.sorted(), lifeEvents: facts.lastEventByKind.keys.sorted(),
+            interactions90d: facts.interactions90d, nextTier: facts.loyalty.nextTier)
+
+        let history = try connection.execute("""
+            SELECT to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), stage, previous, reason, run_id
+            FROM stage_history WHERE client_id = $1 ORDER BY changed_at DESC LIMIT 20
+            """, [.text(clientID)]).map {
+            LiveProfile.StageChange(date: $0[0] ?? "", stage: $0[1] ?? "", previous: $0[2], reason: $0[3] ?? "", runID: $0[4].flatMap { Int64($0) })
+        }
+        let timeline = try connection.execute("""
+            SELECT at, what, channel, detail FROM (
+                SELECT p.purchased_at AS at, 'purchase' AS what, coalesce(p.channel, '') AS channel,
+                       coalesce(pr.name, p.product_id) || ' (' || coalesce(pr.category, '?') || '), ' || p.amount::text AS detail
+                FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id WHERE p.client_id = $1
+                UNION ALL
+                SELECT occurred_at, 'interaction', channel, kind || coalesce(' about ' || item_id, '') FROM interactions WHERE client_id = $1
+                UNION ALL
+                SELECT occurred_at, 'life event', '', kind FROM life_events WHERE client_id = $1
+                UNION ALL
+                SELECT coalesce(responded_at, presented_at), 'response', channel, item_id || ': ' || outcome FROM responses WHERE client_id = $1
+            ) t WHERE at <= to_timestamp($2) ORDER BY at DESC, what LIMIT $3
+            """, [.text(clientID), .int(moment.seconds), .int(timelineLimit)])
+            .map { row -> LiveProfile.TimelineEntry in
+                let at = row[0] ?? ""
+                return LiveProfile.TimelineEntry(at: String(at.prefix(16)), what: row[1] ?? "", channel: row[2] ?? "", detail: row[3] ?? "")
+            }
+
+        var lastRun: LiveProfile.LastRun?
+        if !state.runIDs.isEmpty {
+            let ids = state.runIDs.map(String.init).joined(separator: ",")
+            let score = try connection.execute("""
+                SELECT s.run_id, to_char(r.as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD'), s.stage, s.clv_12m
+                FROM client_scores s JOIN scoring_runs r ON r.run_id = s.run_id
+                WHERE s.run_id IN (\(ids)) AND s.client_id = $1
+                """, [.text(clientID)])
+            if let row = score.first {
+                let runID = try row.decode(Int64.self, at: 0)
+                let recommendations = try connection.execute("""
+                    SELECT rank, item_id, kind, channel, score FROM recommendations WHERE run_id = $1 AND client_id = $2 ORDER BY rank
+                    """, [.int(runID), .text(clientID)]).map {
+                    LiveProfile.RunRecommendation(rank: try $0.decode(Int.self, at: 0), item: try $0.decode(String.self, at: 1),
+                                                  kind: try $0.decode(String.self, at: 2), channel: try $0.decode(String.self, at: 3),
+                                                  score: try $0.decode(Double.self, at: 4))
+                }
+                lastRun = LiveProfile.LastRun(runID: runID, asOf: row[1] ?? "", stage: row[2] ?? "", clv12m: try row.decode(Double.self, at: 3),
+                                              recommendations: recommendations)
+            }
+        }
+        return LiveProfile(
+            clientID: clientID, asOf: moment.isoDate, segment: p.segment, region: p.region,
+            accountID: p.accountID.isEmpty ? nil : p.accountID, role: p.role.isEmpty ? nil : p.role,
+            consents: p.consents.channels.map(\.rawValue), doNotContact: p.doNotContact,
+            scores: scores, facts: keyFacts, stageHistory: history, timeline: timeline, lastRun: lastRun)
+    }
+}
+
+/// The answer of ``ProfileReader/profile(clientID:asOf:timelineLimit:)``.
+package struct LiveProfile: Sendable, Codable, Hashable {
+    package var clientID: String
+    package var asOf: String
+    package var segment: String
+    package var region: String
+    package var accountID: String?
+    package var role: String?
+    package var consents: [String]
+    package var doNotContact: Bool
+    /// Stage, CLV, tier and points now.
+    package var scores: LiveScores
+    package var facts: Facts
+    /// Recorded stage changes, newest first.
+    package var stageHistory: [StageChange]
+    /// The newest purchases, interactions, life events and responses across channels, newest first.
+    package var timeline: [TimelineEntry]
+    /// The client's result in the current night, nil before the first run (or a client added since).
+    package var lastRun: LastRun?
+
+    package struct Facts: Sendable, Codable, Hashable {
+        package var age: Int?
+        package var tenureDays: Int
+        package var purchaseCount: Int
+        package var totalSpend: Double
+        package var averageSpend: Double
+        package var firstPurchase: String?
+        package var lastPurchase: String?
+        package var daysSinceLastPurchase: Int?
+        /// Recency, frequency and monetary quintile scores, e.g. `545`.
+        package var rfm: String
+        package var ownedCategories: [String]
+        package var lifeEvents: [String]
+        package var interactions90d: Int
+        package var nextTier: String
+
+        enum CodingKeys: String, CodingKey {
+            case age, rfm
+            case tenureDays = "tenure_days"
+            case purchaseCount = "purchase_count"
+            case totalSpend = "total_spend"
+            case averageSpend = "average_spend"
+            case firstPurchase = "first_purchase"
+            case lastPurchase = "last_purchase"
+            case daysSinceLastPurchase = "days_since_last_purchase"
+            case ownedCategories = "owned_categories"
+            case lifeEvents = "life_events"
+            case interactions90d = "interactions_90d"
+            case nextTier = "next_tier"
+        }
+    }
+
+    package struct StageChange: Sendable, Codable, Hashable {
+        package var date: String
+        package var stage: String
+        package var previous: String?
+        package var reason: String
+        package var runID: Int64?
+        enum CodingKeys: String, CodingKey {
+            case date, stage, previous, reason
+            case runID = "run_id"
+        }
+    }
+
+    package struct TimelineEntry: Sendable, Codable, Hashable {
+        /// `YYYY-MM-DD HH:MM` (UTC).
+        package var at: String
+        /// purchase, interaction, life event, response.
+        package var what: String
+        package var channel: String
+        package var detail: String
+    }
+
+    package struct LastRun: Sendable, Codable, Hashable {
+        package var runID: Int64
+        package var asOf: String
+        package var stage: String
+        package var clv12m: Double
+        package var recommendations: [RunRecommendation]
+        enum CodingKeys: String, CodingKey {
+            case stage, recommendations
+            case runID = "run_id"
+            case asOf = "as_of"
+            case clv12m = "clv_12m"
+        }
+    }
+
+    package struct RunRecommendation: Sendable, Codable, Hashable {
+        package var rank: Int
+        package var item: String
+        package var kind: String
+        package var channel: String
+        package var score: Double
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case segment, region, role, consents, scores, facts, timeline
+        case clientID = "client_id"
+        case asOf = "as_of"
+        case accountID = "account_id"
+        case doNotContact = "do_not_contact"
+        case stageHistory = "stage_history"
+        case lastRun = "last_run"
+    }
+}

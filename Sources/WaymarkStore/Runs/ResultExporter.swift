@@ -1,0 +1,64 @@
+package import Postgres
+
+/// Streams a run's recommendations out with `COPY … TO STDOUT`, for e-mail/SMS tools and
+/// data warehouses. Memory is one row.
+package struct ResultExporter {
+    package enum Format: String, Sendable, CaseIterable {
+        /// RFC 4180 CSV with a header row.
+        case csv
+        /// One JSON object per line.
+        case jsonl
+    }
+
+    package let connection: Connection
+
+    package init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Writes the recommendations of `runIDs` (default: the current night's runs), ordered by
+    /// client and rank, each with the client's stage, CLV and tier.
+    ///
+    /// Columns: run_id, client_id, rank, item_id, kind, channel, score, message, stage, clv_12m,
+    /// tier, explanation (JSON text).
+    ///
+    /// - Parameter write: receives the output in pieces (lines).
+    /// - Returns: the number of rows written.
+    /// - Throws: ``StoreError`` `.notFound` when nothing is published yet or a run does not
+    ///   exist or was pruned; ``PostgresError`` when the database fails.
+    @discardableResult
+    package func export(runID: Int64?, format: Format, write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        let runIDs: [Int64]
+        if let runID {
+            let result = try connection.execute("""
+                SELECT status FROM scoring_runs r WHERE run_id = $1
+                AND EXISTS (SELECT 1 FROM pg_class WHERE relname = 'recommendations_r' || r.run_id AND relispartition)
+                """, [.int(runID)])
+            guard result.rowCount == 1 else {
+                throw StoreError(.notFound, "run \(runID) has no published results (never published, failed or pruned): see waymark runs list")
+            }
+            runIDs = [runID]
+        } else {
+            runIDs = try RunStore(connection: connection).currentRunIDs()
+            guard !runIDs.isEmpty else {
+                throw StoreError(.notFound, "no scoring run is published yet: run waymark score first")
+            }
+        }
+        let list = runIDs.map(String.init).joined(separator: ",")
+        let query = """
+            SELECT r.run_id, r.client_id, r.rank, r.item_id, r.kind, r.channel, r.score, r.message,
+                   s.stage, s.clv_12m, s.tier, r.explanation
+            FROM recommendations r JOIN client_scores s ON s.run_id = r.run_id AND s.client_id = r.client_id
+            WHERE r.run_id IN (\(list)) ORDER BY r.client_id COLLATE "C", r.rank
+            """
+        switch format {
+        case .csv:
+            return try connection.copyOutLines("COPY (\(query)) TO STDOUT WITH (FORMAT csv, HEADER)") { line in try write(line) } - 1
+        case .jsonl:
+            return try connection.copyOut("COPY (SELECT row_to_json(t)::text FROM (\(query)) t) TO STDOUT") { fields in
+                var line = (fields[0] ?? "null") + "\n"
+                try line.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// What a scoring run did: printed at the end of `waymark score` and stored in `scoring_runs.summary`.
+package struct RunSummary: Sendable, Codable, Hashable {
+    package var runID: Int64
+    package var asOf: String
+    package var shard: String
+    package var catalogVersion: Int64
+    package var clients: Int
+    package var recommendations: Int
+    package var offers: Int
+    package var messages: Int
+    /// Clients per stage.
+    package var stages: [String: Int]
+    /// Stage changes recorded, per transition (`at_risk → reactivated`).
+    package var stageChanges: [String: Int]
+    /// The most recommended items, most first (at most 10).
+    package var topItems: [ItemCount]
+    package var models: StoredModels
+    /// Seconds per phase: fit, score (stream, engine and COPY in), publish, total.
+    package var timings: [String: Double]
+    /// Rows of child tables whose client does not exist (skipped).
+    package var orphanRows: Int
+
+    package struct ItemCount: Sendable, Codable, Hashable {
+        package var item: String
+        package var count: Int
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case clients, recommendations, offers, messages, stages, models, timings, shard
+        case runID = "run_id"
+        case asOf = "as_of"
+        case catalogVersion = "catalog_version"
+        case stageChanges = "stage_changes"
+        case topItems = "top_items"
+        case orphanRows = "orphan_rows"
+    }
+}

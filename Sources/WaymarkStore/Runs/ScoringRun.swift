@@ -1,0 +1,346 @@
+import Foundation
+package import Logging
+package import Postgres
+package import WaymarkCore
+
+/// The options of one nightly run (`waymark score`).
+package struct ScoringOptions: Sendable {
+    package var asOf: Timestamp
+    package var shard: Shard = .all
+    /// Offers per client; nil: the catalog's `top_offers`.
+    package var top: Int?
+    /// Scoring threads.
+    package var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    package var model: LifetimeModelKind = .bgnbd
+    /// Clients per batch handed to a worker.
+    package var batchSize = 256
+    /// A pause after each batch (tests use it to kill a run in the middle); 0 in production.
+    package var batchDelay: Double = 0
+    /// Called after each batch is handed to the workers with the number of clients streamed so
+    /// far; throwing aborts the run (tests use it to fail a run in the middle).
+    package var afterBatch: (@Sendable (Int) throws -> Void)?
+
+    package init(asOf: Timestamp) {
+        self.asOf = asOf
+    }
+}
+
+/// Progress of the scoring phase.
+package struct ScoringProgress: Sendable {
+    package var clientsDone: Int
+    package var clientsTotal: Int
+    package var elapsed: Double
+}
+
+/// The nightly run: lock, record, fit, stream and score, COPY results, publish.
+///
+/// 1. Takes the session advisory lock of the shard layout (see ``RunStore/lockKey(shard:)``);
+///    when another session holds it, throws ``StoreError`` `.locked` naming the holder.
+/// 2. Cleans up after runs of this layout that died (status `running`): marks them `failed` and
+///    drops their result tables.
+/// 3. Records the run (`scoring_runs`, status `running`) with the current catalog version and
+///    the parameters; creates the run's result tables `client_scores_rN` and `recommendations_rN`
+///    (not yet partitions: invisible to readers).
+/// 4. Fits the models on all clients (``ModelFitter``) and stores them with the run.
+/// 5. Streams the shard's snapshots (``SnapshotStream``), scores them on `workers` threads and
+///    COPYs the results into the run's tables on two more connections. Memory is bounded by
+///    the queues between the stages.
+/// 6. Publishes in one transaction: attaches the tables as partitions, appends the stage changes
+///    to `stage_history`, supersedes an earlier published run of the same night and shard, and
+///    marks the run `published` with its summary.
+///
+/// A failure at any step marks the run `failed` and drops its tables; a killed process leaves a
+/// `running` row and an unattached table, which the next run cleans up. Either way readers keep
+/// seeing the previous run.
+package struct ScoringRun {
+    package var configuration: ConnectionConfiguration
+    package var options: ScoringOptions
+    package var logger: Logger
+    /// Called from the scoring loop about twice a second.
+    package var progress: (@Sendable (ScoringProgress) -> Void)?
+
+    package init(configuration: ConnectionConfiguration, options: ScoringOptions,
+                 logger: Logger = Logger(label: "waymark.score", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs the whole night for this shard.
+    ///
+    /// - Returns: the published run's summary.
+    /// - Throws: ``StoreError`` `.locked` (another run of this shard layout is going on),
+    ///   `.notFound` (no catalog stored), `.databaseUnavailable` (cannot connect);
+    ///   ``PostgresError`` when the database fails in the middle (nothing is published).
+    package func run() throws -> RunSummary {
+        let started = Date()
+        let connection: Connection
+        do {
+            connection = try Connection(configuration: configuration, logger: logger)
+        } catch {
+            throw StoreError(.databaseUnavailable, "cannot connect to the database: \(error)", underlying: error)
+        }
+        let store = RunStore(connection: connection)
+        let key = try store.lockKey(shard: options.shard)
+        guard try connection.tryAdvisoryLock(key: key) else {
+            throw StoreError(.locked, try store.lockHolderMessage(shard: options.shard))
+        }
+        defer { _ = try? connection.advisoryUnlock(key: key) }
+        try store.cleanUpDeadRuns(shard: options.shard)
+
+        guard let catalog = try CatalogStore(connection: connection).loadCurrent() else {
+            throw StoreError(.notFound, "no catalog is stored: load one first with waymark catalog load FILE (e.g. catalog/examples/retail.yaml)")
+        }
+        let products = try CatalogStore(connection: connection).products()
+        let parameters = """
+            {"top": \(options.top.map(String.init) ?? "null"), "workers": \(options.workers), "model": "\(options.model.rawValue)", \
+            "pid": \(ProcessInfo.processInfo.processIdentifier), "backend_pid": \(connection.backendPID), \
+            "host": \(ResultRows.quote(ProcessInfo.processInfo.hostName))}
+            """
+        let runID = try connection.execute("""
+            INSERT INTO scoring_runs (as_of, catalog_version, shard_index, shard_count, parameters)
+            VALUES (to_timestamp($1), $2, $3, $4, $5::jsonb) RETURNING run_id
+            """, [.int(options.asOf.seconds), .int(catalog.version.version), .int(options.shard.index), .int(options.shard.count),
+                  .jsonb(parameters)]).scalar(Int64.self)
+        logger.info("run started", metadata: ["run": "\(runID)", "as_of": "\(options.asOf.isoDate)", "shard": "\(options.shard)"])
+        do {
+            let summary = try score(runID: runID, connection: connection, catalog: catalog, products: products, started: started)
+            return summary
+        } catch {
+            logger.error("run failed", metadata: ["run": "\(runID)", "error": "\(error)"])
+            if connection.transactionStatus != .idle { _ = try? connection.execute("ROLLBACK") }
+            _ = try? store.discard(runID: runID, status: "failed")
+            throw error
+        }
+    }
+
+    private func score(runID: Int64, connection: Connection, catalog: CatalogStore.Loaded, products: ProductDirectory, started: Date) throws -> RunSummary {
+        for table in ["client_scores", "recommendations"] {
+            try connection.execute("""
+                CREATE TABLE \(table)_r\(runID) (LIKE \(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (run_id = \(runID)))
+                """)
+        }
+        // Fit.
+        let fitStart = Date()
+        let models = try ModelFitter(connection: connection, kind: options.model, logger: logger).fit(asOf: options.asOf)
+        let modelsJSON = try JSONEncoder.sorted.encode(models)
+        try connection.execute("UPDATE scoring_runs SET models = $2::jsonb WHERE run_id = $1", [.int(runID), .jsonb(modelsJSON)])
+        let fitSeconds = Date().timeIntervalSince(fitStart)
+        logger.info("models fitted", metadata: ["seconds": "\(fitSeconds)"])
+
+        // Score.
+        let scoreStart = Date()
+        let total = try connection.execute("SELECT count(*) FROM clients WHERE \(options.shard.predicate())").scalar(Int.self)
+        let engine = Engine(catalog: catalog.catalog, models: models.fittedModels, products: products)
+        let tally = try scoreAll(runID: runID, engine: engine, total: total)
+        let scoreSeconds = Date().timeIntervalSince(scoreStart)
+
+        // Publish.
+        let publishStart = Date()
+        for table in ["client_scores", "recommendations"] {
+            let key = table == "client_scores" ? "run_id, client_id" : "run_id, client_id, rank"
+            try connection.execute("ALTER TABLE \(table)_r\(runID) ADD PRIMARY KEY (\(key))")
+            try connection.execute("ANALYZE \(table)_r\(runID)")
+        }
+        var summary = RunSummary(
+            runID: runID, asOf: options.asOf.isoDate, shard: options.shard.description, catalogVersion: catalog.version.version,
+            clients: tally.clients, recommendations: tally.offers + tally.messages, offers: tally.offers, messages: tally.messages,
+            stages: tally.stages, stageChanges: tally.changes,
+            topItems: tally.items.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
+                .map { RunSummary.ItemCount(item: $0.key, count: $0.value) },
+            models: models, timings: [:], orphanRows: tally.orphans)
+        try connection.transaction { connection in
+            try connection.execute("SELECT 1 FROM scoring_runs WHERE run_id = $1 FOR UPDATE", [.int(runID)])
+            try connection.execute("ALTER TABLE client_scores ATTACH PARTITION client_scores_r\(runID) FOR VALUES IN (\(runID))")
+            try connection.execute("ALTER TABLE recommendations ATTACH PARTITION recommendations_r\(runID) FOR VALUES IN (\(runID))")
+            try connection.execute("""
+                INSERT INTO stage_history (client_id, changed_at, stage, previous, reason, run_id)
+                SELECT client_id, to_timestamp($1), stage, previous_stage, stage_reason, run_id
+                FROM client_scores_r\(runID) WHERE stage_changed
+                ON CONFLICT DO NOTHING
+                """, [.int(options.asOf.seconds)])
+            try connection.execute("""
+                UPDATE scoring_runs SET status = 'superseded'
+                WHERE status = 'published' AND run_id <> $1 AND as_of = to_timestamp($2) AND shard_count = $3 AND shard_index = $4
+                """, [.int(runID), .int(options.asOf.seconds), .int(options.shard.count), .int(options.shard.index)])
+            summary.timings = [
+                "fit_seconds": fitSeconds, "score_seconds": scoreSeconds,
+                "publish_seconds": Date().timeIntervalSince(publishStart), "total_seconds": Date().timeIntervalSince(started),
+            ]
+            try connection.execute("""
+                UPDATE scoring_runs SET status = 'published', published_at = clock_timestamp(), finished_at = clock_timestamp(),
+                summary = $2::jsonb WHERE run_id = $1
+                """, [.int(runID), .jsonb(try JSONEncoder.sorted.encode(summary))])
+        }
+        logger.info("run published", metadata: ["run": "\(runID)", "clients": "\(tally.clients)"])
+        return summary
+    }
+
+    /// Counts gathered by the workers.
+    struct Tally: Sendable {
+        var clients = 0
+        var offers = 0
+        var messages = 0
+        var orphans = 0
+        var stages: [String: Int] = [:]
+        var changes: [String: Int] = [:]
+        var items: [String: Int] = [:]
+
+        mutating func merge(_ other: Tally) {
+            clients += other.clients
+            offers += other.offers
+            messages += other.messages
+            orphans += other.orphans
+            stages.merge(other.stages, uniquingKeysWith: +)
+            changes.merge(other.changes, uniquingKeysWith: +)
+            items.merge(other.items, uniquingKeysWith: +)
+        }
+    }
+
+    /// Stream → workers → two COPY writers.
+    private func scoreAll(runID: Int64, engine: Engine, total: Int) throws -> Tally {
+        let failure = FirstError()
+        let work = BoundedQueue<[ClientSnapshot]>(capacity: max(2, options.workers * 2))
+        let scoreRows = BoundedQueue<[[String?]]>(capacity: max(4, options.workers * 4))
+        let recommendationRows = BoundedQueue<[[String?]]>(capacity: max(4, options.workers * 4))
+        let tallies = TallyBox()
+        let done = Counter()
+        @Sendable func fail(_ error: any Error) {
+            failure.record(error)
+            work.cancel()
+            scoreRows.cancel()
+            recommendationRows.cancel()
+        }
+        let configuration = configuration
+        let asOf = options.asOf
+        let recommendOptions = RecommendOptions(maxOffers: options.top, renderText: true)
+
+        var writers: [WorkerThread] = []
+        for (table, columns, queue) in [("client_scores_r\(runID)", ResultRows.scoreColumns, scoreRows),
+                                        ("recommendations_r\(runID)", ResultRows.recommendationColumns, recommendationRows)] {
+            writers.append(WorkerThread(name: "waymark-write-\(table)") {
+                do {
+                    var named = configuration
+                    named.applicationName = (configuration.applicationName ?? "waymark") + " writer"
+                    let connection = try Connection(configuration: named)
+                    try connection.copyIn("COPY \(table) (\(columns)) FROM STDIN") { writer in
+                        while let rows = queue.pop() {
+                            for row in rows { try writer.writeRow(row) }
+                        }
+                        if let error = failure.error { throw error }
+                    }
+                } catch {
+                    fail(error)
+                }
+            })
+        }
+        var workers: [WorkerThread] = []
+        for index in 0..<max(1, options.workers) {
+            workers.append(WorkerThread(name: "waymark-score-\(index)") {
+                var tally = Tally()
+                while let batch = work.pop() {
+                    var scores: [[String?]] = []
+                    var recommendations: [[String?]] = []
+                    scores.reserveCapacity(batch.count)
+                    for snapshot in batch {
+                        let set = engine.recommend(for: snapshot, asOf: asOf, options: recommendOptions)
+                        scores.append(ResultRows.score(runID: runID, clientID: snapshot.id, set.scores))
+                        recommendations += ResultRows.recommendations(runID: runID, clientID: snapshot.id, set)
+                        tally.clients += 1
+                        tally.offers += set.offers.count
+                        tally.messages += set.messages.count
+                        tally.stages[set.scores.stage.rawValue, default: 0] += 1
+                        if let transition = set.scores.transition { tally.changes[transition, default: 0] += 1 }
+                        for r in set.all { tally.items[r.itemID, default: 0] += 1 }
+                    }
+                    guard scoreRows.push(scores), recommendationRows.push(recommendations) else { break }
+                    done.add(batch.count)
+                }
+                tallies.add(tally)
+            })
+        }
+
+        var orphans = 0
+        do {
+            let stream = SnapshotStream(configuration: configuration, shard: options.shard, asOf: options.asOf)
+            var batch: [ClientSnapshot] = []
+            batch.reserveCapacity(options.batchSize)
+            let startedAt = Date()
+            var lastReport = Date.distantPast
+            let progress = progress
+            let delay = options.batchDelay
+            let batchSize = options.batchSize
+            let afterBatch = options.afterBatch
+            var streamed = 0
+            orphans = try stream.forEach { snapshot in
+                batch.append(snapshot)
+                if batch.count >= batchSize {
+                    guard work.push(batch) else { throw failure.error ?? CancellationError() }
+                    streamed += batch.count
+                    batch.removeAll(keepingCapacity: true)
+                    try afterBatch?(streamed)
+                    if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+                    if let progress, Date().timeIntervalSince(lastReport) > 0.5 {
+                        lastReport = Date()
+                        progress(ScoringProgress(clientsDone: done.value, clientsTotal: total, elapsed: Date().timeIntervalSince(startedAt)))
+                    }
+                }
+            }
+            if !batch.isEmpty { work.push(batch) }
+            work.close()
+        } catch {
+            fail(error)
+        }
+        for worker in workers { worker.join() }
+        scoreRows.close()
+        recommendationRows.close()
+        for writer in writers { writer.join() }
+        if let error = failure.error { throw error }
+        var tally = tallies.total
+        tally.orphans = orphans
+        if let progress { progress(ScoringProgress(clientsDone: tally.clients, clientsTotal: total, elapsed: 0)) }
+        return tally
+    }
+}
+
+/// Workers' tallies, merged under a lock.
+final class TallyBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tally = ScoringRun.Tally()
+    func add(_ other: ScoringRun.Tally) {
+        lock.lock()
+        tally.merge(other)
+        lock.unlock()
+    }
+    var total: ScoringRun.Tally {
+        lock.lock()
+        defer { lock.unlock() }
+        return tally
+    }
+}
+
+/// A shared counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add(_ n: Int) {
+        lock.lock()
+        count += n
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, for stable stored JSON.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return encoder
+    }
+}

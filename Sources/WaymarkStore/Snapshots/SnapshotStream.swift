@@ -1,0 +1,127 @@
+import Foundation
+package import Postgres
+package import WaymarkCore
+
+/// Streams every client's snapshot of a shard in `client_id` order, with bounded memory.
+///
+/// One `COPY (SELECT … ORDER BY client_id) TO STDOUT` per table, each on its own connection and
+/// thread, decoded into chunks that wait in small bounded queues; a k-way merge on the clients
+/// stream assembles snapshots (child rows whose client is not in `clients` are skipped and
+/// counted). Memory is bounded by the queues: a few chunks per table, whatever the number of
+/// clients. Ordering uses the `"C"` collation, so the merge compares ids byte-wise like Swift.
+package struct SnapshotStream: Sendable {
+    /// How to open the reader connections (one per table).
+    package var configuration: ConnectionConfiguration
+    package var shard: Shard
+    /// Stage history counts up to this moment.
+    package var asOf: Timestamp
+    /// Rows per chunk handed from a reader to the merge.
+    package var chunkSize = 2048
+    /// Chunks waiting per table.
+    package var queueDepth = 4
+
+    package init(configuration: ConnectionConfiguration, shard: Shard, asOf: Timestamp) {
+        self.configuration = configuration
+        self.shard = shard
+        self.asOf = asOf
+    }
+
+    /// Reads every snapshot and hands each, in `client_id` order, to `body` (on the calling thread).
+    ///
+    /// - Returns: the number of child rows skipped because their client does not exist.
+    /// - Throws: the first reader error (``PostgresError``), or `body`'s error (which stops the readers).
+    @discardableResult
+    package func forEach(_ body: (ClientSnapshot) throws -> Void) throws -> Int {
+        let failure = FirstError()
+        let tables = SnapshotTable.allCases
+        let queues = tables.map { _ in BoundedQueue<[(String, SnapshotRow)]>(capacity: queueDepth) }
+        var threads: [WorkerThread] = []
+        let configuration = configuration
+        let chunkSize = chunkSize
+        for (table, queue) in zip(tables, queues) {
+            let sql = "COPY (\(table.select(where: shard.predicate(), stageBefore: asOf.seconds, ordered: true))) TO STDOUT"
+            threads.append(WorkerThread(name: "waymark-read-\(table)") {
+                do {
+                    var named = configuration
+                    named.applicationName = (configuration.applicationName ?? "waymark") + " reader"
+                    let connection = try Connection(configuration: named)
+                    var chunk: [(String, SnapshotRow)] = []
+                    chunk.reserveCapacity(chunkSize)
+                    var stopped = false
+                    try connection.copyOut(sql) { fields in
+                        guard let decoded = table.decode(fields) else { return }
+                        chunk.append((decoded.clientID, decoded.row))
+                        if chunk.count >= chunkSize {
+                            if !queue.push(chunk) { stopped = true; throw CancellationError() }
+                            chunk.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    if !stopped, !chunk.isEmpty { queue.push(chunk) }
+                    queue.close()
+                } catch is CancellationError {
+                    queue.close()
+                } catch {
+                    failure.record(error)
+                    for q in queues { q.cancel() }
+                }
+            })
+        }
+        defer {
+            for q in queues { q.cancel() }
+            for thread in threads { thread.join() }
+        }
+        var cursors = queues.map { Cursor(queue: $0) }
+        var skipped = 0
+        do {
+            while let (clientID, row) = cursors[0].next() {
+                guard case .profile(let profile) = row else { continue }
+                var snapshot = ClientSnapshot(profile: profile)
+                for index in 1..<cursors.count {
+                    while let headID = cursors[index].peekID() {
+                        if headID < clientID {
+                            _ = cursors[index].next()
+                            skipped += 1
+                        } else if headID == clientID {
+                            snapshot.add(cursors[index].next()!.1)
+                        } else {
+                            break
+                        }
+                    }
+                }
+                try body(snapshot)
+            }
+        } catch {
+            failure.record(error)
+        }
+        if let error = failure.error { throw error }
+        return skipped
+    }
+
+    /// Reads one table's queue chunk by chunk.
+    struct Cursor {
+        let queue: BoundedQueue<[(String, SnapshotRow)]>
+        var chunk: [(String, SnapshotRow)] = []
+        var position = 0
+        var finished = false
+
+        init(queue: BoundedQueue<[(String, SnapshotRow)]>) { self.queue = queue }
+
+        mutating func fill() -> Bool {
+            while position >= chunk.count {
+                if finished { return false }
+                guard let next = queue.pop() else { finished = true; chunk = []; position = 0; return false }
+                chunk = next
+                position = 0
+            }
+            return true
+        }
+
+        mutating func peekID() -> String? { fill() ? chunk[position].0 : nil }
+
+        mutating func next() -> (String, SnapshotRow)? {
+            guard fill() else { return nil }
+            defer { position += 1 }
+            return chunk[position]
+        }
+    }
+}

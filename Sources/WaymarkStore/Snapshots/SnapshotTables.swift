@@ -1,0 +1,149 @@
+import Foundation
+import WaymarkCore
+
+/// The tables a client snapshot is read from, with the SELECT that reads each and the decoding
+/// of its rows. Shared by the one-client loader and the nightly stream, so both read alike.
+///
+/// Every SELECT starts with `client_id`; times are read as whole epoch seconds and amounts as
+/// cents, so decoding is integer parsing.
+enum SnapshotTable: Int, CaseIterable, Sendable {
+    case clients, purchases, lifeEvents, interactions, responses, ledger, stage
+
+    /// The SELECT list and FROM clause; `where` is a condition on `client_id` (already
+    /// qualified), `stageBefore` the epoch second up to which stage history counts.
+    func select(where condition: String, stageBefore: Int64, ordered: Bool) -> String {
+        let order = ordered ? " ORDER BY client_id COLLATE \"C\"" : ""
+        switch self {
+        case .clients:
+            return """
+                SELECT client_id, floor(extract(epoch FROM first_seen))::bigint, (birth_date - DATE '1970-01-01'), \
+                segment, region, coalesce(account_id, ''), coalesce(role, ''), array_to_string(consents, ','), \
+                do_not_contact, attributes::text FROM clients WHERE \(condition)\(order)
+                """
+        case .purchases:
+            return """
+                SELECT p.client_id, p.product_id, coalesce(pr.category, ''), floor(extract(epoch FROM p.purchased_at))::bigint, \
+                (p.amount * 100)::bigint, p.quantity, coalesce(p.channel, '') \
+                FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id WHERE \(condition.replacingOccurrences(of: "client_id", with: "p.client_id"))\
+                \(ordered ? " ORDER BY p.client_id COLLATE \"C\"" : "")
+                """
+        case .lifeEvents:
+            return "SELECT client_id, kind, floor(extract(epoch FROM occurred_at))::bigint FROM life_events WHERE \(condition)\(order)"
+        case .interactions:
+            return """
+                SELECT client_id, channel, kind, floor(extract(epoch FROM occurred_at))::bigint, item_id \
+                FROM interactions WHERE \(condition)\(order)
+                """
+        case .responses:
+            return """
+                SELECT client_id, item_id, channel, floor(extract(epoch FROM presented_at))::bigint, outcome, \
+                floor(extract(epoch FROM responded_at))::bigint FROM responses WHERE \(condition)\(order)
+                """
+        case .ledger:
+            return """
+                SELECT client_id, floor(extract(epoch FROM occurred_at))::bigint, points, reason \
+                FROM loyalty_ledger WHERE purchase_id IS NULL AND \(condition)\(order)
+                """
+        case .stage:
+            return """
+                SELECT DISTINCT ON (client_id COLLATE "C") client_id, stage, floor(extract(epoch FROM changed_at))::bigint, previous \
+                FROM stage_history WHERE changed_at <= to_timestamp(\(stageBefore)) AND \(condition) \
+                ORDER BY client_id COLLATE "C", changed_at DESC
+                """
+        }
+    }
+}
+
+/// One decoded row of a snapshot table.
+enum SnapshotRow: Sendable {
+    case profile(ClientProfile)
+    case purchase(Purchase)
+    case lifeEvent(LifeEvent)
+    case interaction(Interaction)
+    case response(Response)
+    case ledger(LoyaltyEntry)
+    case stage(StageRecord)
+}
+
+extension SnapshotTable {
+    /// Decodes a row (fields as text, nil for NULL) into its client id and value; nil for a row
+    /// the engine cannot use (an unknown channel or stage).
+    func decode(_ fields: [String?]) -> (clientID: String, row: SnapshotRow)? {
+        guard let clientID = fields[0] else { return nil }
+        func int(_ i: Int) -> Int64? { fields[i].flatMap { Int64($0) } }
+        func time(_ i: Int) -> Timestamp? { int(i).map { Timestamp(seconds: $0) } }
+        switch self {
+        case .clients:
+            let consents = ChannelSet((fields[7] ?? "").split(separator: ",").compactMap { Channel(rawValue: String($0)) })
+            let profile = ClientProfile(
+                id: clientID,
+                firstSeen: time(1) ?? Timestamp(seconds: 0),
+                birthDate: int(2).map { Timestamp(seconds: $0 * Timestamp.secondsPerDay) },
+                segment: fields[3] ?? "", region: fields[4] ?? "",
+                accountID: fields[5] ?? "", role: fields[6] ?? "",
+                consents: consents,
+                doNotContact: fields[8] == "t",
+                attributes: Self.attributes(fields[9]))
+            return (clientID, .profile(profile))
+        case .purchases:
+            guard let at = time(3) else { return nil }
+            return (clientID, .purchase(Purchase(
+                productID: fields[1] ?? "", category: fields[2] ?? "", at: at, amountCents: int(4) ?? 0,
+                quantity: Int(int(5) ?? 1), channel: fields[6].flatMap { Channel(rawValue: $0) })))
+        case .lifeEvents:
+            guard let at = time(2) else { return nil }
+            return (clientID, .lifeEvent(LifeEvent(kind: fields[1] ?? "", at: at)))
+        case .interactions:
+            guard let channel = fields[1].flatMap({ Channel(rawValue: $0) }), let at = time(3) else { return nil }
+            return (clientID, .interaction(Interaction(channel: channel, kind: fields[2] ?? "", at: at, itemID: fields[4])))
+        case .responses:
+            guard let channel = fields[2].flatMap({ Channel(rawValue: $0) }), let at = time(3),
+                  let outcome = fields[4].flatMap({ Response.Outcome(rawValue: $0) }) else { return nil }
+            return (clientID, .response(Response(itemID: fields[1] ?? "", channel: channel, presentedAt: at, outcome: outcome, respondedAt: time(5))))
+        case .ledger:
+            guard let at = time(1) else { return nil }
+            return (clientID, .ledger(LoyaltyEntry(at: at, points: Int(int(2) ?? 0), reason: fields[3] ?? "")))
+        case .stage:
+            guard let stage = fields[1].flatMap({ LifecycleStage(rawValue: $0) }), let since = time(2) else { return nil }
+            return (clientID, .stage(StageRecord(stage: stage, since: since, previous: fields[3].flatMap { LifecycleStage(rawValue: $0) })))
+        }
+    }
+
+    /// Custom attributes from the `attributes` jsonb text.
+    static func attributes(_ text: String?) -> [String: RuleValue] {
+        guard let text, text != "{}",
+              let decoded = try? JSONDecoder().decode([String: AttributeValue].self, from: Data(text.utf8)) else { return [:] }
+        return decoded.mapValues(\.value)
+    }
+}
+
+/// A JSON value of `clients.attributes`, as a rule value.
+struct AttributeValue: Decodable {
+    var value: RuleValue
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { value = .null }
+        else if let bool = try? container.decode(Bool.self) { value = .bool(bool) }
+        else if let int = try? container.decode(Int.self) { value = .int(int) }
+        else if let double = try? container.decode(Double.self) { value = .double(double) }
+        else if let string = try? container.decode(String.self) { value = .string(string) }
+        else if let list = try? container.decode([AttributeValue].self) { value = .list(list.map(\.value)) }
+        else { value = .null }
+    }
+}
+
+extension ClientSnapshot {
+    /// Adds a decoded row to the snapshot.
+    mutating func add(_ row: SnapshotRow) {
+        switch row {
+        case .profile(let profile): self.profile = profile
+        case .purchase(let purchase): purchases.append(purchase)
+        case .lifeEvent(let event): lifeEvents.append(event)
+        case .interaction(let interaction): interactions.append(interaction)
+        case .response(let response): responses.append(response)
+        case .ledger(let entry): loyaltyLedger.append(entry)
+        case .stage(let record): recordedStage = record
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import WaymarkCore
+import WaymarkStore
+
+/// `waymark catalog load FILE`.
+struct CatalogLoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Validate a catalog and store it as the new current version.",
+        discussion: """
+            Validates the whole document like `waymark catalog check` (against the products in the \
+            database, when any are imported). On errors every problem is listed with file:line:column, \
+            nothing is stored and the exit code is 2. Loading the same text again stores nothing.
+
+            Example:
+              waymark catalog load catalog/examples/retail.yaml
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The catalog file (YAML or JSON), or - for standard input.", valueName: "file"))
+    var file: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try reportingErrors {
+            let logger = database.logging.makeLogger("waymark.catalog")
+            let text: String
+            if file == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw StoreError(.invalidInput, "cannot read the catalog file \(file) as UTF-8 text")
+                }
+                text = contents
+            }
+            let connection = try database.connect(logger: logger)
+            do {
+                let loaded = try CatalogStore(connection: connection).save(text, file: file)
+                writeOutput("\(loaded.catalog.summary); stored as catalog version \(loaded.version.version) (checksum \(loaded.version.checksum.prefix(12)))\n")
+            } catch let error as CatalogError {
+                FileHandle.standardError.write(Data((error.description + "\nnothing was stored\n").utf8))
+                throw ExitCode(ExitCodes.invalidInput)
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import WaymarkCore
+import WaymarkStore
+
+/// `waymark profile CLIENT`.
+struct ProfileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "One client's lifecycle profile: stage and history, key facts, CLV, tier, timeline, last run's recommendations.",
+        discussion: """
+            Examples:
+              waymark profile C0000042
+              waymark profile C0000042 --format json
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The client id.", valueName: "client"))
+    var client: String
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("As of this date's midnight UTC, YYYY-MM-DD (default: now).", valueName: "date"))
+    var asOf: String?
+
+    @Option(help: "table or json.")
+    var format: SummaryFormat = .table
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        if let asOf, Timestamp(isoDate: asOf) == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD; got '\(asOf)'") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let connection = try database.connect(logger: database.logging.makeLogger("waymark.profile"))
+            let profile = try ProfileReader(connection: connection).profile(clientID: client, asOf: asOf.flatMap { Timestamp(isoDate: $0) })
+            writeOutput(format == .json ? try jsonLine(profile) : Self.describe(profile))
+        }
+    }
+
+    static func describe(_ p: LiveProfile) -> String {
+        let s = p.scores, f = p.facts
+        var out = "\(p.clientID) as of \(p.asOf)\n"
+        var facts: [[String]] = [
+            ["stage", s.stage.replacingOccurrences(of: "_", with: " ") + " since \(s.stageSince)" + (s.previousStage.map { " (before: \($0))" } ?? "")],
+            ["why", s.stageReason],
+            ["segment / region", "\(p.segment.isEmpty ? "-" : p.segment) / \(p.region.isEmpty ? "-" : p.region)"],
+        ]
+        if let account = p.accountID { facts.append(["account", account + (p.role.map { " (\($0))" } ?? "")]) }
+        if let age = f.age { facts.append(["age", String(age)]) }
+        facts += [
+            ["client for", "\(f.tenureDays) days"],
+            ["purchases", "\(f.purchaseCount), total \(String(format: "%.2f", f.totalSpend)), average \(String(format: "%.2f", f.averageSpend))"],
+            ["last purchase", f.lastPurchase.map { "\($0) (\(f.daysSinceLastPurchase ?? 0) days ago)" } ?? "never"],
+            ["RFM", f.rfm],
+            ["p(alive)", String(format: "%.2f", s.pAlive)],
+            ["CLV 12 months", String(format: "%.2f (expected purchases in 90 days %.2f)", s.clv12m, s.expectedPurchases90d)],
+            ["tier / points", "\(s.tier.isEmpty ? "-" : s.tier) / \(s.points)" + (s.pointsToNextTier > 0 ? ", \(s.pointsToNextTier) to \(f.nextTier)" : "")],
+            ["owns", f.ownedCategories.isEmpty ? "-" : f.ownedCategories.joined(separator: ", ")],
+            ["life events", f.lifeEvents.isEmpty ? "-" : f.lifeEvents.joined(separator: ", ")],
+            ["consents", p.consents.isEmpty ? "none" : p.consents.joined(separator: ", ") + (p.doNotContact ? " (do not contact)" : "")],
+            ["advocate", s.advocate ? "yes" : "no"],
+        ]
+        out += indent(alignedTable(facts))
+        out += "\nStage history:\n"
+        if p.stageHistory.isEmpty { out += "  none recorded yet\n" } else {
+            var rows = [["DATE", "STAGE", "FROM", "REASON"]]
+            for c in p.stageHistory { rows.append([c.date, c.stage, c.previous ?? "-", c.reason]) }
+            out += indent(alignedTable(rows))
+        }
+        out += "\nRecent timeline:\n"
+        if p.timeline.isEmpty { out += "  nothing yet\n" } else {
+            var rows = [["WHEN (UTC)", "WHAT", "CHANNEL", "DETAIL"]]
+            for e in p.timeline { rows.append([e.at, e.what, e.channel.isEmpty ? "-" : e.channel, e.detail]) }
+            out += indent(alignedTable(rows))
+        }
+        out += "\nLast run's recommendations:\n"
+        if let run = p.lastRun {
+            out += "  run \(run.runID) as of \(run.asOf): stage \(run.stage), CLV \(String(format: "%.2f", run.clv12m))\n"
+            var rows = [["#", "ITEM", "KIND", "CHANNEL", "SCORE"]]
+            for r in run.recommendations { rows.append([String(r.rank), r.item, r.kind, r.channel, String(format: "%.3f", r.score)]) }
+            out += run.recommendations.isEmpty ? "  none\n" : indent(alignedTable(rows))
+        } else {
+            out += "  no published run covers this client yet\n"
+        }
+        return out
+    }
+
+    static func indent(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
+    }
+}

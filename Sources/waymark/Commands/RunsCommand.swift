@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import WaymarkStore
+
+/// `waymark runs list | show ID | prune --keep N`.
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "List, inspect and prune scoring runs.",
+        subcommands: [List.self, Show.self, Prune.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the scoring runs, newest first; * marks the runs readers use.")
+
+        @Option(help: "How to print: table or json.")
+        var format: SummaryFormat = .table
+
+        @Option(help: ArgumentHelp("At most this many runs.", valueName: "n"))
+        var limit: Int = 50
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            try reportingErrors {
+                let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
+                let runs = try RunStore(connection: connection).list(limit: limit)
+                if format == .json { return writeOutput(try jsonLine(runs)) }
+                var rows = [["", "RUN", "AS OF", "SHARD", "STATUS", "CATALOG", "STARTED (UTC)", "PUBLISHED (UTC)"]]
+                for run in runs {
+                    rows.append([run.current ? "*" : "", String(run.runID), run.asOf, run.shard, run.status,
+                                 run.catalogVersion.map(String.init) ?? "", utc(run.startedAt), run.publishedAt.map(utc) ?? ""])
+                }
+                writeOutput(runs.isEmpty ? "no scoring runs yet: run waymark score\n" : alignedTable(rows))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one run: parameters, fitted models and summary (JSON).")
+
+        @Argument(help: ArgumentHelp("The run id (see waymark runs list).", valueName: "id"))
+        var id: Int64
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            try reportingErrors {
+                let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
+                let run = try RunStore(connection: connection).show(runID: id)
+                var text = "{\"run_id\":\(run.runID),\"as_of\":\"\(run.asOf)\",\"shard\":\"\(run.shard)\",\"status\":\"\(run.status)\",\"current\":\(run.current)"
+                text += ",\"catalog_version\":\(run.catalogVersion.map(String.init) ?? "null")"
+                text += ",\"started_at\":\"\(utc(run.startedAt))\",\"published_at\":\(run.publishedAt.map { "\"\(utc($0))\"" } ?? "null")"
+                text += ",\"parameters\":\(run.parameters ?? "null"),\"models\":\(run.models ?? "null"),\"summary\":\(run.summary ?? "null")}\n"
+                writeOutput(text)
+            }
+        }
+    }
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete all but the newest N published runs (their result partitions are dropped, not deleted row by row).",
+            discussion: "The runs readers use are always kept, as are runs still running. Example: waymark runs prune --keep 7")
+
+        @Option(help: ArgumentHelp("How many published runs to keep.", valueName: "n"))
+        var keep: Int
+
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if keep < 1 { throw ValidationError("--keep must be at least 1") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
+                let removed = try RunStore(connection: connection).prune(keep: keep)
+                writeOutput(removed.isEmpty ? "nothing to prune\n" : "pruned \(removed.count) run\(removed.count == 1 ? "" : "s"): \(removed.map(String.init).joined(separator: ", "))\n")
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC.
+func utc(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+    return formatter.string(from: date)
+}
+
+/// Rows as columns padded to the widest cell; the last column is not padded.
+func alignedTable(_ rows: [[String]]) -> String {
+    guard let width = rows.map(\.count).max() else { return "" }
+    var widths = [Int](repeating: 0, count: width)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }.joined(separator: "\n") + "\n"
+}
+
+/// A value as one line of sorted-keys JSON.
+func jsonLine(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+}

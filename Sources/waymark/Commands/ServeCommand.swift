@@ -1,0 +1,49 @@
+import ArgumentParser
+import Logging
+import Postgres
+import WaymarkService
+import WaymarkStore
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve JSON-RPC 2.0 over stdin/stdout: recommendations, profiles and validated writes.",
+        discussion: """
+            One JSON-RPC message (a request, a notification or a batch) per line, UTF-8; one answer \
+            per line on stdout, in request order. Logs go to stderr, never stdout. The server stops \
+            at the end of the input, on the `shutdown` method or on SIGTERM, after finishing the \
+            request in hand, and exits 0. The methods, their params and every error code are in \
+            docs/protocol.md.
+
+            Example:
+              echo '{"jsonrpc":"2.0","id":1,"method":"health"}' | waymark serve --stdio
+            """
+    )
+
+    @Flag(help: "Talk JSON-RPC 2.0 over stdin/stdout (the only transport).")
+    var stdio = false
+
+    @Option(name: .customLong("max-line-bytes"),
+            help: ArgumentHelp("The longest request line accepted, in bytes; a longer one is skipped and answered with an error (default: 1048576).",
+                               valueName: "bytes"))
+    var maxLineBytes: Int = ServerConfiguration.defaultMaximumLineBytes
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard stdio else { throw ValidationError("pass --stdio: it is the only transport, e.g. waymark serve --stdio") }
+        guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64, e.g. --max-line-bytes 1048576") }
+    }
+
+    func run() throws {
+        let logger = database.logging.makeLogger("waymark.serve")
+        var (configuration, origin) = DatabaseLocator(explicitURL: database.databaseURL).locate()
+        configuration.applicationName = "waymark serve"
+        logger.info("database from \(origin)")
+        TerminationSignal.install()
+        WaymarkServer.serve(input: 0, output: 1,
+                            configuration: ServerConfiguration(database: configuration, serverVersion: WaymarkVersion.current,
+                                                               maximumLineBytes: maxLineBytes),
+                            logger: logger)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@Suite("waymark score (binary)", .serialized)
+struct ScoreCommandTests {
+    @Test("an unreachable database exits 3 with a clear message")
+    func unreachable() throws {
+        let db = try ScoreCLIDatabase()
+        let output = try db.run(["score", "--database-url", "postgresql:///x?host=/nonexistent"])
+        #expect(output.status == 3)
+        #expect(output.stderr.contains("cannot connect to the database"))
+        #expect(output.stdout.isEmpty)
+    }
+
+    @Test("score publishes and prints a JSON summary; export streams the recommendations")
+    func scoresAndExports() throws {
+        let db = try ScoreCLIDatabase()
+        let output = try db.run(["score", "--as-of", "2025-06-01", "--format", "json", "--workers", "2"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        #expect(summary["clients"] as? Int == 60)
+        let recommendations = try #require(summary["recommendations"] as? Int)
+        let export = try db.run(["export", "--format", "csv"])
+        #expect(export.status == 0)
+        let lines = export.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("run_id,client_id,rank,item_id") == true)
+        #expect(lines.count == recommendations + 1)
+        let list = try db.run(["runs", "list"])
+        #expect(list.stdout.contains("published"))
+    }
+
+    @Test("a second run exits 4 naming the holder; kill -9 leaves the previous run current; a rerun completes")
+    func lockedAndKilled() throws {
+        let db = try ScoreCLIDatabase()
+        #expect(try db.run(["score", "--as-of", "2025-06-01"]).status == 0)
+        let previous = try db.psql("SELECT run_id FROM current_runs")
+        // A slow run: 16 clients per batch, 1 s after each.
+        let (slow, _, _) = db.process(["score", "--as-of", "2025-06-01"], extraEnvironment: ["WAYMARK_SCORE_BATCH_DELAY_MS": "1000"])
+        try slow.run()
+        defer { if slow.isRunning { kill(slow.processIdentifier, SIGKILL) } }
+        var started = false
+        for _ in 0..<100 where !started {
+            Thread.sleep(forTimeInterval: 0.1)
+            started = try db.psql("SELECT count(*) FROM scoring_runs WHERE status = 'running' AND models IS NOT NULL") == "1"
+        }
+        #expect(started)
+        let second = try db.run(["score", "--as-of", "2025-06-01"])
+        #expect(second.status == 4)
+        #expect(second.stderr.contains("holds the lock"))
+        #expect(second.stderr.contains("pid"))
+        kill(slow.processIdentifier, SIGKILL)
+        slow.waitUntilExit()
+        #expect(try db.psql("SELECT run_id FROM current_runs") == previous)
+        #expect(try db.psql("SELECT count(DISTINCT run_id) FROM client_scores") == "1")
+        let rerun = try db.run(["score", "--as-of", "2025-06-01"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let current = try db.psql("SELECT run_id FROM current_runs")
+        #expect(current != previous)
+        #expect(try db.psql("SELECT status FROM scoring_runs WHERE status NOT IN ('published', 'superseded')") == "failed")
+    }
+}

@@ -1,0 +1,190 @@
+import Testing
+@testable import WaymarkCore
+
+@Suite struct EngineCatalogTests {
+    @Test func exampleCatalogsLoadAgainstTheGeneratorProducts() throws {
+        let advisor = try Fixture.loadExample("financial-advisor.yaml", products: Fixture.advisorProducts)
+        #expect(advisor.offers.count == 9)
+        #expect(advisor.messages.count == 8)
+        #expect(advisor.summary == "OK: 9 offers, 8 messages, version 2024.06-advisor")
+        #expect(Set(advisor.offers.map(\.id)) == Set(GeneratorCatalog.offerItemIds(.advisor)))
+        #expect(Set(advisor.messages.map(\.id)) == Set(GeneratorCatalog.messageItemIds))
+        #expect(advisor.loyalty.tiers.map(\.name) == ["Member", "Silver", "Gold"])
+
+        let retail = try Fixture.loadExample("retail.yaml", products: Fixture.retailProducts)
+        #expect(Set(retail.offers.map(\.id)) == Set(GeneratorCatalog.offerItemIds(.retail)))
+        #expect(Set(retail.messages.map(\.id)) == Set(GeneratorCatalog.messageItemIds))
+        #expect(retail.loyalty.categoryMultipliers["subscription"] == 2)
+    }
+
+    @Test func fiveDifferentMistakesAreAllReportedWithPositions() {
+        let text = """
+        version: "1"
+        name: broken
+        items:
+          - id: offer-a
+            kind: offer
+            titel: Typo in a key
+            category: investment
+            channels: [email]
+          - id: offer-b
+            kind: offer
+            title: Wrong type
+            category: investment
+            channels: [email]
+            lever: high
+          - id: offer-a
+            kind: offer
+            title: Duplicate id
+            category: investment
+            channels: [email]
+          - id: offer-c
+            kind: offer
+            title: Dangling product
+            product: fund-indx
+            channels: [email]
+          - id: offer-d
+            kind: offer
+            title: Bad rule
+            category: investment
+            channels: [email]
+            when: purchse_count > 2
+          - id: msg-e
+            kind: message
+            title: Bad template
+            channels: [email]
+            template: "Hello {{#tier}} unclosed"
+        """
+        do {
+            _ = try CatalogLoader.load(text, file: "broken.yaml", references: CatalogReferences(products: Fixture.advisorProducts))
+            Issue.record("a broken catalog loaded")
+        } catch {
+            let lines = error.description.split(separator: "\n").map(String.init)
+            // One line per mistake, in document order, then the count.
+            #expect(lines.count == 7, "\(error.description)")
+            #expect(lines[0] == "broken.yaml:6:5: error: item 'offer-a': unknown key 'titel'; did you mean 'title'?")
+            #expect(lines[1] == "broken.yaml:14:12: error: item 'offer-b': lever must be a number, found 'high'")
+            #expect(lines[2].hasPrefix("broken.yaml:15:9: error: duplicate item id 'offer-a' (first defined at 4:9)"))
+            #expect(lines[3] == "broken.yaml:23:14: error: item 'offer-c': unknown product 'fund-indx'; did you mean 'fund-index'?")
+            #expect(lines[4] == "broken.yaml:30:11: error: item 'offer-d': rule: unknown fact 'purchse_count'; did you mean 'purchase_count'?")
+            #expect(lines[5].hasPrefix("broken.yaml:35:40: error:"), "\(lines[5])")
+            #expect(lines[5].contains("item 'msg-e': template does not compile: a section '{{#name}}' is never closed"))
+            #expect(lines.last == "6 errors in catalog")
+        }
+    }
+
+    @Test func unknownTemplateValuesAndRuleReferencesAreDangling() {
+        let text = """
+        version: 2
+        items:
+          - id: msg-a
+            kind: message
+            title: A
+            channels: [email]
+            when: owns("fund-idx") && responded_within("msg-b", "accepted", 30)
+            template: "Hi {{pointz}}"
+        """
+        do {
+            _ = try CatalogLoader.load(text, file: "c.yaml", references: CatalogReferences(products: Fixture.advisorProducts))
+            Issue.record("loaded")
+        } catch {
+            let messages = error.diagnostics.map(\.description)
+            #expect(messages.contains("c.yaml:7:16: error: item 'msg-a': rule: unknown product 'fund-idx' in owns; did you mean 'fund-index'?"), "\(messages)")
+            #expect(messages.contains { $0.hasPrefix("c.yaml:7:48: error: item 'msg-a': rule: unknown item id 'msg-b'") }, "\(messages)")
+            #expect(messages.contains("c.yaml:8:19: error: item 'msg-a': template names unknown value 'pointz'; did you mean 'points'?"), "\(messages)")
+        }
+    }
+
+    @Test func jsonIsAcceptedAndDefaultsApply() throws {
+        let json = """
+        {"version": "j1", "name": "json", "settings": {"arbitration": {"top_offers": 2}},
+         "items": [{"id": "o1", "kind": "offer", "title": "T", "category": "savings", "channels": ["web"],
+                    "when": "stage == \\"prospect\\"", "prior": {"alpha": 2, "beta": 18}}]}
+        """
+        let catalog = try CatalogLoader.load(json, file: "c.json")
+        #expect(catalog.version == "j1")
+        #expect(catalog.settings.arbitration.topOffers == 2)
+        #expect(catalog.settings.arbitration.maxMessages == 2)
+        #expect(catalog.items[0].prior == BetaPrior(alpha: 2, beta: 18))
+        #expect(catalog.items[0].when?.explain == #"stage == "prospect""#)
+        #expect(catalog.contactPolicy.cooldownAfterDeclinedDays == 90)
+    }
+
+    @Test func aBlockScalarRuleReportsFilePositions() {
+        let text = """
+        version: "1"
+        items:
+          - id: o1
+            kind: offer
+            title: T
+            category: savings
+            channels: [web]
+            when: |
+              stage == "active"
+                && ownz("x")
+        """
+        do {
+            _ = try CatalogLoader.load(text, file: "b.yaml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.diagnostics.count == 1)
+            #expect(error.diagnostics.first?.location == SourceLocation(file: "b.yaml", line: 10, column: 12), "\(error)")
+        }
+    }
+
+    @Test func yamlSyntaxErrorsHavePositions() {
+        do {
+            _ = try CatalogLoader.load("version: 1\nitems: [\n", file: "s.yaml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.diagnostics.count == 1)
+            #expect(error.diagnostics[0].description.hasPrefix("s.yaml:"))
+            #expect(error.diagnostics[0].message.hasPrefix("invalid YAML"))
+        }
+    }
+
+    @Test func missingRequiredKeysAndBadSettingsAreReported() {
+        let text = """
+        name: x
+        settings:
+          lifecycle: { lapsed_p_alive: 2 }
+        contact_policy:
+          caps: [{ channel: emial, max: 1, window_days: 7 }]
+        items:
+          - { id: "bad id!", kind: gift, channels: [] }
+        """
+        do {
+            _ = try CatalogLoader.load(text, file: "m.yaml")
+            Issue.record("loaded")
+        } catch {
+            let text = error.description
+            #expect(text.contains("m.yaml:1:1: error: catalog: missing required key 'version'"))
+            #expect(text.contains("lapsed_p_alive must be between 0 and 1, found 2"))
+            #expect(text.contains("unknown channel 'emial'; did you mean 'email'?"))
+            #expect(text.contains("item id 'bad id!' must be 1 to 64 characters"))
+            #expect(text.contains("kind must be 'offer' or 'message', found 'gift'"))
+            #expect(text.contains("missing required key 'title'"))
+        }
+    }
+}
+
+@Suite struct EngineProductsCSVTests {
+    @Test func productsCSVFeedsTheReferenceCheck() throws {
+        let csv = "product_id,name,category,list_price,repeatable\nfund-index,\"Index fund, global\",investment,1500.00,true\nlife-term,Term life,life_cover,360,\n"
+        let products = try ProductDirectory.parseCSV(csv, file: "products.csv")
+        #expect(products["fund-index"] == ProductInfo(id: "fund-index", name: "Index fund, global", category: "investment", priceCents: 150_000, repeatable: true))
+        #expect(products["life-term"]?.repeatable == false)
+        #expect(products.categories == ["investment", "life_cover"])
+        do {
+            _ = try CatalogLoader.load("version: 1\nitems:\n  - { id: o, kind: offer, title: T, category: wills, channels: [web] }\n",
+                                       file: "c.yaml", references: CatalogReferences(products: products))
+            Issue.record("loaded")
+        } catch {
+            #expect(error.diagnostics.map(\.description) == ["c.yaml:3:47: error: item 'o': unknown category 'wills'"])
+        }
+    }
+
+    @Test func aProductsFileWithoutTheKeyColumnsIsRejected() {
+        #expect(throws: CatalogError.self) { try ProductDirectory.parseCSV("id,name\nx,y\n", file: "p.csv") }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import WaymarkCore
+
+/// Renders the HTML report in headless Chromium (Debian's `chromium` package) and checks the
+/// screenshot, then parses the page as XML to check the SVG charts' structure.
+@Suite("Evaluation HTML in a browser")
+struct EvaluationBrowserTests {
+    /// `chromium` or `chromium-browser` on the PATH (or WAYMARK_CHROMIUM); when missing and running
+    /// as root with apt-get, installs Debian's `chromium` package once.
+    static func chromium() -> String? {
+        func find() -> String? {
+            let environment = ProcessInfo.processInfo.environment
+            if let given = environment["WAYMARK_CHROMIUM"], FileManager.default.isExecutableFile(atPath: given) { return given }
+            let path = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") + ["/usr/bin", "/usr/local/bin", "/snap/bin"]
+            for directory in path {
+                for name in ["chromium", "chromium-browser"] {
+                    let candidate = "\(directory)/\(name)"
+                    if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+                }
+            }
+            return nil
+        }
+        if let found = find() { return found }
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") else { return nil }
+        _ = run("/usr/bin/apt-get", ["install", "-y", "-q", "chromium"], environment: ["DEBIAN_FRONTEND": "noninteractive"])
+        return find()
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test("the report renders in headless Chromium and its SVG is well-formed")
+    func renders() throws {
+        let page = EvaluationFixture.report().html()
+
+        // Structure: the page is well-formed XML apart from the doctype; every chart is an <svg>.
+        let xml = page.replacingOccurrences(of: "<!DOCTYPE html>", with: "")
+            .replacingOccurrences(of: "<meta charset=\"utf-8\">", with: "<meta charset=\"utf-8\"/>")
+        let document = try XMLDocument(xmlString: xml, options: [])
+        let svgs = try document.nodes(forXPath: "//*[local-name()='svg']")
+        #expect(svgs.count == 3)
+        let bars = try document.nodes(forXPath: "//*[local-name()='svg'][@id='baselines-chart']/*[local-name()='rect'][@class='bar']")
+        #expect(bars.count == 16)   // 4 methods × 4 metrics
+        let points = try document.nodes(forXPath: "//*[local-name()='svg'][@id='calibration-chart']/*[local-name()='circle']")
+        #expect(points.count == 16) // 2 series × 8 groups
+        #expect(try document.nodes(forXPath: "//*[local-name()='script']").isEmpty)
+
+        guard let browser = Self.chromium() else {
+            Issue.record("headless Chromium is not installed and could not be installed (apt-get install chromium); the screenshot check did not run")
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waymark-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("report.html")
+        let png = directory.appendingPathComponent("report.png")
+        try Data(page.utf8).write(to: html)
+        let status = Self.run(browser, [
+            "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--user-data-dir=\(directory.path)/profile",
+            "--screenshot=\(png.path)", "--window-size=1200,1600", html.absoluteString,
+        ])
+        #expect(status == 0)
+        let image = try Data(contentsOf: png)
+        // A PNG, 1200 × 1600, and not blank: a blank page compresses to a few KB.
+        #expect(image.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        let width = image[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        let height = image[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        #expect(width == 1200 && height == 1600)
+        #expect(image.count > 30_000)
+        if let keep = ProcessInfo.processInfo.environment["WAYMARK_EVAL_SCREENSHOT"] {
+            try? image.write(to: URL(fileURLWithPath: keep))
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import Postgres
+import Testing
+@testable import WaymarkService
+@testable import WaymarkStore
+
+/// A fresh, migrated schema of the dev database for one suite; dropped when released.
+final class ServiceTestDatabase {
+    let connection: Connection
+    let schema: String
+
+    init() throws {
+        var configuration = ConnectionConfiguration.environment
+        configuration.applicationName = "WaymarkServiceTests"
+        configuration.connectTimeout = 10
+        do {
+            connection = try Connection(configuration: configuration)
+        } catch {
+            Issue.record("WaymarkServiceTests need PostgreSQL: scripts/dev-db start && eval \"$(scripts/dev-db env)\". Error: \(error)")
+            throw error
+        }
+        schema = "svctest_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try connection.execute("CREATE SCHEMA \(schema)")
+        try connection.execute("SELECT set_config('search_path', $1, false)", [.text(schema)])
+        _ = try Migrator(migrations: try Migration.load(from: Self.repositoryRoot.appendingPathComponent("sql"))).migrate(connection)
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// A configuration that connects to this schema (it survives reconnects).
+    func configuration(applicationName: String = "waymark-service-test") -> ConnectionConfiguration {
+        var configuration = ConnectionConfiguration.environment
+        configuration.applicationName = applicationName
+        configuration.extraParameters["options"] = "-c search_path=\(schema)"
+        return configuration
+    }
+
+    /// Seeds two clients, two products and a small catalog.
+    func seed() throws {
+        try connection.execute("""
+            INSERT INTO clients (client_id, first_seen, segment, consents) VALUES
+              ('C1', '2023-01-15T09:00:00Z', 'mass', '{email,web}'),
+              ('C2', '2024-02-01T12:00:00Z', 'affluent', '{}')
+            """)
+        try connection.execute("""
+            INSERT INTO products (product_id, name, category, list_price) VALUES
+              ('fund-index', 'Index fund', 'investment', 100.00),
+              ('home-cover', 'Home insurance', 'insurance', 240.00)
+            """)
+        _ = try CatalogStore(connection: connection).save(Self.catalogText, file: "service-test.yaml")
+    }
+
+    static let catalogText = """
+        version: "test-1"
+        name: Service test catalog
+        items:
+          - id: offer-fund
+            kind: offer
+            title: Start investing with an index fund
+            product: fund-index
+            channels: [email, web]
+            value: 40
+          - id: msg-welcome
+            kind: message
+            title: Welcome
+            channels: [email]
+            template: "Welcome, {{client_id}}!"
+        """
+
+    func count(_ table: String) throws -> Int {
+        try connection.execute("SELECT count(*) FROM \(table)").scalar(Int.self)
+    }
+
+    deinit {
+        _ = try? connection.execute("DROP SCHEMA \(schema) CASCADE")
+    }
+}
+
+/// A server running in-process on a thread, talked to over pipes.
+final class PipeServer {
+    private let requestWriter: Int32
+    private let responseReader: Int32
+    private var buffer: [UInt8] = []
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(configuration: ServerConfiguration) {
+        var requests: [Int32] = [0, 0]
+        var responses: [Int32] = [0, 0]
+        precondition(pipe(&requests) == 0 && pipe(&responses) == 0)
+        requestWriter = requests[1]
+        responseReader = responses[0]
+        let (input, output) = (requests[0], responses[1])
+        let finished = self.finished
+        let thread = Thread {
+            WaymarkServer.serve(input: input, output: output, configuration: configuration,
+                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            close(input)
+            close(output)
+            finished.signal()
+        }
+        thread.start()
+    }
+
+    convenience init(database: ServiceTestDatabase, maximumLineBytes: Int = 1 << 20, applicationName: String = "waymark-service-test") {
+        self.init(configuration: ServerConfiguration(database: database.configuration(applicationName: applicationName),
+                                                     serverVersion: "0.0.0-test", maximumLineBytes: maximumLineBytes))
+    }
+
+    /// Sends raw bytes (add the newline yourself).
+    func send(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let count = write(requestWriter, raw.baseAddress! + offset, raw.count - offset)
+                precondition(count > 0, "the server's input closed")
+                offset += count
+            }
+        }
+    }
+
+    /// Sends one line.
+    func send(_ line: String) { send(bytes: Array((line + "\n").utf8)) }
+
+    /// The next response line; nil after 20 s without one or at the end of the output.
+    func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeFirst(newline + 1)
+                return line
+            }
+            var descriptor = pollfd(fd: responseReader, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 20_000) > 0 else { return nil }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = read(responseReader, &chunk, chunk.count)
+            guard count > 0 else { return nil }
+            buffer.append(contentsOf: chunk[..<count])
+        }
+    }
+
+    /// The next response, parsed.
+    func readResponse() throws -> JSONValue {
+        let line = try #require(readLine(), "no response from the server")
+        return try JSONParser.parse(line)
+    }
+
+    /// Sends a request and reads its response.
+    func call(_ line: String) throws -> JSONValue {
+        send(line)
+        return try readResponse()
+    }
+
+    /// Sends a method call with params and returns its response.
+    func call(_ method: String, id: Int = 1, _ params: String = "{}") throws -> JSONValue {
+        try call(#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)","params":\#(params)}"#)
+    }
+
+    /// Closes the server's input and waits for it to stop; returns what it wrote after.
+    @discardableResult
+    func finish() -> [String] {
+        close(requestWriter)
+        var rest: [String] = []
+        while let line = readLine() { rest.append(line) }
+        finished.wait()
+        close(responseReader)
+        return rest
+    }
+}
+
+extension JSONValue {
+    /// `error.code` of a response, if any.
+    var errorCode: Int? { self["error"]?["code"]?.integerValue }
+    var result: JSONValue? { self["result"] }
+}

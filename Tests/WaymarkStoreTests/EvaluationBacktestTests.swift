@@ -1,0 +1,264 @@
+import Foundation
+import Postgres
+import Testing
+import WaymarkCore
+@testable import WaymarkStore
+
+/// A fresh schema with a small population around a cutoff, for `Backtest`.
+///
+/// 40 clients C001…C040 first seen in 2023; every fifth is a prospect, the others bought 1–4
+/// products (savings → investment → insurance) before the cutoff 2025-01-01, and every third of
+/// them buys once in the horizon (90 days). Life events, interactions and responses before the
+/// cutoff give the engine something to read.
+final class EvaluationTestDatabase {
+    let database: StoredDatabase
+    var connection: Connection { database.connection }
+    static let cutoff = Timestamp(year: 2025, month: 1, day: 1)
+    static let horizon = 90
+
+    typealias StoredDatabase = StoreTestDatabase
+
+    static let catalogText = """
+        version: "eval-test-1"
+        name: Evaluation test catalog
+        contact_policy:
+          consent_exempt_channels: [web]
+        items:
+          - id: offer-savings
+            kind: offer
+            title: Savings
+            category: savings
+            channels: [web]
+            value: 10
+          - id: offer-investment
+            kind: offer
+            title: Investment
+            category: investment
+            channels: [web]
+            when: purchase_count >= 1
+            value: 30
+          - id: offer-insurance
+            kind: offer
+            title: Insurance
+            category: insurance
+            channels: [web]
+            when: purchase_count >= 1
+            triggers:
+              - { event: child_born, window_days: 365, boost: 5 }
+            value: 20
+        """
+
+    init() throws {
+        database = try StoreTestDatabase()
+        try connection.execute("""
+            INSERT INTO products (product_id, name, category, list_price, repeatable) VALUES
+              ('sav', 'Savings', 'savings', 500, true), ('fund', 'Fund', 'investment', 1500, true), ('ins', 'Insurance', 'insurance', 400, true)
+            """)
+        try connection.execute("""
+            INSERT INTO clients (client_id, first_seen, consents)
+            SELECT 'C' || lpad(i::text, 3, '0'), timestamptz '2023-01-01' + i * interval '5 days', '{email}'
+            FROM generate_series(1, 40) i
+            """)
+        try connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'B' || i || '-' || k, (ARRAY['sav', 'fund', 'ins', 'fund'])[k],
+                   timestamptz '2023-06-01' + (i * 4 + k * 70) * interval '1 day', 100 + k * 10 + i
+            FROM generate_series(1, 40) i, generate_series(1, 4) k
+            WHERE i % 5 <> 0 AND k <= 1 + i % 4
+            """)
+        try connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'H' || i, (ARRAY['sav', 'fund', 'ins'])[1 + i % 3],
+                   timestamptz '2025-01-05' + i * interval '1 day', 120
+            FROM generate_series(1, 40) i WHERE i % 3 = 0
+            """)
+        try connection.execute("""
+            INSERT INTO life_events (client_id, event_id, kind, occurred_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'E' || i, 'child_born', timestamptz '2024-09-01' + i * interval '1 day'
+            FROM generate_series(1, 40) i WHERE i % 4 = 0
+            """)
+        try connection.execute("""
+            INSERT INTO interactions (client_id, interaction_id, channel, kind, occurred_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'I' || i, 'web', 'visit', timestamptz '2024-11-01' + i * interval '1 day'
+            FROM generate_series(1, 40) i
+            """)
+        try connection.execute("""
+            INSERT INTO responses (client_id, response_id, item_id, channel, presented_at, outcome, responded_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'R' || i, 'offer-investment', 'web', timestamptz '2024-06-01' + i * interval '1 day',
+                   (ARRAY['accepted', 'declined', 'opened'])[1 + i % 3], timestamptz '2024-06-03' + i * interval '1 day'
+            FROM generate_series(1, 40) i WHERE i % 2 = 0
+            """)
+    }
+
+    var configuration: ConnectionConfiguration {
+        var configuration = ConnectionConfiguration.environment
+        configuration.applicationName = "WaymarkStoreTests"
+        configuration.extraParameters["options"] = "-c search_path=\(database.schema)"
+        return configuration
+    }
+
+    /// What the engine decided for one client, and what it is compared with.
+    struct Decision: Hashable {
+        var items: [String]
+        var stage: LifecycleStage
+        var pAlive: Double
+        var predicted: Double
+        var purchasesBefore: Int
+        var lastCategory: String?
+    }
+
+    func run() throws -> (result: Backtest.Result, decisions: [String: Decision], actual: [String: Set<String>]) {
+        let catalog = try CatalogLoader.load(Self.catalogText, file: "eval-test.yaml")
+        let collected = Collected()
+        let result = try Backtest(configuration: configuration).run(
+            .init(cutoff: Self.cutoff, horizonDays: Self.horizon, topK: 2, seed: 1, catalog: catalog, workers: 2)
+        ) { client in
+            collected.decisions[client.clientID] = Decision(
+                items: client.recommendedItems, stage: client.stage, pAlive: client.pAlive, predicted: client.predictedPurchases,
+                purchasesBefore: client.purchasesBefore, lastCategory: client.lastCategory)
+            collected.actual[client.clientID] = client.actualCategories
+        }
+        return (result, collected.decisions, collected.actual)
+    }
+
+    final class Collected: @unchecked Sendable {
+        var decisions: [String: Decision] = [:]
+        var actual: [String: Set<String>] = [:]
+    }
+}
+
+@Suite("Evaluation backtest against PostgreSQL", .serialized)
+struct EvaluationBacktestTests {
+    @Test("figures on a small population: everyone evaluated, the horizon's buyers counted, models fitted")
+    func smallPopulation() throws {
+        let db = try EvaluationTestDatabase()
+        let (result, decisions, actual) = try db.run()
+        let report = result.report
+        #expect(report.population.clients == 40)
+        #expect(decisions.count == 40)
+        #expect(report.population.buyersBeforeCutoff == 32)
+        #expect(report.population.buyersInHorizon == 13)          // i = 3, 6, …, 39
+        #expect(report.population.purchasesInHorizon == 13)
+        #expect(actual["C003"] == ["savings"])
+        #expect(actual["C006"] == ["savings"])
+        #expect(actual["C004"] == [])
+        #expect(decisions["C005"]?.stage == .prospect)
+        #expect(decisions["C005"]?.purchasesBefore == 0)
+        #expect(decisions["C005"]?.items == ["offer-savings"])
+        #expect(report.setup.cutoff == "2025-01-01" && report.setup.horizonEnd == "2025-04-01" && report.setup.topK == 2)
+        #expect(report.methods.map(\.method) == EvaluationMethod.allCases)
+        for method in report.methods { #expect(method.overall.buyers == 13) }
+        #expect(result.models.lifetime != nil)
+        #expect(report.models?.lifetimeModel == "bgnbd")
+        #expect(report.calibration.clients == 40)
+        #expect(report.aliveAUC.positives + report.aliveAUC.negatives == 32)
+        #expect(report.setup.categories == ["insurance", "investment", "savings"])
+    }
+
+    @Test("no row dated after the cutoff changes the features, the models or the recommendations")
+    func noLeak() throws {
+        let db = try EvaluationTestDatabase()
+        let before = try db.run()
+
+        // After the horizon: purchases, life events, interactions, responses, and a whole new
+        // client (first seen after the cutoff) who buys inside the horizon.
+        try db.connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'F' || i || '-' || k, (ARRAY['ins', 'fund', 'sav'])[k],
+                   timestamptz '2025-06-01' + (i + k * 9) * interval '1 day', 5000
+            FROM generate_series(1, 40) i, generate_series(1, 3) k
+            """)
+        try db.connection.execute("""
+            INSERT INTO life_events (client_id, event_id, kind, occurred_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'FE' || i, 'child_born', timestamptz '2025-05-01' + i * interval '1 day'
+            FROM generate_series(1, 40) i
+            """)
+        try db.connection.execute("""
+            INSERT INTO interactions (client_id, interaction_id, channel, kind, occurred_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'FI' || i || '-' || k, 'web', 'visit', timestamptz '2025-05-01' + (i + k) * interval '1 day'
+            FROM generate_series(1, 40) i, generate_series(1, 5) k
+            """)
+        try db.connection.execute("""
+            INSERT INTO responses (client_id, response_id, item_id, channel, presented_at, outcome, responded_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'FR' || i, (ARRAY['offer-insurance', 'offer-investment'])[1 + i % 2], 'web',
+                   timestamptz '2025-05-01' + i * interval '1 day', 'declined', timestamptz '2025-05-02' + i * interval '1 day'
+            FROM generate_series(1, 40) i
+            """)
+        try db.connection.execute("""
+            INSERT INTO clients (client_id, first_seen, consents) VALUES ('C900', timestamptz '2025-01-20', '{email}')
+            """)
+        try db.connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount)
+            VALUES ('C900', 'N1', 'sav', timestamptz '2025-02-01', 100)
+            """)
+        let after = try db.run()
+        #expect(after.result.models == before.result.models)
+        #expect(after.decisions == before.decisions)
+        #expect(after.actual == before.actual)
+        #expect(after.result.report == before.result.report)
+
+        // Inside the horizon: only the "actual" side may move.
+        try db.connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount)
+            VALUES ('C001', 'IH1', 'ins', timestamptz '2025-02-15', 300), ('C002', 'IH2', 'fund', timestamptz '2025-03-31 23:00', 900)
+            """)
+        try db.connection.execute("""
+            INSERT INTO life_events (client_id, event_id, kind, occurred_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'IE' || i, 'child_born', timestamptz '2025-01-02' + i * interval '1 day'
+            FROM generate_series(1, 40) i
+            """)
+        try db.connection.execute("""
+            INSERT INTO interactions (client_id, interaction_id, channel, kind, occurred_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'II' || i, 'web', 'review', timestamptz '2025-01-02' + i * interval '1 day'
+            FROM generate_series(1, 40) i
+            """)
+        try db.connection.execute("""
+            INSERT INTO responses (client_id, response_id, item_id, channel, presented_at, outcome, responded_at)
+            SELECT 'C' || lpad(i::text, 3, '0'), 'IR' || i, 'offer-insurance', 'web',
+                   timestamptz '2025-01-02' + i * interval '1 day', 'accepted', timestamptz '2025-01-03' + i * interval '1 day'
+            FROM generate_series(1, 40) i
+            """)
+        let inside = try db.run()
+        #expect(inside.result.models == before.result.models)
+        #expect(inside.decisions == before.decisions)
+        #expect(inside.actual["C001"] == ["insurance"])
+        #expect(inside.actual["C002"] == ["investment"])
+        #expect(inside.result.report.population.purchasesInHorizon == before.result.report.population.purchasesInHorizon + 2)
+        #expect(inside.result.report.population.buyersInHorizon == before.result.report.population.buyersInHorizon + 2)
+        for (id, categories) in before.actual where id != "C001" && id != "C002" { #expect(inside.actual[id] == categories) }
+    }
+
+    @Test("a reaction recorded after the cutoff to an earlier presentation is not known at the cutoff")
+    func lateReaction() throws {
+        let db = try EvaluationTestDatabase()
+        try db.connection.execute("""
+            INSERT INTO responses (client_id, response_id, item_id, channel, presented_at, outcome)
+            VALUES ('C001', 'LATE', 'offer-insurance', 'web', timestamptz '2024-10-01', 'presented')
+            """)
+        let before = try db.run()
+        try db.connection.execute("""
+            UPDATE responses SET outcome = 'accepted', responded_at = timestamptz '2025-01-15' WHERE response_id = 'LATE'
+            """)
+        let after = try db.run()
+        #expect(after.decisions == before.decisions)
+        // Known leak in the nightly ModelFitter (Sources/WaymarkStore/Runs/ModelFitter.swift): its
+        // acceptance query counts an unanswered presentation older than 30 days as a failure from the
+        // row's *current* outcome, so a reaction recorded after the as_of removes the failure. It
+        // should treat a reaction recorded after the as_of as `presented` (as Response.outcome(asOf:)
+        // does). Remove this wrapper once fixed: withKnownIssue then fails, saying so.
+        withKnownIssue("ModelFitter reads reactions recorded after the as_of") {
+            #expect(after.result.models == before.result.models)
+        }
+    }
+
+    @Test("no catalog: a not-found error that says how to load one")
+    func noCatalog() throws {
+        let db = try EvaluationTestDatabase()
+        #expect {
+            try Backtest(configuration: db.configuration).run(.init(cutoff: EvaluationTestDatabase.cutoff, horizonDays: 30))
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.code == .notFound && error.message.contains("waymark catalog load")
+        }
+    }
+}
