@@ -9,6 +9,9 @@ die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 ensure_build_deps() {
     local missing=()
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    # The evaluation report is checked in a real browser by the tests.
+    if [ "${WAYMARK_NEEDS_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1 \
+        && ! command -v chromium-browser >/dev/null 2>&1; then missing+=(chromium); fi
     if ! pkg-config --exists libpq 2>/dev/null; then missing+=(libpq-dev); fi
     command -v swift >/dev/null 2>&1 || die "swift is not on PATH: install the Swift toolchain (6.1 or newer)"
     [ ${#missing[@]} -eq 0 ] && return 0

@@ -9,8 +9,8 @@ import Testing
 /// screenshot, then parses the page as XML to check the SVG charts' structure.
 @Suite("Evaluation HTML in a browser")
 struct EvaluationBrowserTests {
-    /// `chromium` or `chromium-browser` on the PATH (or WAYMARK_CHROMIUM); when missing and running
-    /// as root with apt-get, installs Debian's `chromium` package once.
+    /// `chromium` or `chromium-browser` on the PATH (or WAYMARK_CHROMIUM). `scripts/test` installs
+    /// Debian's `chromium` package when it is missing.
     static func chromium() -> String? {
         func find() -> String? {
             let environment = ProcessInfo.processInfo.environment
@@ -24,9 +24,6 @@ struct EvaluationBrowserTests {
             }
             return nil
         }
-        if let found = find() { return found }
-        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/apt-get") else { return nil }
-        _ = run("/usr/bin/apt-get", ["install", "-y", "-q", "chromium"], environment: ["DEBIAN_FRONTEND": "noninteractive"])
         return find()
     }
 
