@@ -107,7 +107,9 @@ package struct Importer {
                     switch current.validate(fields, line: line) {
                     case .success(let values):
                         if errorRows == 0 || rejectFile != nil {
-                            try writer.writeRow([String(line)] + values)
+                            try writer.appendField(Int64(line))
+                            for value in values { try writer.appendField(value) }
+                            try writer.endRow()
                         }
                     case .failure(let error):
                         if let rejectFile {
