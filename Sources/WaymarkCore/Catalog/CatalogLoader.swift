@@ -265,6 +265,8 @@ struct CatalogReader {
                     if let first = seen[s.string] {
                         let at = location(first)
                         error(idNode, "duplicate item id '\(s.string)' (first defined at \(at.line):\(at.column)); item ids must be unique")
+                        // Its body is still checked, so every mistake is reported in one run.
+                        _ = item(node, itemIDs: itemIDs, tiers: tiers)
                         continue
                     }
                     seen[s.string] = idNode
@@ -616,8 +618,12 @@ struct CatalogReader {
                     error(at: at, "\(w): rule: unknown item id '\(name)' in \(reference.function)\(hint)")
                 }
             case .tier:
-                if !tiers.isEmpty, !name.isEmpty, !tiers.contains(name) {
-                    let hint = RuleSuggestion.nearest(to: name, in: tiers.sorted()).map { "; did you mean '\($0)'?" } ?? ""
+                guard !name.isEmpty, !tiers.contains(name) else { break }
+                if tiers.isEmpty {
+                    error(at: at, "\(w): rule: unknown tier '\(name)': the catalog defines no tiers, so \(reference.function) is always \"\" (add loyalty.tiers, e.g. {name: \(name), threshold: 1000}, or compare with \"\")")
+                } else {
+                    let hint = RuleSuggestion.nearest(to: name, in: tiers.sorted()).map { "; did you mean '\($0)'?" }
+                        ?? "; known tiers: \(tiers.sorted().joined(separator: ", "))"
                     error(at: at, "\(w): rule: unknown tier '\(name)'\(hint)")
                 }
             case .channel, .lifeEvent, .attribute:

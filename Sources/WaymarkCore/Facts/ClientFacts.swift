@@ -4,21 +4,32 @@ internal import Foundation
 struct SmallLastSeen {
     var keys: [String] = []
     var times: [Timestamp] = []
+    /// The UTF-8 length of each key: most keys differ in length, a cheap test before comparing text.
+    private var lengths: [Int] = []
     private var previous = -1
 
-    mutating func record(_ key: String, _ at: Timestamp) {
+    /// Records `key` seen at `at`; returns the key's index in `keys`.
+    @discardableResult
+    mutating func record(_ key: String, _ at: Timestamp) -> Int {
         if previous >= 0, keys[previous] == key {
             if at > times[previous] { times[previous] = at }
-            return
+            return previous
         }
-        if let i = keys.firstIndex(of: key) {
-            if at > times[i] { times[i] = at }
-            previous = i
-        } else {
-            keys.append(key)
-            times.append(at)
-            previous = keys.count - 1
+        let length = key.utf8.count
+        var i = 0
+        while i < keys.count {
+            if lengths[i] == length, keys[i] == key {
+                if at > times[i] { times[i] = at }
+                previous = i
+                return i
+            }
+            i += 1
         }
+        keys.append(key)
+        times.append(at)
+        lengths.append(length)
+        previous = keys.count - 1
+        return previous
     }
 }
 
@@ -81,6 +92,8 @@ package struct ClientFacts: Sendable {
     package var responses: [Response]
     /// The last presentation of anything, in any channel.
     package var lastContact: Timestamp?
+    /// Indices into `responses` per item id, newest first (built once; `responded_within` reads it).
+    package var responsesByItem: [String: [Int]]
 
     /// Computes every fact of `snapshot` at `asOf`.
     ///
@@ -108,7 +121,19 @@ package struct ClientFacts: Sendable {
         var purchases = snapshot.purchases
         if !purchases.allSatisfy({ $0.at <= asOf }) { purchases.removeAll { $0.at > asOf } }
         let ordered: (Purchase, Purchase) -> Bool = { $0.at < $1.at || ($0.at == $1.at && $0.productID < $1.productID) }
-        if !zip(purchases, purchases.dropFirst()).allSatisfy({ !ordered($1, $0) }) { purchases.sort(by: ordered) }
+        var sorted = true
+        purchases.withUnsafeBufferPointer { buffer in
+            var i = 1
+            while i < buffer.count {
+                // Timestamps first: the product ids are compared only on a tie.
+                if buffer[i].at < buffer[i - 1].at || (buffer[i].at == buffer[i - 1].at && ordered(buffer[i], buffer[i - 1])) {
+                    sorted = false
+                    break
+                }
+                i += 1
+            }
+        }
+        if !sorted { purchases.sort(by: ordered) }
         purchaseCount = purchases.count
         var total: Int64 = 0
         // Distinct products and categories with their last purchase: a short linear list (few
@@ -116,10 +141,12 @@ package struct ClientFacts: Sendable {
         var keys = SmallLastSeen()
         var categories = SmallLastSeen()
         let recentStart = asOf.adding(days: -90)
+        var categoryOfPurchase: [Int] = []
+        categoryOfPurchase.reserveCapacity(purchases.count)
         for purchase in purchases {
             total += purchase.amountCents
             keys.record(purchase.productID, purchase.at)
-            categories.record(purchase.category, purchase.at)
+            categoryOfPurchase.append(categories.record(purchase.category, purchase.at))
         }
         ownedProducts = Set(keys.keys)
         ownedCategories = Set(categories.keys)
@@ -159,7 +186,9 @@ package struct ClientFacts: Sendable {
 
         stage = LifecycleAssessor(thresholds: thresholds)
             .assess(LifecycleInput(purchaseTimes: times, pAlive: pAlive, recorded: snapshot.recordedStage), asOf: asOf)
-        self.loyalty = loyalty.status(purchases: purchases, ledger: snapshot.loyaltyLedger, asOf: asOf)
+        self.loyalty = loyalty.status(
+            purchases: purchases, categoryIndex: categoryOfPurchase, categories: categories.keys,
+            ledger: snapshot.loyaltyLedger, asOf: asOf)
 
         // Life events.
         var events = [String: Timestamp]()
@@ -198,6 +227,9 @@ package struct ClientFacts: Sendable {
             known.append(copy)
         }
         known.sort { $0.presentedAt > $1.presentedAt }
+        var byItem: [String: [Int]] = [:]
+        for (i, response) in known.enumerated() { byItem[response.itemID, default: []].append(i) }
+        responsesByItem = byItem
         responses = known
         lastContact = known.first?.presentedAt
     }
@@ -329,7 +361,8 @@ extension ClientFacts: RuleContext {
 
     package func respondedWithin(_ itemID: String, outcome: String, days: Int) -> Bool {
         let start = asOf.adding(days: -days)
-        for response in responses where response.itemID == itemID {
+        for i in responsesByItem[itemID] ?? [] {
+            let response = responses[i]
             let at = response.decidedAt
             guard at >= start else { continue }
             if outcome == "any" || response.outcome.rawValue == outcome { return true }

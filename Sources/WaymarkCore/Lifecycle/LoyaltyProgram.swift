@@ -39,17 +39,30 @@ package struct LoyaltyProgram: Sendable, Hashable {
 
     /// The loyalty status of a client at `asOf`, from purchases and ledger entries up to then.
     package func status(purchases: [Purchase], ledger: [LoyaltyEntry], asOf: Timestamp) -> LoyaltyStatus {
+        var names: [String] = []
+        var lookup: [String: Int] = [:]
+        let index = purchases.map { purchase in
+            if let i = lookup[purchase.category] { return i }
+            names.append(purchase.category)
+            lookup[purchase.category] = names.count - 1
+            return names.count - 1
+        }
+        return status(purchases: purchases, categoryIndex: index, categories: names, ledger: ledger, asOf: asOf)
+    }
+
+    /// The loyalty status, with each purchase's category given as an index into `categories`
+    /// (the facts already know them: one multiplier look-up per distinct category, not per purchase).
+    package func status(
+        purchases: [Purchase], categoryIndex: [Int], categories: [String], ledger: [LoyaltyEntry], asOf: Timestamp
+    ) -> LoyaltyStatus {
         let windowStart = qualifyingWindowDays > 0 ? asOf.adding(days: -qualifyingWindowDays) : Timestamp(seconds: .min)
+        let multipliers = categoryMultipliers.isEmpty
+            ? [Double](repeating: 1, count: categories.count)
+            : categories.map { categoryMultipliers[$0] ?? 1 }
         var balance = 0
         var qualifying = 0
-        var lastCategory = ""
-        var lastMultiplier = 1.0
-        for purchase in purchases where purchase.at <= asOf {
-            if !categoryMultipliers.isEmpty, purchase.category != lastCategory {
-                lastCategory = purchase.category
-                lastMultiplier = categoryMultipliers[purchase.category] ?? 1
-            }
-            let raw = Double(purchase.amountCents) / 100 * pointsPerUnit * lastMultiplier
+        for (i, purchase) in purchases.enumerated() where purchase.at <= asOf {
+            let raw = Double(purchase.amountCents) / 100 * pointsPerUnit * multipliers[categoryIndex[i]]
             let earned = raw > 0 ? Int(raw.rounded(.down)) : 0
             balance += earned
             if purchase.at > windowStart { qualifying += earned }

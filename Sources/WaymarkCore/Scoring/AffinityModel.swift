@@ -1,16 +1,24 @@
 /// What clients bought next after a category: a smoothed next-category model.
 ///
 /// Fitted from every client's purchases in time order: each step from one purchase's category to
-/// the next *different* category counts one transition `from → to`. The lift of a category `c`
-/// for a client whose recent categories are `R` is the average over `r ∈ R` of
+/// the next *different* category counts one transition `from → to`. The affinity of a category `c`
+/// for a client whose recent categories are `R` is how likely `c` is to come next, relative to a
+/// uniform pick among the `K` known categories:
 ///
-///     P(c | r) / P(c),   P(c | r) = (n(r → c) + k · P(c)) / (n(r → ·) + k)
+///     affinity(c | R) = K · mean over r ∈ R, r ≠ c of P(c | r),
+///     P(c | r) = (n(r → c) + k · P(c)) / (n(r → ·) + k)
 ///
 /// where `P(c)` is the Laplace-smoothed share of `c` among all transitions' targets and `k` the
-/// smoothing strength (default 20 pseudo-transitions). A category rarely seen as a source, or a
-/// rare target, is pulled towards lift 1, so rare categories do not explode; the lift is finally
-/// clamped to `[minLift, maxLift]` (default 0.25…4). Without recent categories, or for an
-/// unknown category, the lift is 1.
+/// smoothing strength (default 20 pseudo-transitions). A category rarely seen as a source is
+/// pulled towards the base rate `P(c)`, so rare categories do not explode. The transitions say
+/// nothing about buying the same category again, so `c` itself is left out of `R`; when nothing
+/// is left, the base rate `K · P(c)` stands. The affinity is finally clamped to
+/// `[minLift, maxLift]` (default 0.25…4).
+///
+/// This ranks by likelihood, not by lift: a lift `P(c | r) / P(c)` would discount exactly the
+/// categories a client is most likely to buy (a common next step has a lift near 1) and favour
+/// rare ones. Without recent categories (a prospect), or before any transition was seen, the
+/// affinity is 1: the catalog's lead offers and priors decide.
 package struct AffinityModel: Sendable, Hashable {
     /// Transitions counted, `from → to → count`.
     package var transitions: [String: [String: Double]]
@@ -40,20 +48,23 @@ package struct AffinityModel: Sendable, Hashable {
         return ((incoming[category] ?? 0) + 1) / (total + kinds + 1)
     }
 
-    /// The affinity lift of `category` for a client whose recent categories are `recent`.
+    /// The affinity of `category` for a client whose recent categories are `recent` (see the type).
     package func lift(of category: String, after recent: some Collection<String>) -> Double {
         guard total > 0, !recent.isEmpty else { return 1 }
+        // A category nobody has bought yet: no evidence either way.
+        guard incoming[category] != nil else { return 1 }
         let base = baseRate(category)
         var sum = 0.0
         var n = 0.0
-        for from in recent {
+        for from in recent where from != category {
             let out = outgoing[from] ?? 0
             let count = transitions[from]?[category] ?? 0
-            let conditional = (count + smoothing * base) / (out + smoothing)
-            sum += conditional / base
+            sum += (count + smoothing * base) / (out + smoothing)
             n += 1
         }
-        return min(maxLift, max(minLift, sum / n))
+        let likelihood = n > 0 ? sum / n : base
+        let kinds = Double(max(incoming.count, 1))
+        return min(maxLift, max(minLift, likelihood * kinds))
     }
 
     /// Streams clients' purchase sequences into an `AffinityModel`.

@@ -29,10 +29,21 @@ package struct Engine: Sendable {
     package let models: FittedModels
     package let products: ProductDirectory
     private let prepared: [PreparedItem]
+    /// The index in `prepared` of each item id (responses are matched to items once per client).
+    private let itemIndex: [String: Int]
 
     /// An item with what the engine derives from it once (a class: candidates share it by reference).
+    ///
+    /// The fields the hot path reads are stored here, so scoring reads them in place instead of
+    /// copying the whole `CatalogItem` (and its rule) per item and client.
     final class PreparedItem: Sendable {
         let item: CatalogItem
+        let index: Int
+        let id: String
+        let kind: CatalogItem.Kind
+        let channelSet: ChannelSet
+        let when: CatalogRule?
+        let triggers: [Trigger]
         /// The item's category: its own, or its product's.
         let category: String?
         let repeatable: Bool
@@ -40,12 +51,23 @@ package struct Engine: Sendable {
         /// Recorded outcomes per stage, indexed like `LifecycleStage.allCases`.
         let counts: [AcceptanceStatistics.Counts]
 
-        init(item: CatalogItem, category: String?, repeatable: Bool, defaultValue: Double, counts: [AcceptanceStatistics.Counts]) {
+        init(item: CatalogItem, index: Int, category: String?, repeatable: Bool, defaultValue: Double, counts: [AcceptanceStatistics.Counts]) {
             self.item = item
+            self.index = index
+            id = item.id
+            kind = item.kind
+            channelSet = ChannelSet(item.channels)
+            when = item.when
+            triggers = item.triggers
             self.category = category
             self.repeatable = repeatable
             self.defaultValue = defaultValue
             self.counts = counts
+        }
+
+        /// Whether the client passes the item's `when` rule (true without one).
+        func passes(_ facts: ClientFacts) -> Bool {
+            when?.evaluate(facts) ?? true
         }
     }
 
@@ -53,16 +75,20 @@ package struct Engine: Sendable {
         self.catalog = catalog
         self.models = models
         self.products = products
-        prepared = catalog.items.map { item in
+        prepared = catalog.items.enumerated().map { index, item in
             let product = item.product.flatMap { products[$0] }
             return PreparedItem(
                 item: item,
+                index: index,
                 category: item.category ?? product?.category,
                 repeatable: item.repeatable || (item.kind == .offer && (product?.repeatable ?? false)),
                 defaultValue: product.map { max($0.price, 1) } ?? 1,
                 counts: LifecycleStage.allCases.map { models.acceptance.counts(item: item.id, stage: $0) }
             )
         }
+        var index: [String: Int] = [:]
+        for (i, item) in catalog.items.enumerated() where index[item.id] == nil { index[item.id] = i }
+        itemIndex = index
     }
 
     /// Every fact of the client at `asOf`, with this catalog's thresholds and loyalty programme.
@@ -85,7 +111,13 @@ package struct Engine: Sendable {
         var offers: [Candidate] = []
         var messages: [Candidate] = []
         var rejections: [Rejection] = []
-        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0)
+        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
+        // Each response matched to its item once (responses are newest first).
+        for (r, response) in facts.responses.enumerated() {
+            guard let i = itemIndex[response.itemID] else { continue }
+            if scratch.lastResponse[i] < 0 { scratch.lastResponse[i] = Int32(r) }
+            if response.outcome == .declined, scratch.lastDecline[i] < 0 { scratch.lastDecline[i] = Int32(r) }
+        }
         for entry in prepared {
             switch evaluate(entry, facts: facts, contact: contact, explore: explore, seed: seed, explain: options.explainRejections, scratch: &scratch) {
             case .eligible(let candidate):
@@ -106,7 +138,7 @@ package struct Engine: Sendable {
         }
 
         let byPriority: (Candidate, Candidate) -> Bool = {
-            $0.factors.priority != $1.factors.priority ? $0.factors.priority > $1.factors.priority : $0.entry.item.id < $1.entry.item.id
+            $0.factors.priority != $1.factors.priority ? $0.factors.priority > $1.factors.priority : $0.entry.id < $1.entry.id
         }
         offers.sort(by: byPriority)
         messages.sort(by: byPriority)
@@ -186,6 +218,16 @@ package struct Engine: Sendable {
     struct Scratch {
         var stageIndex: Int
         var lifts: [(category: String, lift: Double)] = []
+        /// Per prepared item: the index in `facts.responses` of its newest response, -1 without one.
+        var lastResponse: [Int32]
+        /// Per prepared item: the index in `facts.responses` of its newest decline, -1 without one.
+        var lastDecline: [Int32]
+
+        init(stageIndex: Int, items: Int) {
+            self.stageIndex = stageIndex
+            lastResponse = [Int32](repeating: -1, count: items)
+            lastDecline = [Int32](repeating: -1, count: items)
+        }
     }
 
     enum Outcome {
@@ -197,30 +239,29 @@ package struct Engine: Sendable {
         _ entry: PreparedItem, facts: ClientFacts, contact: ContactState, explore: Bool, seed: UInt64,
         explain: Bool, scratch: inout Scratch
     ) -> Outcome {
-        let item = entry.item
         let policy = catalog.contactPolicy
         // Reasons are only built when the caller asked for them.
         func reject(_ check: Rejection.Check, _ reason: @autoclosure () -> String) -> Outcome {
-            .rejected(Rejection(itemID: item.id, kind: item.kind, check: check, reason: explain ? reason() : "", priority: nil))
+            .rejected(Rejection(itemID: entry.id, kind: entry.kind, check: check, reason: explain ? reason() : "", priority: nil))
         }
 
         // 1. Validity.
-        if let from = item.validFrom, facts.asOf < from {
+        if let from = entry.item.validFrom, facts.asOf < from {
             return reject(.validity, "not valid yet: valid from \(from.isoDate)")
         }
-        if let until = item.validUntil, facts.asOf >= until.adding(days: 1) {
+        if let until = entry.item.validUntil, facts.asOf >= until.adding(days: 1) {
             return reject(.validity, "expired: valid until \(until.isoDate)")
         }
 
         // 2. Do-not-contact.
-        var allowed = ChannelSet(item.channels)
+        var allowed = entry.channelSet
         if contact.suppressed {
             if policy.doNotContact == .suppressAll {
                 return reject(.doNotContact, contact.suppressionReason)
             }
             allowed = ChannelSet(rawValue: allowed.rawValue & policy.consentExempt.rawValue)
             if allowed.isEmpty {
-                return reject(.doNotContact, "\(contact.suppressionReason); none of the item's channels (\(item.channels.map(\.rawValue).joined(separator: ", "))) is inbound")
+                return reject(.doNotContact, "\(contact.suppressionReason); none of the item's channels (\(entry.item.channels.map(\.rawValue).joined(separator: ", "))) is inbound")
             }
         }
 
@@ -228,45 +269,42 @@ package struct Engine: Sendable {
         let consented = ChannelSet(rawValue: allowed.rawValue & (facts.profile.consents.rawValue | policy.consentExempt.rawValue))
         if consented.isEmpty {
             let consents = facts.profile.consents.channels.map(\.rawValue)
-            return reject(.consent, "no consented channel among \(item.channels.map(\.rawValue).joined(separator: ", ")) (client consents: \(consents.isEmpty ? "none" : consents.joined(separator: ", ")))")
+            return reject(.consent, "no consented channel among \(entry.item.channels.map(\.rawValue).joined(separator: ", ")) (client consents: \(consents.isEmpty ? "none" : consents.joined(separator: ", ")))")
         }
 
         // 4. The rule.
-        if let rule = item.when {
-            guard rule.evaluate(facts) else {
-                return reject(.rule, "rule clause false: \(rule.firstFailingClause(facts) ?? rule.explain)")
-            }
+        if !entry.passes(facts) {
+            return reject(.rule, "rule clause false: \(entry.when.map { $0.firstFailingClause(facts) ?? $0.explain } ?? "")")
         }
 
         // 5. Prerequisites.
-        for product in item.requires.products where !facts.ownedProducts.contains(product) {
+        for product in entry.item.requires.products where !facts.ownedProducts.contains(product) {
             return reject(.prerequisites, "requires product '\(product)', not owned")
         }
-        for category in item.requires.categories where !facts.ownedCategories.contains(category) {
+        for category in entry.item.requires.categories where !facts.ownedCategories.contains(category) {
             return reject(.prerequisites, "requires a product of category '\(category)', none owned")
         }
 
         // 6. Ownership / already sent.
         if !entry.repeatable {
-            if item.kind == .offer {
-                if let product = item.product {
+            if entry.kind == .offer {
+                if let product = entry.item.product {
                     if facts.ownedProducts.contains(product) { return reject(.ownership, "already owns '\(product)'") }
                 } else if let category = entry.category, facts.ownedCategories.contains(category) {
                     return reject(.ownership, "already owns a product of category '\(category)'")
                 }
-            } else if let sent = facts.responses.first(where: { $0.itemID == item.id }) {
+            } else if scratch.lastResponse[entry.index] >= 0 {
+                let sent = facts.responses[Int(scratch.lastResponse[entry.index])]
                 return reject(.ownership, "already sent on \(sent.presentedAt.isoDate) (\(sent.channel.rawValue)); not repeatable")
             }
         }
 
         // 7. Contact policy.
-        let cooldown = item.cooldownDays ?? policy.cooldownAfterPresentedDays
-        var lastDecline: Timestamp?
-        var lastPresented: Timestamp?
-        for response in facts.responses where response.itemID == item.id {
-            if lastPresented == nil { lastPresented = response.presentedAt }
-            if response.outcome == .declined, lastDecline == nil { lastDecline = response.decidedAt }
-        }
+        let cooldown = entry.item.cooldownDays ?? policy.cooldownAfterPresentedDays
+        let declineIndex = Int(scratch.lastDecline[entry.index])
+        let presentedIndex = Int(scratch.lastResponse[entry.index])
+        let lastDecline: Timestamp? = declineIndex >= 0 ? facts.responses[declineIndex].decidedAt : nil
+        let lastPresented: Timestamp? = presentedIndex >= 0 ? facts.responses[presentedIndex].presentedAt : nil
         if let declined = lastDecline, facts.asOf.days(since: declined) < policy.cooldownAfterDeclinedDays {
             return reject(.contactPolicy, "declined \(facts.asOf.days(since: declined)) days ago; cooldown after a decline is \(policy.cooldownAfterDeclinedDays) days")
         }
@@ -280,24 +318,26 @@ package struct Engine: Sendable {
         }
 
         // Channel: the best fit among the open channels, then the item's order.
-        var channel = item.channels.first { open.contains($0) }!
+        let channels = entry.item.channels
+        var channel = channels.first { open.contains($0) }!
         var fit = contact.fit(channel)
-        for c in item.channels where open.contains(c) && contact.fit(c) > fit {
+        for c in channels where open.contains(c) && contact.fit(c) > fit {
             channel = c
             fit = contact.fit(c)
         }
 
         // Priority.
         let counts = entry.counts[scratch.stageIndex]
-        let alpha = item.prior.alpha + counts.successes
-        let beta = item.prior.beta + counts.failures
+        let prior = entry.item.prior
+        let alpha = prior.alpha + counts.successes
+        let beta = prior.beta + counts.failures
         var acceptance = alpha / (alpha + beta)
         if explore {
-            var random = SeededGenerator(seed: Self.explorationSeed(client: facts.clientID, asOf: facts.asOf, seed: seed, item: item.id))
+            var random = SeededGenerator(seed: Self.explorationSeed(client: facts.clientID, asOf: facts.asOf, seed: seed, item: entry.id))
             acceptance = random.beta(alpha, beta)
         }
         var lift = 1.0
-        if item.kind == .offer, let category = entry.category, !facts.lastCategories.isEmpty {
+        if entry.kind == .offer, let category = entry.category, !facts.lastCategories.isEmpty {
             if let cached = scratch.lifts.first(where: { $0.category == category }) {
                 lift = cached.lift
             } else {
@@ -307,7 +347,7 @@ package struct Engine: Sendable {
         }
         var boost = 1.0
         var trigger: (trigger: Trigger, days: Int, multiplier: Double)?
-        for t in item.triggers {
+        for t in entry.triggers {
             guard let days = facts.daysSinceEvent(t.event) else { continue }
             let multiplier = t.multiplier(daysSinceEvent: days)
             if multiplier > boost {
@@ -317,17 +357,18 @@ package struct Engine: Sendable {
         }
         let activity = facts.pAlive
         let propensity = acceptance * lift * boost * activity
-        let value: Double = switch item.value {
+        let lever = entry.item.lever
+        let value: Double = switch entry.item.value {
         case .fixed(let x): x
         case .clv: max(facts.clv12m, 1)
         case .unspecified: entry.defaultValue
         }
         let context = fit * contact.recency
-        let priority = propensity * value * context * item.lever
+        let priority = propensity * value * context * lever
         let factors = ScoreFactors(
             acceptance: acceptance, alpha: alpha, beta: beta, affinityLift: lift, lifeEventBoost: boost,
             activity: activity, propensity: propensity, value: value, channelFit: fit,
-            contactRecency: contact.recency, context: context, lever: item.lever, priority: priority
+            contactRecency: contact.recency, context: context, lever: lever, priority: priority
         )
         return .eligible(Candidate(entry: entry, channel: channel, factors: factors, trigger: trigger))
     }

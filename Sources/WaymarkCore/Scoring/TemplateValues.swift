@@ -25,7 +25,9 @@ package enum TemplateValues {
     package static func values(facts: ClientFacts, names: Set<String>?) -> [String: Any] {
         var values: [String: Any] = [:]
         values.reserveCapacity(names?.count ?? Fact.allCases.count + 6)
-        for fact in Fact.allCases where fact != .attributes && names?.contains(fact.rawValue) ?? true {
+        // Only the facts named (a template names few), without hashing every fact's name.
+        let wanted = names.map { $0.compactMap { Fact(rawValue: $0) } } ?? Fact.allCases
+        for fact in wanted where fact != .attributes {
             values[fact.rawValue] = plain(facts.value(of: fact))
         }
         var attributes: [String: Any] = [:]

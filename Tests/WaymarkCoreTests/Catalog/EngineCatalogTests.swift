@@ -95,6 +95,66 @@ import Testing
         }
     }
 
+    @Test func aDuplicateItemIsStillCheckedForItsOwnMistakes() {
+        let text = """
+        version: "1"
+        items:
+          - id: offer-a
+            kind: offer
+            title: First
+            category: investment
+            channels: [email]
+          - id: offer-a
+            kind: offer
+            titel: Second, with a typo
+            category: investment
+            channels: [emial]
+            when: purchse_count > 2
+        """
+        do {
+            _ = try CatalogLoader.load(text, file: "dup.yaml")
+            Issue.record("a catalog with a duplicate id loaded")
+        } catch {
+            let messages = error.diagnostics.map(\.description)
+            #expect(messages.count == 4, "\(messages)")
+            #expect(messages.contains { $0.hasPrefix("dup.yaml:8:9: error: duplicate item id 'offer-a' (first defined at 3:9)") }, "\(messages)")
+            #expect(messages.contains("dup.yaml:10:5: error: item 'offer-a': unknown key 'titel'; did you mean 'title'?"), "\(messages)")
+            #expect(messages.contains { $0.hasPrefix("dup.yaml:12:16: error:") && $0.contains("emial") }, "\(messages)")
+            #expect(messages.contains("dup.yaml:13:11: error: item 'offer-a': rule: unknown fact 'purchse_count'; did you mean 'purchase_count'?"), "\(messages)")
+        }
+    }
+
+    @Test func aTierTheCatalogDoesNotDefineIsReported() {
+        func diagnostics(tiers: String) -> [String] {
+            let text = """
+            version: "1"
+            \(tiers)
+            items:
+              - id: msg-a
+                kind: message
+                title: A
+                channels: [email]
+                when: tier == "Platinum" || tier == "Sliver"
+                template: Hello
+            """
+            do {
+                _ = try CatalogLoader.load(text, file: "t.yaml")
+                return []
+            } catch {
+                return error.diagnostics.map(\.description)
+            }
+        }
+        let none = diagnostics(tiers: "")
+        #expect(none.count == 2, "\(none)")
+        #expect(none.first?.hasPrefix("t.yaml:8:19: error: item 'msg-a': rule: unknown tier 'Platinum': the catalog defines no tiers") == true, "\(none)")
+
+        let defined = diagnostics(tiers: "loyalty: { tiers: [{ name: Silver, threshold: 0 }, { name: Gold, threshold: 100 }] }")
+        #expect(defined == [
+            "t.yaml:8:19: error: item 'msg-a': rule: unknown tier 'Platinum'; known tiers: Gold, Silver",
+            "t.yaml:8:41: error: item 'msg-a': rule: unknown tier 'Sliver'; did you mean 'Silver'?",
+        ], "\(defined)")
+    }
+
     @Test func jsonIsAcceptedAndDefaultsApply() throws {
         let json = """
         {"version": "j1", "name": "json", "settings": {"arbitration": {"top_offers": 2}},
