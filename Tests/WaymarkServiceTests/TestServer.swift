@@ -115,7 +115,7 @@ final class PipeServer {
             var offset = 0
             while offset < raw.count {
                 let count = write(requestWriter, raw.baseAddress! + offset, raw.count - offset)
-                precondition(count > 0, "the server's input closed")
+                if count <= 0 { return }  // the server stopped reading (after shutdown)
                 offset += count
             }
         }

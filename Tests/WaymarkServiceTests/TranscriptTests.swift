@@ -141,9 +141,12 @@ import Testing
         try process.run()
         input.fileHandleForWriting.write(Data((#"{"jsonrpc":"2.0","id":1,"method":"shutdown-typo"}"# + "\n").utf8))
         // Wait for the answer, so the server is up and blocked reading, then ask it to stop.
-        let answer = output.fileHandleForReading.availableData
-        #expect(String(decoding: answer, as: UTF8.self).contains("-32601"))
-        process.terminate()
+        var descriptor = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        var answer = [UInt8](repeating: 0, count: 4096)
+        var count = 0
+        if poll(&descriptor, 1, 20_000) > 0 { count = read(descriptor.fd, &answer, answer.count) }
+        #expect(String(decoding: answer.prefix(max(count, 0)), as: UTF8.self).contains("-32601"))
+        kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)

@@ -113,6 +113,17 @@ struct LineReader {
     private enum Fill { case data, end, interrupted }
 
     private mutating func fill() -> Fill {
+        let wake = TerminationSignal.wakeDescriptor
+        if wake >= 0 {
+            // Wait for input or for the termination signal's wake-up byte, whichever comes
+            // first: a signal may be delivered to another thread, so EINTR alone is not enough.
+            var descriptors = [pollfd(fd: fileDescriptor, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&descriptors, 2, -1)
+            if ready < 0 { return errno == EINTR ? .interrupted : .end }
+            if descriptors[1].revents != 0 && descriptors[0].revents == 0 { return .interrupted }
+            if TerminationSignal.isRaised { return .interrupted }
+        }
         let previous = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: Self.chunkSize))
         let count = buffer.withUnsafeMutableBufferPointer { pointer in

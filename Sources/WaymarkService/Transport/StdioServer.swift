@@ -97,18 +97,37 @@ package final class StdioServer {
 /// The process-wide "please stop" flag that SIGTERM raises.
 ///
 /// ``install()`` sets a handler for SIGTERM (and SIGINT) without `SA_RESTART`, so a blocked
-/// `read` returns and the server stops after the request in hand.
+/// `read` returns and the server stops after the request in hand. Call it on the thread that
+/// runs the server (it unblocks the signals there).
 package enum TerminationSignal {
     private static let raised = Atomic<Bool>(false)
+    private static let wakeWriter = Atomic<Int32>(-1)
+    private static let wakeReader = Atomic<Int32>(-1)
+
+    /// The read end of the self-pipe the handler writes a byte to (-1 before ``install()``).
+    static var wakeDescriptor: Int32 { wakeReader.load(ordering: .relaxed) }
 
     /// Whether SIGTERM or SIGINT arrived.
     package static var isRaised: Bool { raised.load(ordering: .relaxed) }
 
     /// Raises the flag by hand (what the signal handler does).
-    package static func raise() { raised.store(true, ordering: .relaxed) }
+    package static func raise() {
+        raised.store(true, ordering: .relaxed)
+        let writer = wakeWriter.load(ordering: .relaxed)
+        if writer >= 0 {
+            var byte: UInt8 = 1
+            _ = write(writer, &byte, 1)  // async-signal-safe; a full pipe is fine
+        }
+    }
 
     /// Installs the handler for SIGTERM and SIGINT.
     package static func install() {
+        var descriptors: [Int32] = [-1, -1]
+        if wakeReader.load(ordering: .relaxed) < 0, pipe(&descriptors) == 0 {
+            _ = fcntl(descriptors[1], F_SETFL, O_NONBLOCK)
+            wakeWriter.store(descriptors[1], ordering: .relaxed)
+            wakeReader.store(descriptors[0], ordering: .relaxed)
+        }
         var action = sigaction()
         #if canImport(Glibc)
         action.__sigaction_handler.sa_handler = { _ in TerminationSignal.raise() }
@@ -119,5 +138,11 @@ package enum TerminationSignal {
         action.sa_flags = 0
         sigaction(SIGTERM, &action, nil)
         sigaction(SIGINT, &action, nil)
+        // A parent may have spawned us with these blocked (the mask is inherited): unblock them.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 }
