@@ -241,14 +241,9 @@ struct EvaluationBacktestTests {
             """)
         let after = try db.run()
         #expect(after.decisions == before.decisions)
-        // Known leak in the nightly ModelFitter (Sources/WaymarkStore/Runs/ModelFitter.swift): its
-        // acceptance query counts an unanswered presentation older than 30 days as a failure from the
-        // row's *current* outcome, so a reaction recorded after the as_of removes the failure. It
-        // should treat a reaction recorded after the as_of as `presented` (as Response.outcome(asOf:)
-        // does). Remove this wrapper once fixed: withKnownIssue then fails, saying so.
-        withKnownIssue("ModelFitter reads reactions recorded after the as_of") {
-            #expect(after.result.models == before.result.models)
-        }
+        // The nightly ModelFitter reads each response's outcome as known at the as_of: the late
+        // acceptance is still an unanswered presentation older than 30 days, a failure, as before.
+        #expect(after.result.models == before.result.models)
     }
 
     @Test("no catalog: a not-found error that says how to load one")

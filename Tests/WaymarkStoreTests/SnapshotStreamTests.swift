@@ -45,6 +45,29 @@ struct SnapshotStreamTests {
         #expect(try loader.load(clientID: "NOPE", asOf: RunsTestDatabase.asOf) == nil)
     }
 
+    @Test("reading in the primary key's order (a byte-order default collation) streams the same snapshots as sorting with COLLATE \"C\"")
+    func primaryKeyOrderMatchesSortedOrder() throws {
+        let db = try RunsTestDatabase()
+        try db.connection.execute("""
+            INSERT INTO stage_history (client_id, changed_at, stage, previous, reason) VALUES
+              ('C001', '2024-05-01Z', 'onboarding', NULL, 'test'), ('C001', '2024-09-01Z', 'active', 'onboarding', 'test')
+            """)
+        func snapshots(byteOrder: Bool) throws -> [ClientSnapshot] {
+            var stream = SnapshotStream(configuration: db.configuration, shard: .all, asOf: RunsTestDatabase.asOf)
+            stream.defaultCollationIsByteOrder = byteOrder
+            var all: [ClientSnapshot] = []
+            try stream.forEach { all.append($0) }
+            return all
+        }
+        let sorted = try snapshots(byteOrder: false)
+        #expect(sorted.count == RunsTestDatabase.clientCount)
+        #expect(sorted.first { $0.id == "C001" }?.recordedStage?.stage == .active)
+        // The dev database (scripts/dev-db) is C.UTF-8; elsewhere the sorted path is all there is.
+        if SnapshotTable.defaultCollationIsByteOrder(db.connection) {
+            #expect(try snapshots(byteOrder: true) == sorted)
+        }
+    }
+
     @Test("shards partition the clients")
     func shardsPartition() throws {
         let db = try RunsTestDatabase()

@@ -12,14 +12,22 @@ package import WaymarkCore
 /// - Gamma-Gamma: repeat buyers' (repeat purchases, average spend in whole units), grouped in SQL;
 /// - RFM quintiles: `percentile_disc` over buyers;
 /// - affinity: category transitions from `lag()` over each client's purchases in time order;
-/// - acceptance: responses by item and the client's recorded stage when presented.
-/// Only data at or before `as_of` is used.
+/// - acceptance: responses by item and the client's recorded stage when presented, each with its
+///   outcome as known at `as_of`.
+/// Only data at or before `as_of` is used; the queries run with a larger `work_mem`
+/// (``workMem``) so their sorts and hashes stay in memory.
 package struct ModelFitter {
     package let connection: Connection
     package var kind: LifetimeModelKind
     package var logger: Logger
     /// The time unit of the lifetime models, in days.
     package var timeUnitDays: Double = 7
+    /// `work_mem` for the fitting queries (restored afterwards): their sorts and hashes over
+    /// every purchase and response then stay in memory instead of spilling to disk.
+    package var workMem = "128MB"
+    /// When set, the category transitions and acceptance counts are queried on a connection of
+    /// their own, at the same time as the purchase summaries (the server has more than one core).
+    package var helperConfiguration: ConnectionConfiguration?
 
     package init(connection: Connection, kind: LifetimeModelKind = .bgnbd,
                  logger: Logger = Logger(label: "waymark.fit", factory: { _ in SwiftLogNoOpLogHandler() })) {
@@ -35,29 +43,67 @@ package struct ModelFitter {
     /// - Throws: ``PostgresError`` when a query fails.
     package func fit(asOf: Timestamp) throws -> StoredModels {
         let asOfValue = PostgresValue.int(asOf.seconds)
-        // Per-client summaries, grouped.
+        let previousWorkMem = try connection.execute("SELECT current_setting('work_mem')").scalar(String.self)
+        try connection.execute("SELECT set_config('work_mem', $1, false)", [.text(workMem)])
+        defer { _ = try? connection.execute("SELECT set_config('work_mem', $1, false)", [.text(previousWorkMem)]) }
+        // The sequence models on a second connection, while this one summarises purchases and
+        // the lifetime models are fitted.
+        let helper = helperConfiguration.map { configuration in
+            BackgroundResult(name: "waymark-fit-sequences") { [workMem] in
+                let connection = try Connection(configuration: configuration)
+                try connection.execute("SELECT set_config('work_mem', $1, false)", [.text(workMem)])
+                return try Self.sequences(connection: connection, asOf: asOf)
+            }
+        }
+        // Per-client summaries in one pass over purchases, grouped: (repeat purchases, recency,
+        // age) for the lifetime model (kind 0), (repeat purchases, average spend) for the spend
+        // model (kind 2), and the RFM quintiles over buyers (kind 1, one row). Recency and age in
+        // whole time units and average spend in whole currency units, grouped separately, so the
+        // number of rows (and memory) is bounded by the history's length and the spread of
+        // spend, not by the clients.
         var spend: [(SpendSummary, Int)] = []
-        // Recency and age in whole time units and average spend in whole currency units, so the
-        // number of groups (and memory) is bounded by the history's length, not the clients.
         let summaries = try connection.execute("""
-            WITH per_client AS (
+            WITH per_client AS MATERIALIZED (
                 SELECT count(*) - 1 AS x,
                        floor(extract(epoch FROM max(purchased_at) - min(purchased_at)) / 86400 / $2)::int AS recency,
                        floor(extract(epoch FROM to_timestamp($1) - min(purchased_at)) / 86400 / $2)::int AS age,
-                       round(avg(amount))::float8 AS average
+                       round(avg(amount))::float8 AS average,
+                       floor(extract(epoch FROM to_timestamp($1) - max(purchased_at)) / 86400)::float8 AS recency_days,
+                       sum(amount)::float8 AS monetary
                 FROM purchases WHERE purchased_at <= to_timestamp($1)
                 GROUP BY client_id
             )
-            SELECT x, recency, age, average, count(*) FROM per_client GROUP BY x, recency, age, average
+            SELECT CASE WHEN GROUPING(recency) = 0 THEN 0 ELSE 2 END, x, recency, age, average, count(*), NULL, NULL, NULL
+            FROM per_client GROUP BY GROUPING SETS ((x, recency, age), (x, average))
+            UNION ALL
+            SELECT 1, NULL, NULL, NULL, NULL, count(*),
+                   percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY recency_days)::text,
+                   percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY (x + 1)::float8)::text,
+                   percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY monetary)::text
+            FROM per_client
             """, [asOfValue, .double(timeUnitDays)])
         var frequencyGroups: [CustomerSummary: Int] = [:]
-        for row in summaries {
-            let x = try row.decode(Int.self, at: 0)
-            let recency = Double(try row.decode(Int.self, at: 1))
-            let age = max(recency, Double(try row.decode(Int.self, at: 2)))
-            let count = try row.decode(Int.self, at: 4)
-            frequencyGroups[CustomerSummary(frequency: x, recency: x == 0 ? 0 : recency, age: age), default: 0] += count
-            if x > 0 { spend.append((SpendSummary(frequency: x, averageSpend: try row.decode(Double.self, at: 3)), count)) }
+        var rfm = StoredModels.RFM(recencyDays: [30, 90, 180, 365], frequency: [1, 2, 4, 8], monetary: [50, 200, 500, 2000])
+        for index in 0..<summaries.rowCount {
+            let count = try summaries.decode(Int.self, row: index, column: 5)
+            switch try summaries.decode(Int.self, row: index, column: 0) {
+            case 0:
+                let x = try summaries.decode(Int.self, row: index, column: 1)
+                let recency = Double(try summaries.decode(Int.self, row: index, column: 2))
+                let age = max(recency, Double(try summaries.decode(Int.self, row: index, column: 3)))
+                frequencyGroups[CustomerSummary(frequency: x, recency: x == 0 ? 0 : recency, age: age), default: 0] += count
+            case 2:
+                let x = try summaries.decode(Int.self, row: index, column: 1)
+                if x > 0 { spend.append((SpendSummary(frequency: x, averageSpend: try summaries.decode(Double.self, row: index, column: 4)), count)) }
+            default:
+                // RFM quintiles over buyers.
+                guard count > 0 else { continue }
+                func array(_ column: Int) -> [Double] {
+                    (summaries[index, column] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
+                        .split(separator: ",").compactMap { Double($0) }
+                }
+                rfm = StoredModels.RFM(recencyDays: array(6), frequency: array(7), monetary: array(8))
+            }
         }
 
         var lifetime: StoredModels.Lifetime?
@@ -82,28 +128,18 @@ package struct ModelFitter {
             }
         }
 
-        // RFM quintiles over buyers.
-        var rfm = StoredModels.RFM(recencyDays: [30, 90, 180, 365], frequency: [1, 2, 4, 8], monetary: [50, 200, 500, 2000])
-        let quantiles = try connection.execute("""
-            WITH per_client AS (
-                SELECT floor(extract(epoch FROM to_timestamp($1) - max(purchased_at)) / 86400)::float8 AS recency,
-                       count(*)::float8 AS frequency, sum(amount)::float8 AS monetary
-                FROM purchases WHERE purchased_at <= to_timestamp($1) GROUP BY client_id
-            )
-            SELECT percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY recency)::text,
-                   percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY frequency)::text,
-                   percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY monetary)::text,
-                   count(*)
-            FROM per_client
-            """, [asOfValue])
-        if try quantiles.decode(Int.self, row: 0, column: 3) > 0 {
-            func array(_ column: Int) -> [Double] {
-                (quantiles[0, column] ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "{}"))
-                    .split(separator: ",").compactMap { Double($0) }
-            }
-            rfm = StoredModels.RFM(recencyDays: array(0), frequency: array(1), monetary: array(2))
-        }
+        let (transitions, acceptance) = try helper.map { try $0.value() } ?? Self.sequences(connection: connection, asOf: asOf)
+        let defaults = AffinityModel()
+        return StoredModels(
+            timeUnitDays: timeUnitDays, lifetime: lifetime, spend: spendModel, rfm: rfm,
+            affinity: StoredModels.Affinity(transitions: transitions, smoothing: defaults.smoothing, minLift: defaults.minLift, maxLift: defaults.maxLift),
+            acceptance: acceptance)
+    }
 
+    /// Fits the sequence models: category transitions and acceptance counts.
+    private static func sequences(connection: Connection, asOf: Timestamp) throws
+        -> (transitions: [String: [String: Double]], acceptance: [StoredModels.Acceptance]) {
+        let asOfValue = PostgresValue.int(asOf.seconds)
         // Category transitions.
         var transitions: [String: [String: Double]] = [:]
         let steps = try connection.execute("""
@@ -119,20 +155,32 @@ package struct ModelFitter {
         for row in steps {
             transitions[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = try row.decode(Double.self, at: 2)
         }
-        let defaults = AffinityModel()
 
-        // Acceptance counts per item and the stage recorded when it was presented.
+        // Acceptance counts per item and the stage recorded when it was presented, from each
+        // response's outcome as known at as_of: a reaction recorded after as_of is still
+        // `presented` (as `Response.outcome(asOf:)` reads it), so nothing later leaks in. The
+        // stage comes from a join on stage_history's intervals [changed_at, next changed_at)
+        // rather than a lookup per response.
         var acceptance: [StoredModels.Acceptance] = []
         let outcomes = try connection.execute("""
-            SELECT r.item_id,
-                   coalesce((SELECT h.stage FROM stage_history h
-                             WHERE h.client_id = r.client_id AND h.changed_at <= r.presented_at
-                             ORDER BY h.changed_at DESC LIMIT 1), 'prospect') AS stage,
-                   count(*) FILTER (WHERE r.outcome = 'accepted' AND coalesce(r.responded_at, r.presented_at) <= to_timestamp($1))::float8,
-                   count(*) FILTER (WHERE (r.outcome = 'declined' AND coalesce(r.responded_at, r.presented_at) <= to_timestamp($1))
-                                       OR (r.outcome IN ('presented', 'opened') AND r.presented_at < to_timestamp($1) - interval '30 days'))::float8
-            FROM responses r WHERE r.presented_at <= to_timestamp($1)
-            GROUP BY 1, 2 ORDER BY 1, 2
+            WITH intervals AS (
+                SELECT client_id, stage, changed_at AS since,
+                       lead(changed_at) OVER (PARTITION BY client_id ORDER BY changed_at, stage) AS until
+                FROM stage_history WHERE changed_at <= to_timestamp($1)
+            ), known AS (
+                SELECT client_id, item_id, presented_at,
+                       CASE WHEN responded_at > to_timestamp($1) THEN 'presented' ELSE outcome END AS outcome
+                FROM responses WHERE presented_at <= to_timestamp($1)
+            ), staged AS (
+                SELECT k.item_id, coalesce(i.stage, 'prospect') AS stage, k.outcome, k.presented_at
+                FROM known k LEFT JOIN intervals i
+                  ON i.client_id = k.client_id AND k.presented_at >= i.since AND (i.until IS NULL OR k.presented_at < i.until)
+            )
+            SELECT item_id, stage,
+                   count(*) FILTER (WHERE outcome = 'accepted')::float8,
+                   count(*) FILTER (WHERE outcome = 'declined'
+                                       OR (outcome IN ('presented', 'opened') AND presented_at < to_timestamp($1) - interval '30 days'))::float8
+            FROM staged GROUP BY 1, 2 ORDER BY 1, 2
             """, [asOfValue])
         for row in outcomes {
             let successes = try row.decode(Double.self, at: 2), failures = try row.decode(Double.self, at: 3)
@@ -140,9 +188,38 @@ package struct ModelFitter {
             acceptance.append(StoredModels.Acceptance(item: try row.decode(String.self, at: 0), stage: try row.decode(String.self, at: 1),
                                                       successes: successes, failures: failures))
         }
-        return StoredModels(
-            timeUnitDays: timeUnitDays, lifetime: lifetime, spend: spendModel, rfm: rfm,
-            affinity: StoredModels.Affinity(transitions: transitions, smoothing: defaults.smoothing, minLift: defaults.minLift, maxLift: defaults.maxLift),
-            acceptance: acceptance)
+        return (transitions, acceptance)
+    }
+}
+
+/// A value computed on a thread of its own; ``value()`` waits for it.
+final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<Value, any Error>?
+    private var thread: WorkerThread?
+
+    init(name: String, _ body: @escaping @Sendable () throws -> Value) {
+        thread = WorkerThread(name: name) { [self] in
+            let outcome = Result { try body() }
+            lock.lock()
+            result = outcome
+            lock.unlock()
+        }
+    }
+
+    /// Waits for the thread, once (also when the value is never asked for).
+    private func join() {
+        thread?.join()
+        thread = nil
+    }
+
+    deinit { join() }
+
+    /// Waits for the thread and returns its value or rethrows its error.
+    func value() throws -> Value {
+        join()
+        lock.lock()
+        defer { lock.unlock() }
+        return try result!.get()
     }
 }

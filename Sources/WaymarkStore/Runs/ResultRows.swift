@@ -1,29 +1,81 @@
+import Postgres
 import WaymarkCore
 
 /// Formats a run's result rows for COPY: `client_scores` and `recommendations` columns, and the
 /// explanation JSON.
+///
+/// The workers turn each client's result into a ``ScoreRow`` and ``RecommendationRow``s (the
+/// explanation already rendered as JSON, the costly part, so it runs on every worker); the two
+/// writer threads append them field by field with ``CopyInWriter/appendField(_:)-(String?)``,
+/// so no array or intermediate string is built per field.
 enum ResultRows {
     static let scoreColumns = "run_id, client_id, stage, stage_reason, p_alive, expected_purchases_90d, clv_12m, tier, points, advocate, previous_stage, stage_changed, stage_since, points_to_next_tier"
     static let recommendationColumns = "run_id, client_id, rank, item_id, kind, channel, score, message, explanation"
 
-    static func score(runID: Int64, clientID: String, _ s: ClientScores) -> [String?] {
-        [String(runID), clientID, s.stage.rawValue, s.stageReason, number(s.pAlive), number(s.expectedPurchases90d),
-         number(s.clv12m), s.tier, String(s.points), s.advocate ? "t" : "f", s.previousStage?.rawValue,
-         s.transition != nil ? "t" : "f", timestamp(s.stageSince), String(s.pointsToNextTier)]
+    /// One `client_scores` row, waiting for its writer.
+    struct ScoreRow: Sendable {
+        var clientID: String
+        var scores: ClientScores
     }
 
-    /// Offers take ranks 1…k, messages the ranks after them.
-    static func recommendations(runID: Int64, clientID: String, _ set: RecommendationSet) -> [[String?]] {
-        var rows: [[String?]] = []
+    /// One `recommendations` row, waiting for its writer.
+    struct RecommendationRow: Sendable {
+        var clientID: String
+        /// Offers take ranks 1…k, messages the ranks after them.
+        var rank: Int
+        var recommendation: Recommendation
+        /// The explanation as JSON (not yet escaped for COPY).
+        var explanationJSON: String
+    }
+
+    /// The recommendation rows of one client: offers first, then messages.
+    static func recommendationRows(clientID: String, _ set: RecommendationSet, json: inout [UInt8]) -> [RecommendationRow] {
+        var rows: [RecommendationRow] = []
+        rows.reserveCapacity(set.offers.count + set.messages.count)
         for (index, r) in set.all.enumerated() {
-            rows.append([String(runID), clientID, String(index + 1), r.itemID, r.kind.rawValue, r.channel.rawValue,
-                         number(r.priority), r.text, explanationJSON(r.explanation)])
+            rows.append(RecommendationRow(clientID: clientID, rank: index + 1, recommendation: r,
+                                          explanationJSON: explanationJSON(r.explanation, scratch: &json)))
         }
         return rows
     }
 
+    /// Appends a `client_scores` row (columns ``scoreColumns``).
+    static func write(_ row: ScoreRow, runID: Int64, to writer: inout CopyInWriter) throws(PostgresError) {
+        let s = row.scores
+        try writer.appendField(runID)
+        try writer.appendField(row.clientID)
+        try writer.appendField(s.stage.rawValue)
+        try writer.appendField(s.stageReason)
+        try writer.appendField(number(s.pAlive))
+        try writer.appendField(number(s.expectedPurchases90d))
+        try writer.appendField(number(s.clv12m))
+        try writer.appendField(s.tier)
+        try writer.appendField(Int64(s.points))
+        try writer.appendField(s.advocate ? "t" : "f")
+        try writer.appendField(s.previousStage?.rawValue)
+        try writer.appendField(s.transition != nil ? "t" : "f")
+        try writer.appendField(timestamp(s.stageSince))
+        try writer.appendField(Int64(s.pointsToNextTier))
+        try writer.endRow()
+    }
+
+    /// Appends a `recommendations` row (columns ``recommendationColumns``).
+    static func write(_ row: RecommendationRow, runID: Int64, to writer: inout CopyInWriter) throws(PostgresError) {
+        let r = row.recommendation
+        try writer.appendField(runID)
+        try writer.appendField(row.clientID)
+        try writer.appendField(Int64(row.rank))
+        try writer.appendField(r.itemID)
+        try writer.appendField(r.kind.rawValue)
+        try writer.appendField(r.channel.rawValue)
+        try writer.appendField(number(r.priority))
+        try writer.appendField(r.text)
+        try writer.appendField(row.explanationJSON)
+        try writer.endRow()
+    }
+
     static func number(_ value: Double) -> String {
-        value.isFinite ? "\(value)" : (value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"))
+        value.isFinite ? value.description : (value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"))
     }
 
     /// `YYYY-MM-DD HH:MM:SS+00`.
@@ -35,39 +87,92 @@ enum ResultRows {
 
     /// The explanation as JSON: `admitted_by`, `trigger`, `factors`, `summary`.
     static func explanationJSON(_ e: Explanation) -> String {
+        var scratch: [UInt8] = []
+        return explanationJSON(e, scratch: &scratch)
+    }
+
+    /// The explanation as JSON, built in `scratch` (reused between calls: one string per call).
+    static func explanationJSON(_ e: Explanation, scratch json: inout [UInt8]) -> String {
+        json.removeAll(keepingCapacity: true)
         let f = e.factors
-        var json = "{\"admitted_by\":[" + e.admittedBy.map(quote).joined(separator: ",") + "]"
-        if let trigger = e.trigger { json += ",\"trigger\":" + quote(trigger) }
-        let factors: [(String, Double)] = [
-            ("acceptance", f.acceptance), ("alpha", f.alpha), ("beta", f.beta), ("affinity_lift", f.affinityLift),
-            ("life_event_boost", f.lifeEventBoost), ("activity", f.activity), ("propensity", f.propensity),
-            ("value", f.value), ("channel_fit", f.channelFit), ("contact_recency", f.contactRecency),
-            ("context", f.context), ("lever", f.lever), ("priority", f.priority),
-        ]
-        json += ",\"factors\":{" + factors.map { "\"\($0.0)\":\($0.1.isFinite ? "\($0.1)" : "null")" }.joined(separator: ",") + "}"
-        json += ",\"summary\":" + quote(e.summary) + "}"
-        return json
+        ascii("{\"admitted_by\":[", to: &json)
+        for (index, check) in e.admittedBy.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            appendQuoted(check, to: &json)
+        }
+        json.append(UInt8(ascii: "]"))
+        if let trigger = e.trigger {
+            ascii(",\"trigger\":", to: &json)
+            appendQuoted(trigger, to: &json)
+        }
+        ascii(",\"factors\":{", to: &json)
+        factor("acceptance", f.acceptance, first: true, to: &json)
+        factor("alpha", f.alpha, to: &json)
+        factor("beta", f.beta, to: &json)
+        factor("affinity_lift", f.affinityLift, to: &json)
+        factor("life_event_boost", f.lifeEventBoost, to: &json)
+        factor("activity", f.activity, to: &json)
+        factor("propensity", f.propensity, to: &json)
+        factor("value", f.value, to: &json)
+        factor("channel_fit", f.channelFit, to: &json)
+        factor("contact_recency", f.contactRecency, to: &json)
+        factor("context", f.context, to: &json)
+        factor("lever", f.lever, to: &json)
+        factor("priority", f.priority, to: &json)
+        ascii("},\"summary\":", to: &json)
+        appendQuoted(e.summary, to: &json)
+        json.append(UInt8(ascii: "}"))
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    private static func factor(_ name: StaticString, _ value: Double, first: Bool = false, to json: inout [UInt8]) {
+        if !first { json.append(UInt8(ascii: ",")) }
+        json.append(UInt8(ascii: "\""))
+        ascii(name, to: &json)
+        ascii("\":", to: &json)
+        if value.isFinite {
+            var text = value.description
+            text.withUTF8 { json.append(contentsOf: $0) }
+        } else {
+            ascii("null", to: &json)
+        }
+    }
+
+    private static func ascii(_ text: StaticString, to json: inout [UInt8]) {
+        text.withUTF8Buffer { json.append(contentsOf: $0) }
     }
 
     /// A JSON string literal.
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var json: [UInt8] = []
+        appendQuoted(text, to: &json)
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    /// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped.
+    static func appendQuoted(_ text: String, to json: inout [UInt8]) {
+        json.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                json.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): json.append(byte)
+                case UInt8(ascii: "\n"): json.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): json.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\t"): json.append(UInt8(ascii: "t"))
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    json.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
                 }
+                start = index + 1
             }
+            json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
-        return out + "\""
+        json.append(UInt8(ascii: "\""))
     }
 }

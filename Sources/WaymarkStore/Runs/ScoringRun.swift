@@ -43,8 +43,9 @@ package struct ScoringProgress: Sendable {
 ///    (not yet partitions: invisible to readers).
 /// 4. Fits the models on all clients (``ModelFitter``) and stores them with the run.
 /// 5. Streams the shard's snapshots (``SnapshotStream``), scores them on `workers` threads and
-///    COPYs the results into the run's tables on two more connections. Memory is bounded by
-///    the queues between the stages.
+///    COPYs the results into the run's tables on two more connections, each of which then
+///    adds its table's primary key and statistics. Memory is bounded by the queues between
+///    the stages.
 /// 6. Publishes in one transaction: attaches the tables as partitions, appends the stage changes
 ///    to `stage_history`, supersedes an earlier published run of the same night and shard, and
 ///    marks the run `published` with its summary.
@@ -122,7 +123,9 @@ package struct ScoringRun {
         }
         // Fit.
         let fitStart = Date()
-        let models = try ModelFitter(connection: connection, kind: options.model, logger: logger).fit(asOf: options.asOf)
+        var fitter = ModelFitter(connection: connection, kind: options.model, logger: logger)
+        fitter.helperConfiguration = configuration
+        let models = try fitter.fit(asOf: options.asOf)
         let modelsJSON = try JSONEncoder.sorted.encode(models)
         try connection.execute("UPDATE scoring_runs SET models = $2::jsonb WHERE run_id = $1", [.int(runID), .jsonb(modelsJSON)])
         let fitSeconds = Date().timeIntervalSince(fitStart)
@@ -132,16 +135,13 @@ package struct ScoringRun {
         let scoreStart = Date()
         let total = try connection.execute("SELECT count(*) FROM clients WHERE \(options.shard.predicate())").scalar(Int.self)
         let engine = Engine(catalog: catalog.catalog, models: models.fittedModels, products: products)
-        let tally = try scoreAll(runID: runID, engine: engine, total: total)
+        let tally = try scoreAll(runID: runID, engine: engine, total: total,
+                                 byteOrder: SnapshotTable.defaultCollationIsByteOrder(connection))
         let scoreSeconds = Date().timeIntervalSince(scoreStart)
 
         // Publish.
+        // (The result tables got their primary keys and statistics from their writers.)
         let publishStart = Date()
-        for table in ["client_scores", "recommendations"] {
-            let key = table == "client_scores" ? "run_id, client_id" : "run_id, client_id, rank"
-            try connection.execute("ALTER TABLE \(table)_r\(runID) ADD PRIMARY KEY (\(key))")
-            try connection.execute("ANALYZE \(table)_r\(runID)")
-        }
         var summary = RunSummary(
             runID: runID, asOf: options.asOf.isoDate, shard: options.shard.description, catalogVersion: catalog.version.version,
             clients: tally.clients, recommendations: tally.offers + tally.messages, offers: tally.offers, messages: tally.messages,
@@ -198,11 +198,11 @@ package struct ScoringRun {
     }
 
     /// Stream → workers → two COPY writers.
-    private func scoreAll(runID: Int64, engine: Engine, total: Int) throws -> Tally {
+    private func scoreAll(runID: Int64, engine: Engine, total: Int, byteOrder: Bool) throws -> Tally {
         let failure = FirstError()
         let work = BoundedQueue<[ClientSnapshot]>(capacity: max(2, options.workers * 2))
-        let scoreRows = BoundedQueue<[[String?]]>(capacity: max(4, options.workers * 4))
-        let recommendationRows = BoundedQueue<[[String?]]>(capacity: max(4, options.workers * 4))
+        let scoreRows = BoundedQueue<[ResultRows.ScoreRow]>(capacity: max(4, options.workers * 4))
+        let recommendationRows = BoundedQueue<[ResultRows.RecommendationRow]>(capacity: max(4, options.workers * 4))
         let tallies = TallyBox()
         let done = Counter()
         @Sendable func fail(_ error: any Error) {
@@ -215,37 +215,61 @@ package struct ScoringRun {
         let asOf = options.asOf
         let recommendOptions = RecommendOptions(maxOffers: options.top, renderText: true)
 
-        var writers: [WorkerThread] = []
-        for (table, columns, queue) in [("client_scores_r\(runID)", ResultRows.scoreColumns, scoreRows),
-                                        ("recommendations_r\(runID)", ResultRows.recommendationColumns, recommendationRows)] {
-            writers.append(WorkerThread(name: "waymark-write-\(table)") {
+        /// One COPY writer thread: pops batches of rows and appends them field by field, then
+        /// runs `finish` on its connection (the primary key, the statistics), so the two tables'
+        /// index builds overlap each other and the end of scoring instead of waiting for publish.
+        func writerThread<Row: Sendable>(table: String, columns: String, queue: BoundedQueue<[Row]>, finish: [String],
+                                         write: @escaping @Sendable (Row, inout CopyInWriter) throws(PostgresError) -> Void) -> WorkerThread {
+            WorkerThread(name: "waymark-write-\(table)") {
                 do {
                     var named = configuration
                     named.applicationName = (configuration.applicationName ?? "waymark") + " writer"
                     let connection = try Connection(configuration: named)
                     try connection.copyIn("COPY \(table) (\(columns)) FROM STDIN") { writer in
                         while let rows = queue.pop() {
-                            for row in rows { try writer.writeRow(row) }
+                            for row in rows { try write(row, &writer) }
                         }
                         if let error = failure.error { throw error }
+                    }
+                    for statement in finish where failure.error == nil {
+                        try connection.execute(statement)
                     }
                 } catch {
                     fail(error)
                 }
-            })
+            }
         }
+        let writers = [
+            writerThread(table: "client_scores_r\(runID)", columns: ResultRows.scoreColumns, queue: scoreRows, finish: [
+                "ALTER TABLE client_scores_r\(runID) ADD PRIMARY KEY (run_id, client_id)",
+                "ANALYZE client_scores_r\(runID)",
+            ]) { row, writer throws(PostgresError) in
+                try ResultRows.write(row, runID: runID, to: &writer)
+            },
+            // Statistics for the columns queries filter and group on: the message texts and the
+            // explanation documents are never filtered on, and sampling them costs most of it.
+            writerThread(table: "recommendations_r\(runID)", columns: ResultRows.recommendationColumns, queue: recommendationRows, finish: [
+                "ALTER TABLE recommendations_r\(runID) ADD PRIMARY KEY (run_id, client_id, rank)",
+                "ANALYZE recommendations_r\(runID) (run_id, client_id, rank, item_id, kind, channel, score)",
+            ]) { row, writer throws(PostgresError) in
+                try ResultRows.write(row, runID: runID, to: &writer)
+            },
+        ]
         var workers: [WorkerThread] = []
         for index in 0..<max(1, options.workers) {
             workers.append(WorkerThread(name: "waymark-score-\(index)") {
                 var tally = Tally()
+                var json: [UInt8] = []
+                json.reserveCapacity(2048)
                 while let batch = work.pop() {
-                    var scores: [[String?]] = []
-                    var recommendations: [[String?]] = []
+                    var scores: [ResultRows.ScoreRow] = []
+                    var recommendations: [ResultRows.RecommendationRow] = []
                     scores.reserveCapacity(batch.count)
+                    recommendations.reserveCapacity(batch.count * 3)
                     for snapshot in batch {
                         let set = engine.recommend(for: snapshot, asOf: asOf, options: recommendOptions)
-                        scores.append(ResultRows.score(runID: runID, clientID: snapshot.id, set.scores))
-                        recommendations += ResultRows.recommendations(runID: runID, clientID: snapshot.id, set)
+                        scores.append(ResultRows.ScoreRow(clientID: snapshot.id, scores: set.scores))
+                        recommendations += ResultRows.recommendationRows(clientID: snapshot.id, set, json: &json)
                         tally.clients += 1
                         tally.offers += set.offers.count
                         tally.messages += set.messages.count
@@ -262,7 +286,8 @@ package struct ScoringRun {
 
         var orphans = 0
         do {
-            let stream = SnapshotStream(configuration: configuration, shard: options.shard, asOf: options.asOf)
+            var stream = SnapshotStream(configuration: configuration, shard: options.shard, asOf: options.asOf)
+            stream.defaultCollationIsByteOrder = byteOrder
             var batch: [ClientSnapshot] = []
             batch.reserveCapacity(options.batchSize)
             let startedAt = Date()

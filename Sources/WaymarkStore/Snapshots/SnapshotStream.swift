@@ -5,7 +5,8 @@ package import WaymarkCore
 /// Streams every client's snapshot of a shard in `client_id` order, with bounded memory.
 ///
 /// One `COPY (SELECT … ORDER BY client_id) TO STDOUT` per table, each on its own connection and
-/// thread, decoded into chunks that wait in small bounded queues; a k-way merge on the clients
+/// thread, decoded from the raw lines (``SnapshotLineDecoder``) into chunks that wait in small
+/// bounded queues; a k-way merge on the clients
 /// stream assembles snapshots (child rows whose client is not in `clients` are skipped and
 /// counted). Memory is bounded by the queues: a few chunks per table, whatever the number of
 /// clients. Ordering uses the `"C"` collation, so the merge compares ids byte-wise like Swift.
@@ -19,6 +20,10 @@ package struct SnapshotStream: Sendable {
     package var chunkSize = 2048
     /// Chunks waiting per table.
     package var queueDepth = 4
+    /// The database's default collation orders text byte-wise
+    /// (``SnapshotTable/defaultCollationIsByteOrder(_:)``): the tables are then read in their
+    /// primary key's order, not sorted. Rows out of byte order fail the stream either way.
+    package var defaultCollationIsByteOrder = false
 
     package init(configuration: ConnectionConfiguration, shard: Shard, asOf: Timestamp) {
         self.configuration = configuration
@@ -39,7 +44,9 @@ package struct SnapshotStream: Sendable {
         let configuration = configuration
         let chunkSize = chunkSize
         for (table, queue) in zip(tables, queues) {
-            let sql = "COPY (\(table.select(where: shard.predicate(), stageBefore: asOf.seconds, ordered: true))) TO STDOUT"
+            let select = table.select(where: shard.predicate(), stageBefore: asOf.seconds, ordered: true,
+                                      defaultIsByteOrder: defaultCollationIsByteOrder)
+            let sql = "COPY (\(select)) TO STDOUT"
             threads.append(WorkerThread(name: "waymark-read-\(table)") {
                 do {
                     var named = configuration
@@ -48,8 +55,16 @@ package struct SnapshotStream: Sendable {
                     var chunk: [(String, SnapshotRow)] = []
                     chunk.reserveCapacity(chunkSize)
                     var stopped = false
-                    try connection.copyOut(sql) { fields in
-                        guard let decoded = table.decode(fields) else { return }
+                    var decoder = SnapshotLineDecoder(table: table)
+                    try connection.copyOutLines(sql) { line in
+                        guard let decoded = decoder.decode(line) else { return }
+                        if let (previous, next) = decoder.outOfOrder {
+                            throw StoreError(.failure, """
+                                \(table) rows are not in client_id byte order (\(next) came after \(previous)); \
+                                the database's collation does not sort ids byte-wise: report this with the output of \
+                                SELECT datlocprovider, datcollate FROM pg_database
+                                """)
+                        }
                         chunk.append((decoded.clientID, decoded.row))
                         if chunk.count >= chunkSize {
                             if !queue.push(chunk) { stopped = true; throw CancellationError() }

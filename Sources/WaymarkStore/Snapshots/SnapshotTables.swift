@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import WaymarkCore
 
 /// The tables a client snapshot is read from, with the SELECT that reads each and the decoding
@@ -11,8 +12,14 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
 
     /// The SELECT list and FROM clause; `where` is a condition on `client_id` (already
     /// qualified), `stageBefore` the epoch second up to which stage history counts.
-    func select(where condition: String, stageBefore: Int64, ordered: Bool) -> String {
-        let order = ordered ? " ORDER BY client_id COLLATE \"C\"" : ""
+    ///
+    /// `ordered` sorts by `client_id` in byte order: with `COLLATE "C"`, or, when
+    /// `defaultIsByteOrder` (see ``defaultCollationIsByteOrder(_:)``), in the column's own
+    /// collation, so the server reads each table in its primary key's order instead of sorting
+    /// it (spilling to disk on a big table).
+    func select(where condition: String, stageBefore: Int64, ordered: Bool, defaultIsByteOrder: Bool = false) -> String {
+        let collate = defaultIsByteOrder ? "" : " COLLATE \"C\""
+        let order = ordered ? " ORDER BY client_id\(collate)" : ""
         switch self {
         case .clients:
             return """
@@ -25,7 +32,7 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 SELECT p.client_id, p.product_id, coalesce(pr.category, ''), floor(extract(epoch FROM p.purchased_at))::bigint, \
                 (p.amount * 100)::bigint, p.quantity, coalesce(p.channel, '') \
                 FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id WHERE \(condition.replacingOccurrences(of: "client_id", with: "p.client_id"))\
-                \(ordered ? " ORDER BY p.client_id COLLATE \"C\"" : "")
+                \(ordered ? " ORDER BY p.client_id\(collate)" : "")
                 """
         case .lifeEvents:
             return "SELECT client_id, kind, floor(extract(epoch FROM occurred_at))::bigint FROM life_events WHERE \(condition)\(order)"
@@ -46,11 +53,26 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 """
         case .stage:
             return """
-                SELECT DISTINCT ON (client_id COLLATE "C") client_id, stage, floor(extract(epoch FROM changed_at))::bigint, previous \
+                SELECT DISTINCT ON (client_id\(collate)) client_id, stage, floor(extract(epoch FROM changed_at))::bigint, previous \
                 FROM stage_history WHERE changed_at <= to_timestamp(\(stageBefore)) AND \(condition) \
-                ORDER BY client_id COLLATE "C", changed_at DESC
+                ORDER BY client_id\(collate), changed_at DESC
                 """
         }
+    }
+}
+
+extension SnapshotTable {
+    /// Whether the database's default collation (that of every `client_id` column) orders text
+    /// byte-wise, as Swift compares the ids in the merge: `C`, `POSIX` or `C.UTF-8` (code point
+    /// order, which is UTF-8 byte order) with the libc or builtin provider. ICU collations and
+    /// any other locale are not; nor is anything this query cannot tell (then false, and the
+    /// stream sorts with `COLLATE "C"`).
+    static func defaultCollationIsByteOrder(_ connection: Connection) -> Bool {
+        guard let result = try? connection.execute("""
+            SELECT datlocprovider::text, datcollate FROM pg_database WHERE datname = current_database()
+            """), result.rowCount == 1,
+            let provider = result[0, 0], let collate = result[0, 1] else { return false }
+        return ["c", "b"].contains(provider) && ["C", "POSIX", "C.UTF-8", "C.utf8"].contains(collate)
     }
 }
 

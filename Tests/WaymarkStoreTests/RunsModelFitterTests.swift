@@ -1,0 +1,51 @@
+import Foundation
+import Postgres
+import Testing
+import WaymarkCore
+@testable import WaymarkStore
+
+@Suite("Runs: model fitting")
+struct RunsModelFitterTests {
+    @Test("acceptance counts use the stage recorded when presented and the outcome as known at as_of")
+    func acceptanceAsKnownAtAsOf() throws {
+        let db = try RunsTestDatabase()
+        try db.connection.execute("""
+            INSERT INTO stage_history (client_id, changed_at, stage, previous, reason) VALUES
+              ('C001', '2024-05-01Z', 'onboarding', NULL, 'test'),
+              ('C001', '2024-09-01Z', 'active', 'onboarding', 'test')
+            """)
+        try db.connection.execute("""
+            INSERT INTO responses (client_id, response_id, item_id, channel, presented_at, outcome, responded_at) VALUES
+              ('C001', 'R1', 'fit-item', 'web', '2024-06-01Z', 'accepted', '2024-06-02Z'),  -- onboarding: success
+              ('C001', 'R2', 'fit-item', 'web', '2024-10-01Z', 'declined', '2024-10-02Z'),  -- active: failure
+              ('C001', 'R3', 'fit-item', 'web', '2024-09-01Z', 'accepted', '2024-09-02Z'),  -- active from that very moment: success
+              ('C001', 'R4', 'fit-item', 'web', '2025-01-01Z', 'accepted', '2025-07-01Z'),  -- answered after as_of: unanswered > 30 days, failure
+              ('C001', 'R5', 'fit-item', 'web', '2025-05-20Z', 'accepted', '2025-07-01Z'),  -- answered after as_of, < 30 days: not counted
+              ('C001', 'R6', 'fit-item', 'web', '2025-07-01Z', 'accepted', '2025-07-02Z'),  -- presented after as_of: not counted
+              ('C002', 'R7', 'fit-item', 'web', '2025-01-01Z', 'declined', '2025-01-02Z'),  -- no recorded stage: prospect, failure
+              ('C002', 'R8', 'fit-item', 'web', '2024-12-01Z', 'opened', NULL)              -- opened, > 30 days: failure
+            """)
+        let models = try ModelFitter(connection: db.connection).fit(asOf: RunsTestDatabase.asOf)
+        let counts = Dictionary(uniqueKeysWithValues: models.acceptance.filter { $0.item == "fit-item" }
+            .map { ($0.stage, [$0.successes, $0.failures]) })
+        #expect(counts == ["onboarding": [1, 0], "active": [1, 2], "prospect": [0, 2]])
+        // The session's work_mem is restored after the fit.
+        #expect(try db.connection.execute("SELECT current_setting('work_mem')").scalar(String.self) != "128MB")
+    }
+
+    @Test("lifetime, spend and RFM models come from one pass and match the per-client figures")
+    func summariesAndQuantiles() throws {
+        let db = try RunsTestDatabase()
+        let models = try ModelFitter(connection: db.connection).fit(asOf: RunsTestDatabase.asOf)
+        let buyers = try db.connection.execute("SELECT count(DISTINCT client_id) FROM purchases").scalar(Int.self)
+        #expect(models.lifetime?.clients == buyers)
+        #expect(models.rfm.frequency.count == 4)
+        let frequencies = try db.connection.execute("""
+            SELECT percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY n)::text
+            FROM (SELECT count(*)::float8 AS n FROM purchases GROUP BY client_id) s
+            """).scalar(String.self)
+        #expect(frequencies == "{" + models.rfm.frequency.map { String(Int($0)) }.joined(separator: ",") + "}")
+        #expect(models.rfm.recencyDays.count == 4 && models.rfm.monetary.count == 4)
+        #expect(models.rfm.monetary == models.rfm.monetary.sorted())
+    }
+}
