@@ -58,7 +58,7 @@ final class LiveMethods {
                     explain: request.explain)
             }
         }
-        return try JSONValue(encoding: answer)
+        return try answer.directJSON ?? JSONValue(encoding: answer)
     }
 
     func profile(_ params: JSONValue?) throws -> JSONValue {

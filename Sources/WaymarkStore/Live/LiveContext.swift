@@ -5,8 +5,10 @@ package import WaymarkCore
 /// What the live paths score with: the current catalog, the current night's fitted models and
 /// the products, cached per process and refreshed when a newer catalog or run appears.
 ///
-/// Each request costs one cheap query (the newest catalog version and the current run ids);
-/// the catalog, models and products are read again only when those changed. Safe to share
+/// Whether the cache holds is told by the newest catalog version and the current run ids: read
+/// with the client's snapshot (``SnapshotLoader/loadWithFreshness(clientID:asOf:)``, no extra
+/// round trip) or by one cheap query; the catalog, models and products are read again only when
+/// those changed. Safe to share
 /// between threads (a lock guards the cache); the connection passed in is used by the caller's
 /// thread only.
 package final class LiveContext: @unchecked Sendable {
@@ -39,6 +41,22 @@ package final class LiveContext: @unchecked Sendable {
             throw StoreError(.notFound, "no catalog is stored: load one with waymark catalog load FILE")
         }
         let runIDs = (check[0, 1] ?? "").split(separator: ",").compactMap { Int64($0) }
+        return try state(connection: connection, catalogVersion: catalogVersion, runIDs: runIDs)
+    }
+
+    /// The state for a catalog version and current runs already read (with a snapshot, by
+    /// ``SnapshotLoader/loadWithFreshness(clientID:asOf:)``): the cached one when they match,
+    /// else reloaded.
+    ///
+    /// - Throws: ``StoreError`` `.notFound` when `freshness` has no catalog; ``PostgresError``.
+    package func state(connection: Connection, freshness: SnapshotLoader.Freshness) throws -> State {
+        guard let catalogVersion = freshness.catalogVersion else {
+            throw StoreError(.notFound, "no catalog is stored: load one with waymark catalog load FILE")
+        }
+        return try state(connection: connection, catalogVersion: catalogVersion, runIDs: freshness.runIDs)
+    }
+
+    private func state(connection: Connection, catalogVersion: Int64, runIDs: [Int64]) throws -> State {
         lock.lock()
         if let cached, cached.catalogVersion == catalogVersion, cached.runIDs == runIDs {
             lock.unlock()

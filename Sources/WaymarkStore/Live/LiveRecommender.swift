@@ -40,9 +40,10 @@ package struct LiveRecommender {
     ///   ``PostgresError`` when the database fails.
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
                            explain: Bool = false) throws -> LiveRecommendations {
-        let state = try context.state(connection: connection)
         let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        guard var snapshot = try SnapshotLoader(connection: connection).load(clientID: clientID, asOf: moment) else {
+        let loaded = try SnapshotLoader(connection: connection).loadWithFreshness(clientID: clientID, asOf: moment)
+        let state = try context.state(connection: connection, freshness: loaded.freshness)
+        guard var snapshot = loaded.snapshot else {
             throw StoreError(.notFound, "no client '\(clientID)': check the id (client ids are case-sensitive)")
         }
         if let channel {

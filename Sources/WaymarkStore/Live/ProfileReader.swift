@@ -23,9 +23,10 @@ package struct ProfileReader {
     /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored;
     ///   ``PostgresError`` when the database fails.
     package func profile(clientID: String, asOf: Timestamp? = nil, timelineLimit: Int = 15) throws -> LiveProfile {
-        let state = try context.state(connection: connection)
         let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        guard let snapshot = try SnapshotLoader(connection: connection).load(clientID: clientID, asOf: moment) else {
+        let loaded = try SnapshotLoader(connection: connection).loadWithFreshness(clientID: clientID, asOf: moment)
+        let state = try context.state(connection: connection, freshness: loaded.freshness)
+        guard let snapshot = loaded.snapshot else {
             throw StoreError(.notFound, "no client '\(clientID)': check the id (client ids are case-sensitive)")
         }
         let facts = state.engine.facts(for: snapshot, asOf: moment)

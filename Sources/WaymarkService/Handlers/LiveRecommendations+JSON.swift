@@ -1,0 +1,111 @@
+import WaymarkStore
+
+/// `recommend`'s answer as a ``JSONValue`` built directly, without a round trip through
+/// `JSONEncoder` and the parser (the hot path of the stdio server).
+///
+/// The result is the same value `JSONValue(encoding:)` makes (members in sorted key order,
+/// optional members left out when nil, doubles written as Swift writes them with a trailing
+/// `.0` dropped); a test compares the two on real answers.
+extension LiveRecommendations {
+    /// The JSON form; nil when a number cannot be written in JSON (not finite), for which the
+    /// caller falls back to the encoder and its error.
+    var directJSON: JSONValue? {
+        var members: [(key: String, value: JSONValue)] = [
+            ("as_of", .string(asOf)),
+            ("catalog_document_version", .string(catalogDocumentVersion)),
+            ("catalog_version", .number(String(catalogVersion))),
+            ("client_id", .string(clientID)),
+            ("run_ids", .array(runIDs.map { .number(String($0)) })),
+        ]
+        if let modelsAsOf { members.append(("models_as_of", .string(modelsAsOf))) }
+        var offerValues: [JSONValue] = []
+        offerValues.reserveCapacity(offers.count)
+        for offer in offers {
+            guard let value = offer.directJSON else { return nil }
+            offerValues.append(value)
+        }
+        var messageValues: [JSONValue] = []
+        messageValues.reserveCapacity(messages.count)
+        for message in messages {
+            guard let value = message.directJSON else { return nil }
+            messageValues.append(value)
+        }
+        members.append(("offers", .array(offerValues)))
+        members.append(("messages", .array(messageValues)))
+        guard let scoreValue = scores.directJSON else { return nil }
+        members.append(("scores", scoreValue))
+        if let notRecommended {
+            var rejections: [JSONValue] = []
+            rejections.reserveCapacity(notRecommended.count)
+            for rejection in notRecommended {
+                guard let value = rejection.directJSON else { return nil }
+                rejections.append(value)
+            }
+            members.append(("not_recommended", .array(rejections)))
+        }
+        return .sortedObject(members)
+    }
+}
+
+extension LiveScores {
+    var directJSON: JSONValue? {
+        guard let clv = JSONValue.double(clv12m), let expected = JSONValue.double(expectedPurchases90d),
+              let alive = JSONValue.double(pAlive) else { return nil }
+        var members: [(key: String, value: JSONValue)] = [
+            ("advocate", .bool(advocate)), ("clv_12m", clv), ("expected_purchases_90d", expected), ("p_alive", alive),
+            ("points", .integer(points)), ("points_to_next_tier", .integer(pointsToNextTier)), ("stage", .string(stage)),
+            ("stage_reason", .string(stageReason)), ("stage_since", .string(stageSince)), ("tier", .string(tier)),
+        ]
+        if let previousStage { members.append(("previous_stage", .string(previousStage))) }
+        return .sortedObject(members)
+    }
+}
+
+extension LiveRecommendation {
+    var directJSON: JSONValue? {
+        guard let scoreValue = JSONValue.double(score) else { return nil }
+        var factorMembers: [(key: String, value: JSONValue)] = []
+        factorMembers.reserveCapacity(factors.count)
+        for (name, value) in factors {
+            guard let number = JSONValue.double(value) else { return nil }
+            factorMembers.append((name, number))
+        }
+        var members: [(key: String, value: JSONValue)] = [
+            ("channel", .string(channel)), ("factors", .sortedObject(factorMembers)), ("item", .string(item)),
+            ("kind", .string(kind)), ("rank", .integer(rank)), ("reasons", .array(reasons.map { .string($0) })),
+            ("score", scoreValue), ("summary", .string(summary)), ("title", .string(title)),
+        ]
+        if let text { members.append(("text", .string(text))) }
+        if let trigger { members.append(("trigger", .string(trigger))) }
+        return .sortedObject(members)
+    }
+}
+
+extension LiveRejection {
+    var directJSON: JSONValue? {
+        var members: [(key: String, value: JSONValue)] = [
+            ("check", .string(check)), ("item", .string(item)), ("kind", .string(kind)), ("reason", .string(reason)),
+        ]
+        if let priority {
+            guard let number = JSONValue.double(priority) else { return nil }
+            members.append(("priority", number))
+        }
+        return .sortedObject(members)
+    }
+}
+
+extension JSONValue {
+    /// An object with its members sorted by key, as `JSONEncoder`'s `.sortedKeys` writes them.
+    static func sortedObject(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
+        .object(JSONObject(members.sorted { $0.key < $1.key }))
+    }
+
+    /// A double as `JSONEncoder` writes it (Swift's shortest form, `1.0` as `1`); nil when not
+    /// finite.
+    static func double(_ value: Double) -> JSONValue? {
+        guard value.isFinite else { return nil }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return .number(text)
+    }
+}
