@@ -240,10 +240,69 @@ package struct MessageTemplate: Sendable {
     /// The root names the template uses at any depth (only these values are built to render it).
     package var names: Set<String>
 
+    /// One piece of a template made only of text and plain `{{name}}` tags.
+    package enum PlainPart: Sendable, Equatable {
+        case text(String)
+        /// An HTML-escaped variable.
+        case variable(String)
+    }
+
+    /// The template as text and plain variables when it has nothing else (no section, no
+    /// dotted name, no triple mustache…), so it can be rendered without the Mustache machinery;
+    /// nil otherwise.
+    package var plainParts: [PlainPart]?
+
     package init(source: String) throws {
         self.source = source
         self.compiled = try MustacheTemplate(string: source)
         self.names = Set(Self.variables(in: source, nested: true).map(\.root))
+        self.plainParts = Self.plainParts(of: source)
+    }
+
+    /// Splits `source` into text and `{{name}}` tags (name: letters, digits, `_`; spaces around
+    /// it allowed); nil when any other tag appears.
+    static func plainParts(of source: String) -> [PlainPart]? {
+        var parts: [PlainPart] = []
+        var rest = Substring(source)
+        while let open = rest.firstRange(of: "{{") {
+            if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.firstRange(of: "}}") else { return nil }
+            let name = afterOpen[..<close.lowerBound].trimmingSpaces()
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            else { return nil }
+            rest = afterOpen[close.upperBound...]
+            if rest.first == "}" { return nil }
+            parts.append(.variable(name))
+        }
+        if !rest.isEmpty { parts.append(.text(String(rest))) }
+        return parts
+    }
+
+    /// Renders a plain template (see `plainParts`) with `value` giving each variable's text
+    /// (nil: unset, rendered empty), HTML-escaped as Mustache does.
+    static func render(_ parts: [PlainPart], value: (String) -> String?) -> String {
+        var result = ""
+        for part in parts {
+            switch part {
+            case .text(let text):
+                result += text
+            case .variable(let name):
+                guard let text = value(name) else { continue }
+                for c in text {
+                    switch c {
+                    case "<": result += "&lt;"
+                    case ">": result += "&gt;"
+                    case "&": result += "&amp;"
+                    case "\"": result += "&quot;"
+                    case "'": result += "&#39;"
+                    default: result.append(c)
+                    }
+                }
+            }
+        }
+        return result
     }
 
     package func render(_ values: [String: Any]) -> String {

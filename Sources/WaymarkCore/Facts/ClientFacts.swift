@@ -1,35 +1,97 @@
 internal import Foundation
 
-/// Distinct keys with their latest time, in first-seen order (linear search; few keys).
-struct SmallLastSeen {
-    var keys: [String] = []
-    var times: [Timestamp] = []
-    /// The UTF-8 length of each key: most keys differ in length, a cheap test before comparing text.
-    private var lengths: [Int] = []
-    private var previous = -1
+/// Distinct strings in first-seen order, in a small open-addressing table keyed by a cheap
+/// fingerprint (no SipHash per purchase; the text is compared only when a fingerprint matches).
+struct SmallKeys: Sendable {
+    private(set) var keys: [String] = []
+    private var fingerprints: [UInt64] = []
+    /// Indices into `keys`, -1 for an empty slot; a power of two at least twice `count`.
+    private var slots: [Int32] = []
 
-    /// Records `key` seen at `at`; returns the key's index in `keys`.
+    /// The length mixed with the first and the last eight UTF-8 bytes (not a hash of all the
+    /// text: equal fingerprints are confirmed by comparing the text).
+    static func fingerprint(_ key: String) -> UInt64 {
+        var text = key
+        return text.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            let n = raw.count
+            var head: UInt64 = 0
+            var tail: UInt64 = 0
+            if n >= 8 {
+                head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+                tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            } else {
+                for byte in raw { head = head << 8 | UInt64(byte) }
+            }
+            return (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)
+        }
+    }
+
+    /// The index of `key`, nil when absent.
+    func index(of key: String) -> Int? {
+        index(of: key, fingerprint: Self.fingerprint(key))
+    }
+
+    func index(of key: String, fingerprint: UInt64) -> Int? {
+        if slots.isEmpty { return nil }
+        let mask = slots.count - 1
+        var slot = Self.slot(fingerprint, mask: mask)
+        while true {
+            let k = Int(slots[slot])
+            if k < 0 { return nil }
+            if fingerprints[k] == fingerprint, keys[k] == key { return k }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The index of `key`, appending it when absent.
+    mutating func insert(_ key: String) -> (index: Int, inserted: Bool) {
+        let print = Self.fingerprint(key)
+        if let i = index(of: key, fingerprint: print) { return (i, false) }
+        keys.append(key)
+        fingerprints.append(print)
+        if keys.count * 2 > slots.count {
+            slots = [Int32](repeating: -1, count: max(16, slots.count * 2))
+            for k in fingerprints.indices { place(k) }
+        } else {
+            place(keys.count - 1)
+        }
+        return (keys.count - 1, true)
+    }
+
+    private mutating func place(_ k: Int) {
+        let mask = slots.count - 1
+        var slot = Self.slot(fingerprints[k], mask: mask)
+        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(k)
+    }
+
+    private static func slot(_ fingerprint: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+}
+
+/// Distinct keys with their latest time, in first-seen order.
+struct SmallLastSeen: Sendable {
+    private(set) var keys = SmallKeys()
+    private(set) var times: [Timestamp] = []
+
+    /// Records the key at `index` seen at `at`.
+    mutating func touch(_ index: Int, _ at: Timestamp) {
+        if at > times[index] { times[index] = at }
+    }
+
+    /// Records `key` seen at `at`; returns the key's index.
     @discardableResult
     mutating func record(_ key: String, _ at: Timestamp) -> Int {
-        if previous >= 0, keys[previous] == key {
-            if at > times[previous] { times[previous] = at }
-            return previous
-        }
-        let length = key.utf8.count
-        var i = 0
-        while i < keys.count {
-            if lengths[i] == length, keys[i] == key {
-                if at > times[i] { times[i] = at }
-                previous = i
-                return i
-            }
-            i += 1
-        }
-        keys.append(key)
-        times.append(at)
-        lengths.append(length)
-        previous = keys.count - 1
-        return previous
+        let (i, inserted) = keys.insert(key)
+        if inserted { times.append(at) } else if at > times[i] { times[i] = at }
+        return i
+    }
+
+    /// The latest time of `key`, nil when never seen.
+    func last(_ key: String) -> Timestamp? {
+        keys.index(of: key).map { times[$0] }
     }
 }
 
@@ -71,18 +133,31 @@ package struct ClientFacts: Sendable {
     package var loyalty: LoyaltyStatus
 
     // Ownership and recency
-    package var ownedProducts: Set<String>
-    package var ownedCategories: Set<String>
+    /// The products the client bought (built on demand; `owns(product:)` answers without it).
+    package var ownedProducts: Set<String> { Set(lastPurchaseOfProduct.keys.keys) }
+    /// The categories the client bought (built on demand; `ownsCategory(_:)` answers without it).
+    package var ownedCategories: Set<String> { Set(lastPurchaseOfCategory.keys.keys) }
     /// Categories bought in the last 90 days, sorted.
-    package var recentCategories: [String]
+    package var recentCategories: [String] {
+        didSet { recentCategoriesValue = .list(recentCategories.map { .string($0) }) }
+    }
+    /// `recentCategories` as a rule value (built once, not per rule that reads it).
+    private var recentCategoriesValue: RuleValue
     /// The distinct categories of the last three purchases, newest first (affinity input).
     package var lastCategories: [String]
-    /// Last purchase time per product id and per category.
-    package var lastPurchaseByKey: [String: Timestamp]
+    /// Last purchase time per product id.
+    var lastPurchaseOfProduct: SmallLastSeen
+    /// Last purchase time per category.
+    var lastPurchaseOfCategory: SmallLastSeen
+
+    /// The last purchase of the category, or else of the product, with this id.
+    package func lastPurchase(of productOrCategory: String) -> Timestamp? {
+        lastPurchaseOfCategory.last(productOrCategory) ?? lastPurchaseOfProduct.last(productOrCategory)
+    }
 
     // Events, interactions, responses
     package var lastEventByKind: [String: Timestamp]
-    /// Interactions up to as_of, newest first.
+    /// Interactions up to as_of, in the snapshot's order.
     package var interactions: [Interaction]
     package var interactions90d: Int
     /// Interactions per channel in the last 90 days, indexed by `Channel.ordinal`.
@@ -92,8 +167,12 @@ package struct ClientFacts: Sendable {
     package var responses: [Response]
     /// The last presentation of anything, in any channel.
     package var lastContact: Timestamp?
-    /// Indices into `responses` per item id, newest first (built once; `responded_within` reads it).
-    package var responsesByItem: [String: [Int]]
+    /// The item ids the client responded to (built once; `responded_within` reads it).
+    var respondedItems: SmallKeys
+    /// Per item of `respondedItems`, the index into `responses` of its newest response.
+    var newestResponse: [Int32]
+    /// Per response, the index of the same item's next older response, -1 for the oldest.
+    package var olderResponse: [Int32]
 
     /// Computes every fact of `snapshot` at `asOf`.
     ///
@@ -143,18 +222,29 @@ package struct ClientFacts: Sendable {
         let recentStart = asOf.adding(days: -90)
         var categoryOfPurchase: [Int] = []
         categoryOfPurchase.reserveCapacity(purchases.count)
+        // The category index last seen with each product index: a product keeps its category, so
+        // one cheap equality check (usually on the same string storage) replaces a search.
+        var categoryOfProduct: [Int] = []
         for purchase in purchases {
             total += purchase.amountCents
-            keys.record(purchase.productID, purchase.at)
-            categoryOfPurchase.append(categories.record(purchase.category, purchase.at))
+            let product = keys.record(purchase.productID, purchase.at)
+            if product == categoryOfProduct.count { categoryOfProduct.append(-1) }
+            let cached = categoryOfProduct[product]
+            let category: Int
+            if cached >= 0, categories.keys.keys[cached] == purchase.category {
+                categories.touch(cached, purchase.at)
+                category = cached
+            } else {
+                category = categories.record(purchase.category, purchase.at)
+                categoryOfProduct[product] = category
+            }
+            categoryOfPurchase.append(category)
         }
-        ownedProducts = Set(keys.keys)
-        ownedCategories = Set(categories.keys)
-        var lastByKey = [String: Timestamp](minimumCapacity: keys.keys.count + categories.keys.count)
-        for (key, at) in zip(keys.keys, keys.times) { lastByKey[key] = at }
-        for (key, at) in zip(categories.keys, categories.times) { lastByKey[key] = at }
-        lastPurchaseByKey = lastByKey
-        recentCategories = zip(categories.keys, categories.times).filter { $0.1 > recentStart }.map(\.0).sorted()
+        lastPurchaseOfProduct = keys
+        lastPurchaseOfCategory = categories
+        let recent = zip(categories.keys.keys, categories.times).filter { $0.1 > recentStart }.map(\.0).sorted()
+        recentCategories = recent
+        recentCategoriesValue = .list(recent.map { .string($0) })
         var last3: [String] = []
         for purchase in purchases.suffix(3).reversed() where !last3.contains(purchase.category) {
             last3.append(purchase.category)
@@ -187,7 +277,7 @@ package struct ClientFacts: Sendable {
         stage = LifecycleAssessor(thresholds: thresholds)
             .assess(LifecycleInput(purchaseTimes: times, pAlive: pAlive, recorded: snapshot.recordedStage), asOf: asOf)
         self.loyalty = loyalty.status(
-            purchases: purchases, categoryIndex: categoryOfPurchase, categories: categories.keys,
+            purchases: purchases, categoryIndex: categoryOfPurchase, categories: categories.keys.keys,
             ledger: snapshot.loyaltyLedger, asOf: asOf)
 
         // Life events.
@@ -199,8 +289,10 @@ package struct ClientFacts: Sendable {
         lastEventByKind = events
 
         // Interactions.
-        var inter = snapshot.interactions.filter { $0.at <= asOf }
-        inter.sort { $0.at > $1.at }
+        // Kept in the snapshot's order (only counted by time, never read in order): no copy
+        // unless some are after as_of.
+        var inter = snapshot.interactions
+        if !inter.allSatisfy({ $0.at <= asOf }) { inter.removeAll { $0.at > asOf } }
         interactions = inter
         var byChannel = [Int](repeating: 0, count: Channel.allCases.count)
         var count90 = 0
@@ -226,12 +318,35 @@ package struct ClientFacts: Sendable {
             if outcome == .presented { copy.respondedAt = nil }
             known.append(copy)
         }
-        known.sort { $0.presentedAt > $1.presentedAt }
-        var byItem: [String: [Int]] = [:]
-        for (i, response) in known.enumerated() { byItem[response.itemID, default: []].append(i) }
-        responsesByItem = byItem
+        if !Self.isNewestFirst(known, \.presentedAt) { known.sort { $0.presentedAt > $1.presentedAt } }
+        // Per item, its newest response and a chain to the next older one (no array per item).
+        var items = SmallKeys()
+        var newest: [Int32] = []
+        var older = [Int32](repeating: -1, count: known.count)
+        for i in known.indices.reversed() {
+            let (k, inserted) = items.insert(known[i].itemID)
+            if inserted {
+                newest.append(Int32(i))
+            } else {
+                older[i] = newest[k]
+                newest[k] = Int32(i)
+            }
+        }
+        respondedItems = items
+        newestResponse = newest
+        olderResponse = older
         responses = known
         lastContact = known.first?.presentedAt
+    }
+
+    /// Whether `elements` are in non-increasing order of `key`.
+    static func isNewestFirst<T>(_ elements: [T], _ key: (T) -> Timestamp) -> Bool {
+        var i = 1
+        while i < elements.count {
+            if key(elements[i]) > key(elements[i - 1]) { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Whole years from `birth` to `date` (calendar years, UTC).
@@ -300,9 +415,9 @@ extension ClientFacts: RuleContext {
         case .nextTier: .string(loyalty.nextTier)
         case .points: .int(loyalty.points)
         case .pointsToNextTier: .int(loyalty.pointsToNextTier)
-        case .ownedProducts: .list(ownedProducts.sorted().map { .string($0) })
-        case .ownedCategories: .list(ownedCategories.sorted().map { .string($0) })
-        case .recentCategories: .list(recentCategories.map { .string($0) })
+        case .ownedProducts: .list(lastPurchaseOfProduct.keys.keys.sorted().map { .string($0) })
+        case .ownedCategories: .list(lastPurchaseOfCategory.keys.keys.sorted().map { .string($0) })
+        case .recentCategories: recentCategoriesValue
         case .lifeEvents: .list(lastEventByKind.keys.sorted().map { .string($0) })
         case .interactions90d: .int(interactions90d)
         case .advocate: .bool(advocate)
@@ -320,12 +435,12 @@ extension ClientFacts: RuleContext {
         profile.attributes[name] ?? .null
     }
 
-    package func owns(product: String) -> Bool { ownedProducts.contains(product) }
+    package func owns(product: String) -> Bool { lastPurchaseOfProduct.keys.index(of: product) != nil }
 
-    package func ownsCategory(_ category: String) -> Bool { ownedCategories.contains(category) }
+    package func ownsCategory(_ category: String) -> Bool { lastPurchaseOfCategory.keys.index(of: category) != nil }
 
     package func boughtWithin(_ productOrCategory: String, days: Int) -> Bool {
-        guard let at = lastPurchaseByKey[productOrCategory] else { return false }
+        guard let at = lastPurchase(of: productOrCategory) else { return false }
         return asOf.days(since: at) <= days
     }
 
@@ -339,8 +454,7 @@ extension ClientFacts: RuleContext {
         let filter = channel == "any" ? nil : Channel(rawValue: channel)
         if channel != "any", filter == nil { return 0 }
         var count = 0
-        for interaction in interactions {
-            if interaction.at < start { break }
+        for interaction in interactions where interaction.at >= start {
             if filter == nil || interaction.channel == filter { count += 1 }
         }
         return count
@@ -352,7 +466,7 @@ extension ClientFacts: RuleContext {
     }
 
     package func daysSincePurchase(_ productOrCategory: String) -> Int? {
-        lastPurchaseByKey[productOrCategory].map { asOf.days(since: $0) }
+        lastPurchase(of: productOrCategory).map { asOf.days(since: $0) }
     }
 
     package func daysSinceEvent(_ kind: String) -> Int? {
@@ -361,10 +475,11 @@ extension ClientFacts: RuleContext {
 
     package func respondedWithin(_ itemID: String, outcome: String, days: Int) -> Bool {
         let start = asOf.adding(days: -days)
-        for i in responsesByItem[itemID] ?? [] {
-            let response = responses[i]
-            let at = response.decidedAt
-            guard at >= start else { continue }
+        var i = respondedItems.index(of: itemID).map { newestResponse[$0] } ?? -1
+        while i >= 0 {
+            let response = responses[Int(i)]
+            i = olderResponse[Int(i)]
+            guard response.decidedAt >= start else { continue }
             if outcome == "any" || response.outcome.rawValue == outcome { return true }
         }
         return false

@@ -43,31 +43,77 @@ package struct Engine: Sendable {
         let kind: CatalogItem.Kind
         let channelSet: ChannelSet
         let when: CatalogRule?
+        /// The compiled `when` rule, read in place on the hot path.
+        let rule: CompiledRule?
         let triggers: [Trigger]
+        let channels: [Channel]
+        let product: String?
+        let requiredProducts: [String]
+        let requiredCategories: [String]
+        let validFrom: Timestamp?
+        let validUntil: Timestamp?
+        let cooldownDays: Int?
+        let prior: BetaPrior
+        let lever: Double
+        let value: CatalogItem.Value
         /// The item's category: its own, or its product's.
         let category: String?
         let repeatable: Bool
         let defaultValue: Double
         /// Recorded outcomes per stage, indexed like `LifecycleStage.allCases`.
         let counts: [AcceptanceStatistics.Counts]
+        /// The client-independent lines of `admittedBy` (all but the channel's), built once.
+        let admitted: [String]
+        /// The template as text and plain variables, when every variable has a plain text value.
+        let plainTemplate: [MessageTemplate.PlainPart]?
 
-        init(item: CatalogItem, index: Int, category: String?, repeatable: Bool, defaultValue: Double, counts: [AcceptanceStatistics.Counts]) {
+        init(
+            item: CatalogItem, index: Int, category: String?, repeatable: Bool, defaultValue: Double,
+            counts: [AcceptanceStatistics.Counts], policy: ContactPolicy
+        ) {
             self.item = item
             self.index = index
             id = item.id
             kind = item.kind
             channelSet = ChannelSet(item.channels)
             when = item.when
+            rule = item.when?.compiled
             triggers = item.triggers
+            channels = item.channels
+            product = item.product
+            requiredProducts = item.requires.products
+            requiredCategories = item.requires.categories
+            validFrom = item.validFrom
+            validUntil = item.validUntil
+            cooldownDays = item.cooldownDays
+            prior = item.prior
+            lever = item.lever
+            value = item.value
             self.category = category
             self.repeatable = repeatable
             self.defaultValue = defaultValue
             self.counts = counts
+            var admitted: [String] = []
+            if item.validFrom != nil || item.validUntil != nil {
+                admitted.append("valid \(item.validFrom?.isoDate ?? "…") to \(item.validUntil?.isoDate ?? "…")")
+            }
+            if let rule = item.when { admitted.append("when: \(rule.explain)") }
+            if !item.requires.isEmpty {
+                admitted.append("requires \((item.requires.products + item.requires.categories).joined(separator: ", ")): owned")
+            }
+            let cooldown = item.cooldownDays ?? policy.cooldownAfterPresentedDays
+            admitted.append("contact policy: no presentation within \(cooldown) days, under caps")
+            self.admitted = admitted
+            plainTemplate = item.template?.plainParts.flatMap { parts in
+                parts.allSatisfy {
+                    if case .variable(let name) = $0 { TemplateValues.isPlainName(name) } else { true }
+                } ? parts : nil
+            }
         }
 
         /// Whether the client passes the item's `when` rule (true without one).
         func passes(_ facts: ClientFacts) -> Bool {
-            when?.evaluate(facts) ?? true
+            rule?.evaluate(facts) ?? true
         }
     }
 
@@ -83,7 +129,8 @@ package struct Engine: Sendable {
                 category: item.category ?? product?.category,
                 repeatable: item.repeatable || (item.kind == .offer && (product?.repeatable ?? false)),
                 defaultValue: product.map { max($0.price, 1) } ?? 1,
-                counts: LifecycleStage.allCases.map { models.acceptance.counts(item: item.id, stage: $0) }
+                counts: LifecycleStage.allCases.map { models.acceptance.counts(item: item.id, stage: $0) },
+                policy: catalog.contactPolicy
             )
         }
         var index: [String: Int] = [:]
@@ -112,11 +159,19 @@ package struct Engine: Sendable {
         var messages: [Candidate] = []
         var rejections: [Rejection] = []
         var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
-        // Each response matched to its item once (responses are newest first).
-        for (r, response) in facts.responses.enumerated() {
-            guard let i = itemIndex[response.itemID] else { continue }
-            if scratch.lastResponse[i] < 0 { scratch.lastResponse[i] = Int32(r) }
-            if response.outcome == .declined, scratch.lastDecline[i] < 0 { scratch.lastDecline[i] = Int32(r) }
+        // Each responded item matched once: its newest response, and its newest decline along the chain.
+        for (k, itemID) in facts.respondedItems.keys.enumerated() {
+            guard let i = itemIndex[itemID] else { continue }
+            let newest = facts.newestResponse[k]
+            scratch.lastResponse[i] = newest
+            var r = newest
+            while r >= 0 {
+                if facts.responses[Int(r)].outcome == .declined {
+                    scratch.lastDecline[i] = r
+                    break
+                }
+                r = facts.olderResponse[Int(r)]
+            }
         }
         for entry in prepared {
             switch evaluate(entry, facts: facts, contact: contact, explore: explore, seed: seed, explain: options.explainRejections, scratch: &scratch) {
@@ -127,7 +182,7 @@ package struct Engine: Sendable {
                             reason: "ranked out: priority \(fmt4(candidate.factors.priority)) < minimum \(fmt4(settings.minPriority))",
                             priority: candidate.factors.priority))
                     }
-                } else if entry.item.kind == .offer {
+                } else if entry.kind == .offer {
                     offers.append(candidate)
                 } else {
                     messages.append(candidate)
@@ -161,7 +216,7 @@ package struct Engine: Sendable {
                 }
                 continue
             }
-            perCategory[category, default: []].append(candidate.entry.item.id)
+            perCategory[category, default: []].append(candidate.entry.id)
             chosenOffers.append(candidate)
         }
         // Messages: at most m.
@@ -246,10 +301,10 @@ package struct Engine: Sendable {
         }
 
         // 1. Validity.
-        if let from = entry.item.validFrom, facts.asOf < from {
+        if let from = entry.validFrom, facts.asOf < from {
             return reject(.validity, "not valid yet: valid from \(from.isoDate)")
         }
-        if let until = entry.item.validUntil, facts.asOf >= until.adding(days: 1) {
+        if let until = entry.validUntil, facts.asOf >= until.adding(days: 1) {
             return reject(.validity, "expired: valid until \(until.isoDate)")
         }
 
@@ -278,19 +333,19 @@ package struct Engine: Sendable {
         }
 
         // 5. Prerequisites.
-        for product in entry.item.requires.products where !facts.ownedProducts.contains(product) {
+        for product in entry.requiredProducts where !facts.owns(product: product) {
             return reject(.prerequisites, "requires product '\(product)', not owned")
         }
-        for category in entry.item.requires.categories where !facts.ownedCategories.contains(category) {
+        for category in entry.requiredCategories where !facts.ownsCategory(category) {
             return reject(.prerequisites, "requires a product of category '\(category)', none owned")
         }
 
         // 6. Ownership / already sent.
         if !entry.repeatable {
             if entry.kind == .offer {
-                if let product = entry.item.product {
-                    if facts.ownedProducts.contains(product) { return reject(.ownership, "already owns '\(product)'") }
-                } else if let category = entry.category, facts.ownedCategories.contains(category) {
+                if let product = entry.product {
+                    if facts.owns(product: product) { return reject(.ownership, "already owns '\(product)'") }
+                } else if let category = entry.category, facts.ownsCategory(category) {
                     return reject(.ownership, "already owns a product of category '\(category)'")
                 }
             } else if scratch.lastResponse[entry.index] >= 0 {
@@ -300,7 +355,7 @@ package struct Engine: Sendable {
         }
 
         // 7. Contact policy.
-        let cooldown = entry.item.cooldownDays ?? policy.cooldownAfterPresentedDays
+        let cooldown = entry.cooldownDays ?? policy.cooldownAfterPresentedDays
         let declineIndex = Int(scratch.lastDecline[entry.index])
         let presentedIndex = Int(scratch.lastResponse[entry.index])
         let lastDecline: Timestamp? = declineIndex >= 0 ? facts.responses[declineIndex].decidedAt : nil
@@ -318,7 +373,7 @@ package struct Engine: Sendable {
         }
 
         // Channel: the best fit among the open channels, then the item's order.
-        let channels = entry.item.channels
+        let channels = entry.channels
         var channel = channels.first { open.contains($0) }!
         var fit = contact.fit(channel)
         for c in channels where open.contains(c) && contact.fit(c) > fit {
@@ -328,7 +383,7 @@ package struct Engine: Sendable {
 
         // Priority.
         let counts = entry.counts[scratch.stageIndex]
-        let prior = entry.item.prior
+        let prior = entry.prior
         let alpha = prior.alpha + counts.successes
         let beta = prior.beta + counts.failures
         var acceptance = alpha / (alpha + beta)
@@ -357,8 +412,8 @@ package struct Engine: Sendable {
         }
         let activity = facts.pAlive
         let propensity = acceptance * lift * boost * activity
-        let lever = entry.item.lever
-        let value: Double = switch entry.item.value {
+        let lever = entry.lever
+        let value: Double = switch entry.value {
         case .fixed(let x): x
         case .clv: max(facts.clv12m, 1)
         case .unspecified: entry.defaultValue
@@ -386,7 +441,11 @@ package struct Engine: Sendable {
     private func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, render: Bool) -> Recommendation {
         let item = candidate.entry.item
         var text: String?
-        if render, let template = item.template {
+        if render, let parts = candidate.entry.plainTemplate {
+            text = MessageTemplate.render(parts) {
+                TemplateValues.text(of: $0, facts: facts, item: item, channel: candidate.channel, products: products)
+            }
+        } else if render, let template = item.template {
             // Only the values the template names are built.
             var base = TemplateValues.values(facts: facts, names: template.names)
             TemplateValues.add(item: item, channel: candidate.channel, products: products, to: &base)
@@ -404,17 +463,7 @@ package struct Engine: Sendable {
 
     /// The checks that admitted an item, as text (built only for recommended items).
     private func admittedBy(_ candidate: Candidate, facts: ClientFacts) -> [String] {
-        let item = candidate.entry.item
-        var admitted: [String] = []
-        if item.validFrom != nil || item.validUntil != nil {
-            admitted.append("valid \(item.validFrom?.isoDate ?? "…") to \(item.validUntil?.isoDate ?? "…")")
-        }
-        if let rule = item.when { admitted.append("when: \(rule.explain)") }
-        if !item.requires.isEmpty {
-            admitted.append("requires \((item.requires.products + item.requires.categories).joined(separator: ", ")): owned")
-        }
-        let cooldown = item.cooldownDays ?? catalog.contactPolicy.cooldownAfterPresentedDays
-        admitted.append("contact policy: no presentation within \(cooldown) days, under caps")
+        var admitted = candidate.entry.admitted
         let channel = candidate.channel
         admitted.append("channel \(channel.rawValue): \(facts.profile.consents.contains(channel) ? "consented" : "consent-exempt")")
         return admitted

@@ -30,14 +30,60 @@ package enum TemplateValues {
         for fact in wanted where fact != .attributes {
             values[fact.rawValue] = plain(facts.value(of: fact))
         }
-        var attributes: [String: Any] = [:]
-        for (key, value) in facts.profile.attributes { attributes[key] = plain(value) }
-        values["attributes"] = attributes
-        values["client_id"] = facts.clientID
-        values["as_of"] = facts.asOf.isoDate
+        // The extras too only when named (or when all are asked for).
+        if names?.contains("attributes") ?? true {
+            var attributes: [String: Any] = [:]
+            for (key, value) in facts.profile.attributes { attributes[key] = plain(value) }
+            values["attributes"] = attributes
+        }
+        if names?.contains("client_id") ?? true { values["client_id"] = facts.clientID }
+        if names?.contains("as_of") ?? true { values["as_of"] = facts.asOf.isoDate }
         // Left out when unknown, so `{{#first_name}}, {{first_name}}{{/first_name}}` renders nothing.
-        if case .string(let name)? = facts.profile.attributes["first_name"], !name.isEmpty { values["first_name"] = name }
+        if names?.contains("first_name") ?? true, let name = firstName(facts) { values["first_name"] = name }
         return values
+    }
+
+    /// The `first_name` attribute when set and not empty.
+    static func firstName(_ facts: ClientFacts) -> String? {
+        if case .string(let name)? = facts.profile.attributes["first_name"], !name.isEmpty { return name }
+        return nil
+    }
+
+    /// Whether a plain `{{name}}` tag can be rendered by `text(of:…)`: a fact of type int,
+    /// double or string, or an extra with a string value.
+    static func isPlainName(_ name: String) -> Bool {
+        switch name {
+        case "client_id", "as_of", "first_name", "title", "product_name", "channel": return true
+        default:
+            switch Fact(rawValue: name)?.type {
+            case .int?, .double?, .string?: return true
+            default: return false
+            }
+        }
+    }
+
+    /// The text Mustache renders for `{{name}}` (before escaping) from the values above; nil
+    /// when the name is unset. Only for names accepted by `isPlainName`.
+    static func text(
+        of name: String, facts: ClientFacts, item: CatalogItem, channel: Channel, products: ProductDirectory
+    ) -> String? {
+        switch name {
+        case "client_id": return facts.clientID
+        case "as_of": return facts.asOf.isoDate
+        case "first_name": return firstName(facts)
+        case "title": return item.title
+        case "product_name": return item.product.map { products[$0]?.name ?? $0 } ?? ""
+        case "channel": return channel.rawValue
+        default:
+            guard let fact = Fact(rawValue: name) else { return nil }
+            return switch facts.value(of: fact) {
+            case .int(let x): String(x)
+            case .double(let x): fmt(x)
+            case .string(let s): s
+            case .bool(let b): String(b)
+            case .list, .null: ""
+            }
+        }
     }
 
     static func plain(_ value: RuleValue) -> Any {
