@@ -11,20 +11,26 @@ struct SmallKeys: Sendable {
     /// The length mixed with the first and the last eight UTF-8 bytes (not a hash of all the
     /// text: equal fingerprints are confirmed by comparing the text).
     static func fingerprint(_ key: String) -> UInt64 {
-        var text = key
-        return text.withUTF8 { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
-            let n = raw.count
-            var head: UInt64 = 0
-            var tail: UInt64 = 0
-            if n >= 8 {
-                head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
-                tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-            } else {
-                for byte in raw { head = head << 8 | UInt64(byte) }
-            }
-            return (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)
+        // Reads the UTF-8 in place (no copy of the string); only a bridged or otherwise
+        // non-contiguous string takes the copying path.
+        if let print = key.utf8.withContiguousStorageIfAvailable({ fingerprint(UnsafeRawBufferPointer($0)) }) {
+            return print
         }
+        var text = key
+        return text.withUTF8 { fingerprint(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func fingerprint(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        let n = raw.count
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        if n >= 8 {
+            head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+            tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else {
+            for byte in raw { head = head << 8 | UInt64(byte) }
+        }
+        return (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)
     }
 
     /// The index of `key`, nil when absent.
@@ -93,6 +99,11 @@ struct SmallLastSeen: Sendable {
     func last(_ key: String) -> Timestamp? {
         keys.index(of: key).map { times[$0] }
     }
+
+    /// The latest time of the literal `key`, nil when never seen (no fingerprinting).
+    func last(_ key: RuleKey) -> Timestamp? {
+        keys.index(of: key.text, fingerprint: key.fingerprint).map { times[$0] }
+    }
 }
 
 /// Every fact of one client at one date, precomputed for fast rule evaluation and scoring.
@@ -155,8 +166,17 @@ package struct ClientFacts: Sendable {
         lastPurchaseOfCategory.last(productOrCategory) ?? lastPurchaseOfProduct.last(productOrCategory)
     }
 
+    /// `lastPurchase(of:)` for a literal, probing the tables with its precomputed fingerprint.
+    func lastPurchase(of productOrCategory: RuleKey) -> Timestamp? {
+        lastPurchaseOfCategory.last(productOrCategory) ?? lastPurchaseOfProduct.last(productOrCategory)
+    }
+
     // Events, interactions, responses
-    package var lastEventByKind: [String: Timestamp]
+    package var lastEventByKind: [String: Timestamp] {
+        didSet { lastEventOfKind = Self.table(lastEventByKind) }
+    }
+    /// `lastEventByKind` as a fingerprint table (`event_within`, `days_since_event` read it).
+    var lastEventOfKind: SmallLastSeen
     /// Interactions up to as_of, in the snapshot's order.
     package var interactions: [Interaction]
     package var interactions90d: Int
@@ -280,13 +300,13 @@ package struct ClientFacts: Sendable {
             purchases: purchases, categoryIndex: categoryOfPurchase, categories: categories.keys.keys,
             ledger: snapshot.loyaltyLedger, asOf: asOf)
 
-        // Life events.
-        var events = [String: Timestamp]()
+        // Life events: the latest time per kind.
+        var eventKinds = SmallLastSeen()
         for event in snapshot.lifeEvents where event.at <= asOf {
-            if let known = events[event.kind], known >= event.at { continue }
-            events[event.kind] = event.at
+            eventKinds.record(event.kind, event.at)
         }
-        lastEventByKind = events
+        lastEventOfKind = eventKinds
+        lastEventByKind = Dictionary(uniqueKeysWithValues: zip(eventKinds.keys.keys, eventKinds.times))
 
         // Interactions.
         // Kept in the snapshot's order (only counted by time, never read in order): no copy
@@ -337,6 +357,13 @@ package struct ClientFacts: Sendable {
         olderResponse = older
         responses = known
         lastContact = known.first?.presentedAt
+    }
+
+    /// The fingerprint table of `lastByKey`.
+    static func table(_ lastByKey: [String: Timestamp]) -> SmallLastSeen {
+        var table = SmallLastSeen()
+        for (key, at) in lastByKey { table.record(key, at) }
+        return table
     }
 
     /// Whether `elements` are in non-increasing order of `key`.
@@ -445,7 +472,7 @@ extension ClientFacts: RuleContext {
     }
 
     package func eventWithin(_ kind: String, days: Int) -> Bool {
-        guard let at = lastEventByKind[kind] else { return false }
+        guard let at = lastEventOfKind.last(kind) else { return false }
         return asOf.days(since: at) <= days
     }
 
@@ -470,12 +497,50 @@ extension ClientFacts: RuleContext {
     }
 
     package func daysSinceEvent(_ kind: String) -> Int? {
-        lastEventByKind[kind].map { asOf.days(since: $0) }
+        lastEventOfKind.last(kind).map { asOf.days(since: $0) }
     }
 
     package func respondedWithin(_ itemID: String, outcome: String, days: Int) -> Bool {
+        responded(respondedItems.index(of: itemID), outcome: outcome, days: days)
+    }
+
+    // Literal arguments: a direct probe with the fingerprint computed at rule compile time.
+
+    package func owns(product: RuleKey) -> Bool {
+        lastPurchaseOfProduct.keys.index(of: product.text, fingerprint: product.fingerprint) != nil
+    }
+
+    package func ownsCategory(_ category: RuleKey) -> Bool {
+        lastPurchaseOfCategory.keys.index(of: category.text, fingerprint: category.fingerprint) != nil
+    }
+
+    package func boughtWithin(_ productOrCategory: RuleKey, days: Int) -> Bool {
+        guard let at = lastPurchase(of: productOrCategory) else { return false }
+        return asOf.days(since: at) <= days
+    }
+
+    package func eventWithin(_ kind: RuleKey, days: Int) -> Bool {
+        guard let at = lastEventOfKind.last(kind) else { return false }
+        return asOf.days(since: at) <= days
+    }
+
+    package func daysSincePurchase(_ productOrCategory: RuleKey) -> Int? {
+        lastPurchase(of: productOrCategory).map { asOf.days(since: $0) }
+    }
+
+    package func daysSinceEvent(_ kind: RuleKey) -> Int? {
+        lastEventOfKind.last(kind).map { asOf.days(since: $0) }
+    }
+
+    package func respondedWithin(_ itemID: RuleKey, outcome: String, days: Int) -> Bool {
+        responded(respondedItems.index(of: itemID.text, fingerprint: itemID.fingerprint), outcome: outcome, days: days)
+    }
+
+    /// Whether the responded item at `item` (nil: never responded) got `outcome` within `days`.
+    private func responded(_ item: Int?, outcome: String, days: Int) -> Bool {
+        guard let item else { return false }
         let start = asOf.adding(days: -days)
-        var i = respondedItems.index(of: itemID).map { newestResponse[$0] } ?? -1
+        var i = newestResponse[item]
         while i >= 0 {
             let response = responses[Int(i)]
             i = olderResponse[Int(i)]

@@ -208,7 +208,8 @@ struct RuleChecker {
         switch program.nodes[Int(i)] {
         case .constant, .fact, .attribute, .dynamicAttribute, .inAttributes:
             return
-        case .isNull(let a), .isNotNull(let a), .not(let a), .negate(let a), .inSet(let a, _):
+        case .isNull(let a), .isNotNull(let a), .not(let a), .negate(let a), .inSet(let a, _),
+             .inStrings(let a, _):
             children = [a]
         case .arithmetic(_, let a, let b), .compare(_, let a, let b), .and(let a, let b), .or(let a, let b),
              .inValue(let a, let b), .index(let a, let b):
@@ -217,6 +218,8 @@ struct RuleChecker {
             children = [a, b, c]
         case .list(let start, let count):
             children = Array(program.operands[Int(start)..<Int(start + count)])
+        case .keyedCall:
+            return
         case .call(let function, let start, let count):
             guard !function.readsContext else { return }
             children = Array(program.operands[Int(start)..<Int(start + count)])
@@ -463,6 +466,15 @@ struct RuleChecker {
             }
             checkMembership(lhs, rhs)
             if let constant = constantValue(list.node), case .list(let values) = constant {
+                let texts = values.compactMap { value -> String? in
+                    if case .string(let text) = value { return text }
+                    return nil
+                }
+                if texts.count == values.count, texts.count <= 8 {
+                    // A few strings: comparing them beats hashing the element.
+                    program.strings.append(texts)
+                    return Lowered(node: emit(.inStrings(element.node, set: Int32(program.strings.count - 1)), range), type: .bool)
+                }
                 program.sets.append(Set(values.compactMap(RuleProgram.setKey)))
                 return Lowered(node: emit(.inSet(element.node, set: Int32(program.sets.count - 1)), range), type: .bool)
             }
@@ -609,6 +621,12 @@ struct RuleChecker {
             if failed { return error(range) }
             let (start, count) = operands(nodes)
             let type: CheckedType = function == .interactionsWithin || function == .daysSincePurchase || function == .daysSinceEvent ? .int : .bool
+            if Self.takesKey(function), case .string(let literal)? = constantValue(nodes[0]) {
+                // A literal product, category, event kind or item id: fingerprinted once here.
+                program.keys.append(RuleKey(literal))
+                let key = Int32(program.keys.count - 1)
+                return Lowered(node: emit(.keyedCall(function, key: key, start: start, count: count), range), type: type)
+            }
             return Lowered(node: emit(.call(function, start: start, count: count), range), type: type)
         }
 
@@ -655,6 +673,16 @@ struct RuleChecker {
         }
         let (start, count) = operands(lowered.map(\.node))
         return Lowered(node: emit(.call(function, start: start, count: count), range), type: resultType)
+    }
+
+    /// Whether `function` has a `RuleContext` query by `RuleKey` for a literal first argument.
+    static func takesKey(_ function: RuleFunction) -> Bool {
+        switch function {
+        case .owns, .ownsCategory, .boughtWithin, .eventWithin, .daysSincePurchase, .daysSinceEvent, .respondedWithin:
+            true
+        default:
+            false
+        }
     }
 
     private func isAttributesIdentifier(_ syntax: RuleSyntax) -> Bool {

@@ -124,4 +124,48 @@ package protocol RuleContext {
     /// Whether the client gave this outcome (`accepted`, `declined`, `presented`, `any`)
     /// to the item within the last `days` days.
     func respondedWithin(_ itemID: String, outcome: String, days: Int) -> Bool
+
+    // The same queries by a literal's precomputed key (defaults forward to the `String` ones).
+    func owns(product: RuleKey) -> Bool
+    func ownsCategory(_ category: RuleKey) -> Bool
+    func boughtWithin(_ productOrCategory: RuleKey, days: Int) -> Bool
+    func eventWithin(_ kind: RuleKey, days: Int) -> Bool
+    func daysSincePurchase(_ productOrCategory: RuleKey) -> Int?
+    func daysSinceEvent(_ kind: RuleKey) -> Int?
+    func respondedWithin(_ itemID: RuleKey, outcome: String, days: Int) -> Bool
+}
+
+/// A literal string argument of a timeline function, with its look-up fingerprint.
+///
+/// The rule compiler builds one per literal product, category, event kind or item id (as in
+/// `owns("fund-index")`), so a context that indexes its strings by `SmallKeys.fingerprint`
+/// probes its table directly instead of fingerprinting the text on every evaluation.
+package struct RuleKey: Sendable, Hashable {
+    /// The literal text.
+    package let text: String
+    /// `SmallKeys.fingerprint(text)`, computed once.
+    package let fingerprint: UInt64
+
+    package init(_ text: String) {
+        self.text = text
+        fingerprint = SmallKeys.fingerprint(text)
+    }
+}
+
+/// Queries by a precomputed `RuleKey`, used for literal arguments.
+///
+/// Each requirement has a default implementation that forwards to the `String` query, so a
+/// conformer only implements the ones it can answer faster.
+extension RuleContext {
+    package func owns(product: RuleKey) -> Bool { owns(product: product.text) }
+    package func ownsCategory(_ category: RuleKey) -> Bool { ownsCategory(category.text) }
+    package func boughtWithin(_ productOrCategory: RuleKey, days: Int) -> Bool {
+        boughtWithin(productOrCategory.text, days: days)
+    }
+    package func eventWithin(_ kind: RuleKey, days: Int) -> Bool { eventWithin(kind.text, days: days) }
+    package func daysSincePurchase(_ productOrCategory: RuleKey) -> Int? { daysSincePurchase(productOrCategory.text) }
+    package func daysSinceEvent(_ kind: RuleKey) -> Int? { daysSinceEvent(kind.text) }
+    package func respondedWithin(_ itemID: RuleKey, outcome: String, days: Int) -> Bool {
+        respondedWithin(itemID.text, outcome: outcome, days: days)
+    }
 }

@@ -23,6 +23,8 @@ enum RuleNode: Sendable, Hashable {
     case list(start: Int32, count: Int32)
     /// `e in [constant list]`, looked up in `sets[set]`.
     case inSet(Int32, set: Int32)
+    /// `e in [constant list of a few strings]`, compared with `strings[set]` (no hashing).
+    case inStrings(Int32, set: Int32)
     /// `e in list-valued expression`, a linear scan.
     case inValue(Int32, Int32)
     /// `key in attributes`.
@@ -31,6 +33,9 @@ enum RuleNode: Sendable, Hashable {
     case index(Int32, Int32)
     /// A function call; `operands[start..<start+count]` are the arguments.
     case call(RuleFunction, start: Int32, count: Int32)
+    /// A timeline function whose first argument is a string literal, `keys[key]`;
+    /// `operands[start..<start+count]` are all the arguments (the literal included).
+    case keyedCall(RuleFunction, key: Int32, start: Int32, count: Int32)
 }
 
 /// A compiled rule's instructions: a flat node array evaluated by a switch, plus the argument
@@ -39,6 +44,10 @@ struct RuleProgram: Sendable {
     var nodes: [RuleNode] = []
     var operands: [Int32] = []
     var sets: [Set<RuleValue>] = []
+    /// The literal first arguments of `keyedCall` nodes, with their fingerprints.
+    var keys: [RuleKey] = []
+    /// The constant `in` lists of a few strings (`stage in ["active", "loyal"]`).
+    var strings: [[String]] = []
 }
 
 // MARK: - Evaluation
@@ -60,7 +69,7 @@ extension RuleProgram {
             return .bool(value(operand, context) == .null)
         case .isNotNull(let operand):
             return .bool(value(operand, context) != .null)
-        case .not, .compare, .and, .or, .inSet, .inValue, .inAttributes:
+        case .not, .compare, .and, .or, .inSet, .inStrings, .inValue, .inAttributes:
             return .bool(truth(i, context))
         case .negate(let operand):
             switch value(operand, context) {
@@ -85,6 +94,8 @@ extension RuleProgram {
             return elements[k]
         case .call(let function, let start, let count):
             return call(function, start: Int(start), count: Int(count), context)
+        case .keyedCall(let function, let key, let start, let count):
+            return keyedCall(function, keys[Int(key)], start: Int(start), count: Int(count), context)
         }
     }
 
@@ -103,6 +114,10 @@ extension RuleProgram {
         case .inSet(let element, let set):
             guard let key = Self.setKey(value(element, context)) else { return false }
             return sets[Int(set)].contains(key)
+        case .inStrings(let element, let set):
+            // Only a string can equal one of the strings; `null` and other types are not found.
+            guard case .string(let text) = value(element, context) else { return false }
+            return strings[Int(set)].contains(text)
         case .inValue(let element, let list):
             return Self.contains(value(list, context), value(element, context))
         case .inAttributes(let key):
@@ -110,6 +125,9 @@ extension RuleProgram {
             return context.attribute(name) != .null
         case .constant(let value):
             return value == .bool(true)
+        case .keyedCall(let function, let key, let start, let count):
+            if case .bool(let holds) = keyedCall(function, keys[Int(key)], start: Int(start), count: Int(count), context) { return holds }
+            return false
         default:
             return value(i, context) == .bool(true)
         }
@@ -228,6 +246,38 @@ extension RuleProgram {
     }
 
     // MARK: Functions
+
+    /// A timeline function whose first argument is the literal `key`: the same results as
+    /// `call`, through the context's `RuleKey` queries.
+    private func keyedCall<Context: RuleContext>(_ function: RuleFunction, _ key: RuleKey, start: Int, count: Int, _ context: Context) -> RuleValue {
+        @inline(__always) func int(_ k: Int) -> Int? {
+            if case .int(let n) = value(operands[start + k], context) { return n }
+            return nil
+        }
+        switch function {
+        case .owns:
+            return .bool(context.owns(product: key))
+        case .ownsCategory:
+            return .bool(context.ownsCategory(key))
+        case .boughtWithin:
+            guard let days = int(1) else { return .null }
+            return .bool(context.boughtWithin(key, days: days))
+        case .eventWithin:
+            guard let days = int(1) else { return .null }
+            return .bool(context.eventWithin(key, days: days))
+        case .daysSincePurchase:
+            guard let days = context.daysSincePurchase(key) else { return .null }
+            return .int(days)
+        case .daysSinceEvent:
+            guard let days = context.daysSinceEvent(key) else { return .null }
+            return .int(days)
+        case .respondedWithin:
+            guard case .string(let outcome) = value(operands[start + 1], context), let days = int(2) else { return .null }
+            return .bool(context.respondedWithin(key, outcome: outcome, days: days))
+        default:
+            return call(function, start: start, count: count, context)
+        }
+    }
 
     private func call<Context: RuleContext>(_ function: RuleFunction, start: Int, count: Int, _ context: Context) -> RuleValue {
         @inline(__always) func argument(_ k: Int) -> RuleValue { value(operands[start + k], context) }

@@ -29,8 +29,10 @@ package struct Engine: Sendable {
     package let models: FittedModels
     package let products: ProductDirectory
     private let prepared: [PreparedItem]
-    /// The index in `prepared` of each item id (responses are matched to items once per client).
-    private let itemIndex: [String: Int]
+    /// The distinct item ids (a fingerprint table, no SipHash per look-up) and, per id, the
+    /// index of its first item in `prepared` (responses are matched to items once per client).
+    private let itemIDs: SmallKeys
+    private let itemOfID: [Int]
 
     /// An item with what the engine derives from it once (a class: candidates share it by reference).
     ///
@@ -66,6 +68,13 @@ package struct Engine: Sendable {
         let admitted: [String]
         /// The template as text and plain variables, when every variable has a plain text value.
         let plainTemplate: [MessageTemplate.PlainPart]?
+        /// `product`, `category`, the requirements and the trigger events as fingerprinted keys
+        /// (the ownership and event checks probe the facts' tables without hashing the text).
+        let productKey: RuleKey?
+        let categoryKey: RuleKey?
+        let requiredProductKeys: [RuleKey]
+        let requiredCategoryKeys: [RuleKey]
+        let triggerEventKeys: [RuleKey]
 
         init(
             item: CatalogItem, index: Int, category: String?, repeatable: Bool, defaultValue: Double,
@@ -93,6 +102,11 @@ package struct Engine: Sendable {
             self.repeatable = repeatable
             self.defaultValue = defaultValue
             self.counts = counts
+            productKey = item.product.map(RuleKey.init)
+            categoryKey = category.map(RuleKey.init)
+            requiredProductKeys = item.requires.products.map(RuleKey.init)
+            requiredCategoryKeys = item.requires.categories.map(RuleKey.init)
+            triggerEventKeys = item.triggers.map { RuleKey($0.event) }
             var admitted: [String] = []
             if item.validFrom != nil || item.validUntil != nil {
                 admitted.append("valid \(item.validFrom?.isoDate ?? "…") to \(item.validUntil?.isoDate ?? "…")")
@@ -133,9 +147,11 @@ package struct Engine: Sendable {
                 policy: catalog.contactPolicy
             )
         }
-        var index: [String: Int] = [:]
-        for (i, item) in catalog.items.enumerated() where index[item.id] == nil { index[item.id] = i }
-        itemIndex = index
+        var ids = SmallKeys()
+        var itemOfID: [Int] = []
+        for (i, item) in catalog.items.enumerated() where ids.insert(item.id).inserted { itemOfID.append(i) }
+        itemIDs = ids
+        self.itemOfID = itemOfID
     }
 
     /// Every fact of the client at `asOf`, with this catalog's thresholds and loyalty programme.
@@ -161,7 +177,7 @@ package struct Engine: Sendable {
         var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
         // Each responded item matched once: its newest response, and its newest decline along the chain.
         for (k, itemID) in facts.respondedItems.keys.enumerated() {
-            guard let i = itemIndex[itemID] else { continue }
+            guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
             let newest = facts.newestResponse[k]
             scratch.lastResponse[i] = newest
             var r = newest
@@ -333,20 +349,20 @@ package struct Engine: Sendable {
         }
 
         // 5. Prerequisites.
-        for product in entry.requiredProducts where !facts.owns(product: product) {
-            return reject(.prerequisites, "requires product '\(product)', not owned")
+        for product in entry.requiredProductKeys where !facts.owns(product: product) {
+            return reject(.prerequisites, "requires product '\(product.text)', not owned")
         }
-        for category in entry.requiredCategories where !facts.ownsCategory(category) {
-            return reject(.prerequisites, "requires a product of category '\(category)', none owned")
+        for category in entry.requiredCategoryKeys where !facts.ownsCategory(category) {
+            return reject(.prerequisites, "requires a product of category '\(category.text)', none owned")
         }
 
         // 6. Ownership / already sent.
         if !entry.repeatable {
             if entry.kind == .offer {
-                if let product = entry.product {
-                    if facts.owns(product: product) { return reject(.ownership, "already owns '\(product)'") }
-                } else if let category = entry.category, facts.ownsCategory(category) {
-                    return reject(.ownership, "already owns a product of category '\(category)'")
+                if let product = entry.productKey {
+                    if facts.owns(product: product) { return reject(.ownership, "already owns '\(product.text)'") }
+                } else if let category = entry.categoryKey, facts.ownsCategory(category) {
+                    return reject(.ownership, "already owns a product of category '\(category.text)'")
                 }
             } else if scratch.lastResponse[entry.index] >= 0 {
                 let sent = facts.responses[Int(scratch.lastResponse[entry.index])]
@@ -402,8 +418,8 @@ package struct Engine: Sendable {
         }
         var boost = 1.0
         var trigger: (trigger: Trigger, days: Int, multiplier: Double)?
-        for t in entry.triggers {
-            guard let days = facts.daysSinceEvent(t.event) else { continue }
+        for (t, event) in zip(entry.triggers, entry.triggerEventKeys) {
+            guard let days = facts.daysSinceEvent(event) else { continue }
             let multiplier = t.multiplier(daysSinceEvent: days)
             if multiplier > boost {
                 boost = multiplier

@@ -1,0 +1,98 @@
+import Testing
+@testable import WaymarkCore
+
+/// Literal arguments of timeline functions are fingerprinted at compile time and answered by
+/// the `RuleKey` queries; these must agree with the `String` queries.
+@Suite struct RuleKeyTests {
+    /// Two ids with the same length and the same first and last eight bytes: equal fingerprints.
+    static let owned = "fund-index-1-eq-fund"
+    static let twin = "fund-index-2-eq-fund"
+
+    static func facts() -> ClientFacts {
+        var snapshot = EngineFactsTests.sample()
+        snapshot.purchases.append(Purchase(productID: owned, category: "investment", at: Fixture.day(-50), amountCents: 1000))
+        snapshot.responses.append(Response(itemID: "offer-will", channel: .email, presentedAt: Fixture.day(-100), outcome: .accepted,
+                                           respondedAt: Fixture.day(-99)))
+        return ClientFacts(snapshot: snapshot, asOf: Fixture.asOf, loyalty: EngineFactsTests.loyalty)
+    }
+
+    @Test func collidingFingerprintsAreToldApart() {
+        #expect(RuleKey(Self.owned).fingerprint == RuleKey(Self.twin).fingerprint)
+        let facts = Self.facts()
+        #expect(facts.owns(product: RuleKey(Self.owned)))
+        #expect(!facts.owns(product: RuleKey(Self.twin)))
+        #expect(facts.daysSincePurchase(RuleKey(Self.owned)) == 50)
+        #expect(facts.daysSincePurchase(RuleKey(Self.twin)) == nil)
+    }
+
+    @Test func keyedQueriesAgreeWithStringQueries() {
+        let facts = Self.facts()
+        let names = ["fund-index", "sav-easy", "pension-plan", "life-term", "pension", "savings", "investment", "",
+                     "child_born", "marriage", "home_purchase", "offer-will", "offer-pension", Self.owned, Self.twin]
+        for name in names {
+            let key = RuleKey(name)
+            #expect(facts.owns(product: key) == facts.owns(product: name), "owns \(name)")
+            #expect(facts.ownsCategory(key) == facts.ownsCategory(name), "owns_category \(name)")
+            #expect(facts.daysSincePurchase(key) == facts.daysSincePurchase(name), "days_since_purchase \(name)")
+            #expect(facts.daysSinceEvent(key) == facts.daysSinceEvent(name), "days_since_event \(name)")
+            for days in [0, 20, 30, 50, 200, 400, 1000] {
+                #expect(facts.boughtWithin(key, days: days) == facts.boughtWithin(name, days: days), "bought_within \(name) \(days)")
+                #expect(facts.eventWithin(key, days: days) == facts.eventWithin(name, days: days), "event_within \(name) \(days)")
+                for outcome in RuleFunction.outcomes {
+                    #expect(facts.respondedWithin(key, outcome: outcome, days: days)
+                            == facts.respondedWithin(name, outcome: outcome, days: days), "responded_within \(name) \(outcome) \(days)")
+                }
+            }
+        }
+        // Spot checks of the answers themselves.
+        #expect(facts.boughtWithin(RuleKey("pension"), days: 30))
+        #expect(!facts.boughtWithin(RuleKey("investment"), days: 49))
+        #expect(facts.boughtWithin(RuleKey("investment"), days: 50))
+        #expect(facts.eventWithin(RuleKey("child_born"), days: 20))
+        #expect(!facts.eventWithin(RuleKey("child_born"), days: 19))
+        #expect(facts.daysSinceEvent(RuleKey("marriage")) == 700)
+        #expect(facts.respondedWithin(RuleKey("offer-will"), outcome: "accepted", days: 100))
+        #expect(!facts.respondedWithin(RuleKey("offer-will"), outcome: "accepted", days: 98))
+        #expect(facts.respondedWithin(RuleKey("offer-will"), outcome: "declined", days: 10))
+    }
+
+    @Test func literalArgumentsCompileToKeys() throws {
+        let rule = try CompiledRule(#"owns("fund-index") && owns_category("pen" + "sion") && bought_within("savings", 400) && event_within("child_born", 30) && responded_within("offer-will", "declined", 30)"#)
+        #expect(rule.program.keys.map(\.text) == ["fund-index", "pension", "savings", "child_born", "offer-will"])
+        #expect(rule.evaluate(Self.facts()))
+        // Through the default `RuleKey` queries of another context, the same answer.
+        #expect(!rule.evaluate(TestRuleContext.sample))
+        let values = try CompiledRule(#"[days_since_purchase("savings"), days_since_event("marriage"), days_since_event("x")]"#, expecting: nil)
+        #expect(values.evaluateValue(Self.facts()) == .list([.int(400), .int(700), .null]))
+    }
+
+    @Test func eventTableFollowsTheDictionary() {
+        var facts = Self.facts()
+        #expect(!facts.eventWithin(RuleKey("retirement"), days: 10))
+        facts.lastEventByKind["retirement"] = Fixture.day(-5)
+        #expect(facts.eventWithin(RuleKey("retirement"), days: 10))
+        #expect(facts.eventWithin("retirement", days: 5))
+        #expect(facts.daysSinceEvent(RuleKey("retirement")) == 5)
+        #expect(facts.value(of: .lifeEvents) == .list([.string("child_born"), .string("marriage"), .string("retirement")]))
+    }
+
+    @Test func constantStringListsAreComparedNotHashed() throws {
+        let rule = try CompiledRule(#"stage in ["active", "loyal"]"#)
+        #expect(rule.program.strings == [["active", "loyal"]])
+        #expect(rule.program.sets.isEmpty)
+        #expect(rule.evaluate(TestRuleContext.sample))
+        #expect(!(try CompiledRule(#"stage in ["lapsed"]"#).evaluate(TestRuleContext.sample)))
+        #expect(!(try CompiledRule(#"stage in []"#).evaluate(TestRuleContext.sample)))
+        // Values of other types and null are never found, as with a hashed set.
+        #expect(try CompiledRule(#"attributes.risk_profile in ["balanced", "bold"]"#).evaluate(TestRuleContext.sample))
+        #expect(!(try CompiledRule(#"attributes.branch in ["42"]"#).evaluate(TestRuleContext.sample)))
+        #expect(!(try CompiledRule(#"attributes.unset in ["a"]"#).evaluate(TestRuleContext.sample)))
+        // Long lists and lists of other types keep the hashed set.
+        let long = try CompiledRule(#"attributes.risk_profile in ["a", "b", "c", "d", "e", "f", "g", "h", "balanced"]"#)
+        #expect(long.program.strings.isEmpty && long.program.sets.count == 1)
+        #expect(long.evaluate(TestRuleContext.sample))
+        let numbers = try CompiledRule(#"attributes.branch in [41, 42]"#)
+        #expect(numbers.program.strings.isEmpty && numbers.program.sets.count == 1)
+        #expect(numbers.evaluate(TestRuleContext.sample))
+    }
+}
