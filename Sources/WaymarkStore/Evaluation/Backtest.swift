@@ -10,7 +10,7 @@ package import WaymarkCore
 /// 1. the nightly run's `ModelFitter` fits every model on the history up to the cutoff (each of
 ///    its aggregate queries is bounded by the as_of), and one aggregate counts the popularity
 ///    baseline;
-/// 2. one streaming pass (`BacktestSnapshotStream`, bounded in SQL: history up to the cutoff, plus
+/// 2. one streaming pass (`SnapshotStream` with `SnapshotTimeBounds`, bounded in SQL: history up to the cutoff, plus
 ///    the horizon's purchases): the engine recommends from each snapshot cut at the cutoff,
 ///    exactly as the nightly run would score that day, on every core; the horizon's purchases are
 ///    the truth it is compared with.
@@ -120,7 +120,9 @@ package struct Backtest: Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
-        try BacktestSnapshotStream(configuration: configuration, cutoff: cutoff, purchasesUntil: end).forEach { snapshot in
+        var stream = SnapshotStream(configuration: configuration, shard: .all, asOf: cutoff)
+        stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: end)
+        try stream.forEach { snapshot in
             batch.append(snapshot)
             if batch.count >= batchSize { flush() }
         }

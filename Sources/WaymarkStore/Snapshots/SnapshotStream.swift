@@ -24,6 +24,9 @@ package struct SnapshotStream: Sendable {
     /// (``SnapshotTable/defaultCollationIsByteOrder(_:)``): the tables are then read in their
     /// primary key's order, not sorted. Rows out of byte order fail the stream either way.
     package var defaultCollationIsByteOrder = false
+    /// Time bounds pushed into every table's query (a backtest reads nothing after its cutoff but
+    /// the horizon's purchases); nil reads whole timelines.
+    package var timeBounds: SnapshotTimeBounds?
 
     package init(configuration: ConnectionConfiguration, shard: Shard, asOf: Timestamp) {
         self.configuration = configuration
@@ -44,7 +47,9 @@ package struct SnapshotStream: Sendable {
         let configuration = configuration
         let chunkSize = chunkSize
         for (table, queue) in zip(tables, queues) {
-            let select = table.select(where: shard.predicate(), stageBefore: asOf.seconds, ordered: true,
+            var condition = shard.predicate()
+            if let timeBounds { condition += " AND " + timeBounds.condition(table) }
+            let select = table.select(where: condition, stageBefore: asOf.seconds, ordered: true,
                                       defaultIsByteOrder: defaultCollationIsByteOrder)
             let sql = "COPY (\(select)) TO STDOUT"
             threads.append(WorkerThread(name: "waymark-read-\(table)") {
@@ -137,6 +142,34 @@ package struct SnapshotStream: Sendable {
             guard fill() else { return nil }
             defer { position += 1 }
             return chunk[position]
+        }
+    }
+}
+
+/// How far in time a snapshot stream reads each table.
+///
+/// Clients first seen by `cutoff`; life events, interactions, responses (by presentation) and
+/// ledger entries up to `cutoff`; purchases up to `purchasesUntil` (the cutoff for fitting, the end
+/// of a backtest's horizon for the comparison). A reaction recorded after the cutoff to an earlier
+/// presentation is read, and the engine treats it as not yet known then (`Response.outcome(asOf:)`).
+package struct SnapshotTimeBounds: Sendable {
+    package var cutoff: Timestamp
+    package var purchasesUntil: Timestamp
+
+    package init(cutoff: Timestamp, purchasesUntil: Timestamp) {
+        self.cutoff = cutoff
+        self.purchasesUntil = purchasesUntil
+    }
+
+    /// The condition bounding `table` in time (only integers are spliced into the text).
+    func condition(_ table: SnapshotTable) -> String {
+        let cut = "to_timestamp(\(cutoff.seconds))"
+        return switch table {
+        case .clients: "first_seen <= \(cut)"
+        case .purchases: "purchased_at <= to_timestamp(\(purchasesUntil.seconds))"
+        case .lifeEvents, .interactions, .ledger: "occurred_at <= \(cut)"
+        case .responses: "presented_at <= \(cut)"
+        case .stage: "TRUE"
         }
     }
 }
