@@ -85,3 +85,19 @@ package final class LiveContext: @unchecked Sendable {
         return state
     }
 }
+
+extension LiveContext {
+    /// One client's snapshot as of `asOf` (now when nil) with the current catalog and models: the
+    /// one round trip every live request starts with.
+    /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored.
+    func load(clientID: String, asOf: Timestamp?, connection: Connection) throws
+        -> (moment: Timestamp, snapshot: ClientSnapshot, state: State) {
+        let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        let loaded = try SnapshotLoader(connection: connection).loadWithFreshness(clientID: clientID, asOf: moment)
+        let state = try state(connection: connection, freshness: loaded.freshness)
+        guard let snapshot = loaded.snapshot else {
+            throw StoreError(.notFound, "no client '\(clientID)': check the id (client ids are case-sensitive)")
+        }
+        return (moment, snapshot, state)
+    }
+}

@@ -40,12 +40,7 @@ package struct LiveRecommender {
     ///   ``PostgresError`` when the database fails.
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
                            explain: Bool = false) throws -> LiveRecommendations {
-        let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        let loaded = try SnapshotLoader(connection: connection).loadWithFreshness(clientID: clientID, asOf: moment)
-        let state = try context.state(connection: connection, freshness: loaded.freshness)
-        guard var snapshot = loaded.snapshot else {
-            throw StoreError(.notFound, "no client '\(clientID)': check the id (client ids are case-sensitive)")
-        }
+        var (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
         if let channel {
             snapshot.profile.consents = ChannelSet(rawValue: snapshot.profile.consents.rawValue & channel.bit)
         }

@@ -23,12 +23,7 @@ package struct ProfileReader {
     /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored;
     ///   ``PostgresError`` when the database fails.
     package func profile(clientID: String, asOf: Timestamp? = nil, timelineLimit: Int = 15) throws -> LiveProfile {
-        let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        let loaded = try SnapshotLoader(connection: connection).loadWithFreshness(clientID: clientID, asOf: moment)
-        let state = try context.state(connection: connection, freshness: loaded.freshness)
-        guard let snapshot = loaded.snapshot else {
-            throw StoreError(.notFound, "no client '\(clientID)': check the id (client ids are case-sensitive)")
-        }
+        let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
         let facts = state.engine.facts(for: snapshot, asOf: moment)
         let scores = LiveScores(state.engine.scores(facts))
         let p = snapshot.profile
