@@ -52,6 +52,33 @@ package struct CopyInWriter {
         }
     }
 
+    /// Appends one field given as UTF-8 bytes (escaped) to the current row.
+    ///
+    /// The bytes must be valid UTF-8 (the server refuses the COPY otherwise).
+    /// - Throws: ``PostgresError`` (`.clientMisuse`) when the bytes contain a NUL.
+    package mutating func appendField(bytes: UnsafeBufferPointer<UInt8>) throws(PostgresError) {
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+        guard CopyText.appendEscaped(bytes: bytes, to: &buffer) else {
+            throw PostgresError(
+                kind: .clientMisuse,
+                message: "field \(fieldsInRow) of COPY row \(rowsWritten + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store"
+            )
+        }
+    }
+
+    /// Appends one field whose UTF-8 bytes need no escaping, as they are.
+    ///
+    /// The caller guarantees the bytes hold no backslash, tab, newline, carriage return or NUL
+    /// (a validated id, timestamp or number); use ``appendField(bytes:)`` for anything else.
+    package mutating func appendVerbatimField(bytes: UnsafeBufferPointer<UInt8>) {
+        assert(!bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0 },
+               "appendVerbatimField: the bytes need escaping")
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+        buffer.append(contentsOf: bytes)
+    }
+
     /// Appends an integer field to the current row.
     package mutating func appendField(_ value: Int64) throws(PostgresError) {
         if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }

@@ -8,26 +8,30 @@ package enum CopyText {
     @inline(__always)
     static func appendEscaped(_ value: String, to buffer: inout [UInt8]) -> Bool {
         var value = value
-        return value.withUTF8 { bytes in
-            var start = 0
-            for index in 0..<bytes.count {
-                let replacement: UInt8
-                switch bytes[index] {
-                case UInt8(ascii: "\\"): replacement = UInt8(ascii: "\\")
-                case UInt8(ascii: "\t"): replacement = UInt8(ascii: "t")
-                case UInt8(ascii: "\n"): replacement = UInt8(ascii: "n")
-                case UInt8(ascii: "\r"): replacement = UInt8(ascii: "r")
-                case 0: return false
-                default: continue
-                }
-                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                buffer.append(UInt8(ascii: "\\"))
-                buffer.append(replacement)
-                start = index + 1
+        return value.withUTF8 { appendEscaped(bytes: $0, to: &buffer) }
+    }
+
+    /// Appends UTF-8 `bytes` escaped for COPY text format; `false` when they hold a NUL.
+    @inline(__always)
+    static func appendEscaped(bytes: UnsafeBufferPointer<UInt8>, to buffer: inout [UInt8]) -> Bool {
+        var start = 0
+        for index in 0..<bytes.count {
+            let replacement: UInt8
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): replacement = UInt8(ascii: "\\")
+            case UInt8(ascii: "\t"): replacement = UInt8(ascii: "t")
+            case UInt8(ascii: "\n"): replacement = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): replacement = UInt8(ascii: "r")
+            case 0: return false
+            default: continue
             }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-            return true
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            buffer.append(UInt8(ascii: "\\"))
+            buffer.append(replacement)
+            start = index + 1
         }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        return true
     }
 
     /// One row as a line (with its newline), for tests and small uses.

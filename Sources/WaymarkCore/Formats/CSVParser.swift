@@ -10,12 +10,17 @@
 /// try parser.parse(chunk) { record in print(record.line, record.fields) }
 /// try parser.finish { record in … }
 /// ```
+///
+/// ``parseRaw(_:onRecord:)`` and ``finishRaw(onRecord:)`` hand out each record as the parser holds
+/// it (``CSVRawRecord``: the field bytes, no `String` made), for readers that validate bytes.
 package struct CSVParser: Sendable {
     private enum State: Sendable { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     private var state: State = .fieldStart
-    private var field: [UInt8] = []
-    private var fields: [String] = []
+    /// The unescaped bytes of the current record's fields, back to back.
+    private var recordBytes: [UInt8] = []
+    /// Where each completed field of the current record ends in `recordBytes`.
+    private var fieldEnds: [Int] = []
     /// The line the current record started on (1-based).
     private var recordLine = 1
     /// The current physical line (1-based).
@@ -33,7 +38,7 @@ package struct CSVParser: Sendable {
         _ bytes: [UInt8],
         onRecord: (CSVRecord) throws -> Void
     ) throws {
-        try bytes.withUnsafeBufferPointer { try parse($0, onRecord: onRecord) }
+        try bytes.withUnsafeBufferPointer { try parseRaw($0) { try onRecord($0.record) } }
     }
 
     /// Parses the next chunk of bytes, handing out every record it completes.
@@ -41,13 +46,29 @@ package struct CSVParser: Sendable {
         _ bytes: ArraySlice<UInt8>,
         onRecord: (CSVRecord) throws -> Void
     ) throws {
-        try bytes.withUnsafeBufferPointer { try parse($0, onRecord: onRecord) }
+        try bytes.withUnsafeBufferPointer { try parseRaw($0) { try onRecord($0.record) } }
     }
 
     /// Parses the next chunk of bytes, handing out every record it completes.
     package mutating func parse(
         _ buffer: UnsafeBufferPointer<UInt8>,
         onRecord: (CSVRecord) throws -> Void
+    ) throws {
+        try parseRaw(buffer) { try onRecord($0.record) }
+    }
+
+    /// Ends the input: completes the last record (which may lack a final line break).
+    /// - Throws: ``CSVError/unterminatedQuote`` when a quoted field is still open.
+    package mutating func finish(onRecord: (CSVRecord) throws -> Void) throws {
+        try finishRaw { try onRecord($0.record) }
+    }
+
+    /// Parses the next chunk of bytes, handing out every record it completes as the parser holds
+    /// it; the record is valid only during the call.
+    /// - Throws: ``CSVError`` for a stray quote; whatever `onRecord` throws.
+    package mutating func parseRaw(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        onRecord: (CSVRawRecord) throws -> Void
     ) throws {
         var index = 0
         let count = buffer.count
@@ -85,7 +106,7 @@ package struct CSVParser: Sendable {
                     }
                 }
                 if end > index {
-                    field.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
+                    recordBytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
                     column += end - index
                     index = end
                     continue
@@ -96,9 +117,10 @@ package struct CSVParser: Sendable {
         }
     }
 
-    /// Ends the input: completes the last record (which may lack a final line break).
+    /// Ends the input: completes the last record (which may lack a final line break), handed out
+    /// as the parser holds it.
     /// - Throws: ``CSVError/unterminatedQuote`` when a quoted field is still open.
-    package mutating func finish(onRecord: (CSVRecord) throws -> Void) throws {
+    package mutating func finishRaw(onRecord: (CSVRawRecord) throws -> Void) throws {
         if atStart, !bomCheck.isEmpty {
             atStart = false
             let replay = bomCheck
@@ -108,7 +130,7 @@ package struct CSVParser: Sendable {
         switch state {
         case .quoted:
             throw CSVError(line: recordLine, column: nil, reason: .unterminatedQuote)
-        case .fieldStart where fields.isEmpty && field.isEmpty:
+        case .fieldStart where fieldEnds.isEmpty && recordBytes.isEmpty:
             return
         default:
             try endRecord(onRecord: onRecord)
@@ -116,7 +138,7 @@ package struct CSVParser: Sendable {
     }
 
     @inline(__always)
-    private mutating func consume(_ byte: UInt8, onRecord: (CSVRecord) throws -> Void) throws {
+    private mutating func consume(_ byte: UInt8, onRecord: (CSVRawRecord) throws -> Void) throws {
         let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
         if pendingCR {
             pendingCR = false
@@ -128,7 +150,7 @@ package struct CSVParser: Sendable {
             case quote: state = .quoted
             case comma: endField()
             case lf, cr:
-                if fields.isEmpty && field.isEmpty {
+                if fieldEnds.isEmpty && recordBytes.isEmpty {
                     // A blank line: skip it.
                     nextLine(byte)
                     recordLine = line
@@ -138,7 +160,7 @@ package struct CSVParser: Sendable {
                     recordLine = line
                 }
                 return
-            default: field.append(byte); state = .unquoted
+            default: recordBytes.append(byte); state = .unquoted
             }
         case .unquoted:
             switch byte {
@@ -150,18 +172,18 @@ package struct CSVParser: Sendable {
                 return
             case quote:
                 throw CSVError(line: line, column: column, reason: .quoteInUnquotedField)
-            default: field.append(byte)
+            default: recordBytes.append(byte)
             }
         case .quoted:
             if byte == quote {
                 state = .quoteInQuoted
             } else {
-                field.append(byte)
+                recordBytes.append(byte)
                 if byte == lf { line += 1; column = 0 }
             }
         case .quoteInQuoted:
             switch byte {
-            case quote: field.append(quote); state = .quoted
+            case quote: recordBytes.append(quote); state = .quoted
             case comma: endField(); state = .fieldStart
             case lf, cr:
                 try endRecord(onRecord: onRecord)
@@ -182,17 +204,56 @@ package struct CSVParser: Sendable {
     }
 
     private mutating func endField() {
-        fields.append(String(decoding: field, as: UTF8.self))
-        field.removeAll(keepingCapacity: true)
+        fieldEnds.append(recordBytes.count)
     }
 
-    private mutating func endRecord(onRecord: (CSVRecord) throws -> Void) throws {
+    private mutating func endRecord(onRecord: (CSVRawRecord) throws -> Void) throws {
         endField()
-        let record = CSVRecord(line: recordLine, fields: fields)
-        fields.removeAll(keepingCapacity: true)
         state = .fieldStart
-        try onRecord(record)
+        defer {
+            recordBytes.removeAll(keepingCapacity: true)
+            fieldEnds.removeAll(keepingCapacity: true)
+        }
+        let line = recordLine
+        try recordBytes.withUnsafeBufferPointer { bytes in
+            try fieldEnds.withUnsafeBufferPointer { ends in
+                try onRecord(CSVRawRecord(line: line, bytes: bytes, fieldEnds: ends))
+            }
+        }
     }
+}
+
+/// One record as ``CSVParser`` holds it: the unescaped bytes of its fields back to back and where
+/// each field ends. It points into the parser's buffers: valid only during the callback.
+package struct CSVRawRecord {
+    /// The 1-based line number where the record starts.
+    package let line: Int
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let fieldEnds: UnsafeBufferPointer<Int>
+
+    init(line: Int, bytes: UnsafeBufferPointer<UInt8>, fieldEnds: UnsafeBufferPointer<Int>) {
+        self.line = line
+        self.bytes = bytes
+        self.fieldEnds = fieldEnds
+    }
+
+    /// The number of fields.
+    package var count: Int { fieldEnds.count }
+
+    /// The bytes of field `index` (0-based).
+    @inline(__always)
+    package func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = index == 0 ? 0 : fieldEnds[index - 1]
+        return UnsafeBufferPointer(rebasing: bytes[start..<fieldEnds[index]])
+    }
+
+    /// Every field as a `String` (invalid UTF-8 repaired with U+FFFD).
+    package var fields: [String] {
+        (0..<count).map { String(decoding: field($0), as: UTF8.self) }
+    }
+
+    /// A copy that outlives the callback.
+    package var record: CSVRecord { CSVRecord(line: line, fields: fields) }
 }
 
 /// One CSV record: its fields and the line it starts on.

@@ -108,7 +108,8 @@ package enum FieldFormats {
         withBytes(text) { parseDate(bytes: $0) }
     }
 
-    static func parseDate(bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
+    /// `YYYY-MM-DD` from UTF-8 bytes.
+    package static func parseDate(bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
         let bytes = bytes
         guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
               let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
@@ -123,7 +124,8 @@ package enum FieldFormats {
         withBytes(text) { parseTimestamp(bytes: $0) }
     }
 
-    static func parseTimestamp(bytes b: UnsafeBufferPointer<UInt8>) -> UTCTimestamp? {
+    /// ``parseTimestamp(_:)`` from UTF-8 bytes.
+    package static func parseTimestamp(bytes b: UnsafeBufferPointer<UInt8>) -> UTCTimestamp? {
         guard b.count >= 17, let date = parseDate(bytes: UnsafeBufferPointer(rebasing: b[0..<10])),
               b[10] == 0x54 || b[10] == 0x20 || b[10] == 0x74,
               let hour = digits(b, 11, 2), b[13] == 0x3A, let minute = digits(b, 14, 2),
@@ -178,7 +180,8 @@ package enum FieldFormats {
         withBytes(text) { parseAmount(bytes: $0, scale: scale) }
     }
 
-    static func parseAmount(bytes: UnsafeBufferPointer<UInt8>, scale: Int) -> Int64? {
+    /// ``parseAmount(_:scale:)`` from UTF-8 bytes.
+    package static func parseAmount(bytes: UnsafeBufferPointer<UInt8>, scale: Int) -> Int64? {
         var b = bytes[...]
         guard !b.isEmpty else { return nil }
         var negative = false
@@ -235,15 +238,18 @@ package enum FieldFormats {
 
     /// An id: 1 to 64 of `A-Z a-z 0-9 _ - . : @`.
     package static func isValidID(_ text: String) -> Bool {
-        withBytes(text) { utf8 in
-            guard !utf8.isEmpty, utf8.count <= 64 else { return false }
-            for b in utf8 {
-                let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-                    || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40
-                if !ok { return false }
-            }
-            return true
+        withBytes(text) { isValidID(bytes: $0) }
+    }
+
+    /// ``isValidID(_:)`` on UTF-8 bytes.
+    package static func isValidID(bytes utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !utf8.isEmpty, utf8.count <= 64 else { return false }
+        for b in utf8 {
+            let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40
+            if !ok { return false }
         }
+        return true
     }
 
     /// Runs `body` over the UTF-8 bytes of `text` without copying a native string.

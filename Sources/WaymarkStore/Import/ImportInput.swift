@@ -1,23 +1,48 @@
 import Foundation
 import WaymarkCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A source of bytes read in chunks (a file, standard input, a string in tests).
 package protocol ChunkedInput {
     /// The next chunk, or nil at the end.
     mutating func next() throws -> [UInt8]?
+
+    /// Whether ``rewind()`` can start the input over (a file can, a pipe cannot).
+    var isRewindable: Bool { get }
+
+    /// Starts over from the first byte, so the next ``next()`` returns the first chunk again.
+    /// - Throws: When the input is not rewindable or seeking fails.
+    mutating func rewind() throws
+}
+
+extension ChunkedInput {
+    package var isRewindable: Bool { false }
+
+    package mutating func rewind() throws {
+        throw StoreError(.invalidInput, "the input cannot be read twice")
+    }
 }
 
 /// Reads a file descriptor in 1 MiB chunks.
 package struct FileInput: ChunkedInput {
     private let handle: FileHandle
+    private let path: String
     private let chunkSize: Int
+    private var buffer: [UInt8] = []
+    /// Where the data starts, for a regular file (standard input redirected from a file included);
+    /// nil for a pipe or terminal, which cannot be read twice.
+    private var start: UInt64?
 
     /// Opens `path`, or standard input for `-`.
     /// - Throws: ``StoreError`` `.invalidInput` naming the path when it cannot be opened.
     package init(path: String, chunkSize: Int = 1 << 20) throws(StoreError) {
         self.chunkSize = chunkSize
+        self.path = path
         if path == "-" {
             handle = .standardInput
+            start = FileInput.startIfRegularFile(handle)
             return
         }
         var isDirectory: ObjCBool = false
@@ -28,22 +53,62 @@ package struct FileInput: ChunkedInput {
             throw StoreError(.invalidInput, "\(path): cannot open the file for reading (check its permissions)")
         }
         self.handle = handle
+        start = FileInput.startIfRegularFile(handle)
     }
 
+    /// Reads into one reused buffer (no fresh megabyte, and its page faults, per chunk): the
+    /// caller's copy of the last chunk is gone by the time it asks for the next.
     package mutating func next() throws -> [UInt8]? {
-        guard let data = try handle.read(upToCount: chunkSize), !data.isEmpty else { return nil }
-        return [UInt8](data)
+        if buffer.count != chunkSize { buffer = [UInt8](repeating: 0, count: chunkSize) }
+        let descriptor = handle.fileDescriptor
+        var filled = 0
+        while filled < chunkSize {
+            let count = buffer.withUnsafeMutableBytes { bytes in
+                read(descriptor, bytes.baseAddress! + filled, chunkSize - filled)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw StoreError(.failure, "reading \(path == "-" ? "standard input" : path) failed: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        if filled == 0 { return nil }
+        return filled == chunkSize ? buffer : Array(buffer[..<filled])
+    }
+
+    package var isRewindable: Bool { start != nil }
+
+    package mutating func rewind() throws {
+        guard let start else { throw StoreError(.invalidInput, "the input is a pipe: it cannot be read twice") }
+        try handle.seek(toOffset: start)
+    }
+
+    private static func startIfRegularFile(_ handle: FileHandle) -> UInt64? {
+        var status = stat()
+        guard fstat(handle.fileDescriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return try? handle.offset()
     }
 }
 
 /// Bytes already in memory, handed out in chunks of a given size (for tests).
 package struct BytesInput: ChunkedInput {
+    private let bytes: [UInt8]
     private var remaining: ArraySlice<UInt8>
     private let chunkSize: Int
+    package let isRewindable: Bool
 
-    package init(_ text: String, chunkSize: Int = 1 << 16) {
-        remaining = Array(text.utf8)[...]
+    /// - Parameter rewindable: false to behave like a pipe, which cannot be read twice.
+    package init(_ text: String, chunkSize: Int = 1 << 16, rewindable: Bool = true) {
+        bytes = Array(text.utf8)
+        remaining = bytes[...]
         self.chunkSize = chunkSize
+        isRewindable = rewindable
+    }
+
+    package mutating func rewind() throws {
+        guard isRewindable else { throw StoreError(.invalidInput, "the input cannot be read twice") }
+        remaining = bytes[...]
     }
 
     package mutating func next() -> [UInt8]? {

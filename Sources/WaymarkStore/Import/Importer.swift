@@ -28,9 +28,19 @@ package struct ImportSummary: Sendable, Equatable, Codable {
     package var unchanged: Int
     /// Rows written to the reject file.
     package var rejected: Int
+    /// How the rows went in.
+    package var method: ImportMethod = .upsert
 
     /// Rows that are now in the table as the file says.
     package var imported: Int { inserted + updated + unchanged }
+}
+
+/// How an import wrote its rows.
+package enum ImportMethod: String, Sendable, Codable {
+    /// COPY into a staging table, then one set-based upsert: the general path.
+    case upsert
+    /// COPY straight into the empty table, its indexes built afterwards: the fast path of a first load.
+    case bulk
 }
 
 /// Progress of a running import, for a progress line.
@@ -39,7 +49,8 @@ package struct ImportProgress: Sendable {
     package var bytes: Int
 }
 
-/// Imports one file of one kind: COPY into a staging table, set-based checks, one upsert.
+/// Imports one file of one kind: COPY into a staging table, set-based checks, one upsert; or,
+/// when the table is still empty, COPY straight into it (see ``bulkLoad(reader:input:)``).
 ///
 /// All or nothing by default: one bad row and nothing is stored (``ImportFailure`` lists the first
 /// problems with file, line, column, value and what was expected). With a reject file, good rows
@@ -75,185 +86,122 @@ package struct Importer {
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportSummary {
         var input = input
+        let reader = ImportRowReader(kind: kind, format: format, name: name, rejectFile: rejectFile,
+                                     issueLimit: issueLimit, progress: progress)
         return try connection.transaction { connection in
-            let columns = kind.columns
-            let staging = "waymark_staging_\(kind.rawValue)"
-            let definitions = columns.map { "\($0.name) \(kind.sqlTypes[$0.name] ?? "text")" }.joined(separator: ", ")
             try connection.execute("SET LOCAL work_mem = '256MB'")
-            try connection.execute("CREATE TEMP TABLE \(staging) (line bigint NOT NULL, \(definitions)) ON COMMIT DROP")
-
-            var issues: [ImportIssue] = []
-            var errorRows = 0
-            var rowsRead = 0
-            var rejected = 0
-            var bytesRead = 0
-            var validator: RowValidator?
-            var lastProgress = 0
-
-            var clock = PhaseClock(logger: logger, kind: kind)
-            let copySQL = "COPY \(staging) (line, \(columns.map(\.name).joined(separator: ", "))) FROM STDIN"
-            try connection.copyIn(copySQL) { writer in
-                func handle(_ fields: [String], line: Int) throws {
-                    guard let current = validator else {
-                        do {
-                            validator = try RowValidator(kind: kind, file: name, header: fields)
-                            rejectFile?.begin(header: fields)
-                        } catch {
-                            throw error
-                        }
-                        return
-                    }
-                    rowsRead += 1
-                    switch current.validate(fields, line: line) {
-                    case .success(let values):
-                        if errorRows == 0 || rejectFile != nil {
-                            try writer.appendField(Int64(line))
-                            for value in values { try writer.appendField(value) }
-                            try writer.endRow()
-                        }
-                    case .failure(let error):
-                        if let rejectFile {
-                            rejectFile.reject(line: line, reason: error.issues.map(\.shortDescription).joined(separator: "; "), fields: fields)
-                            rejected += 1
-                        } else {
-                            errorRows += 1
-                            for issue in error.issues where issues.count < issueLimit { issues.append(issue) }
-                        }
-                    }
-                    if let progress, rowsRead - lastProgress >= 50_000 {
-                        lastProgress = rowsRead
-                        progress(ImportProgress(rows: rowsRead, bytes: bytesRead))
-                    }
-                }
-                switch format {
-                case .csv:
-                    var parser = CSVParser()
-                    do {
-                        while let chunk = try input.next() {
-                            bytesRead += chunk.count
-                            try parser.parse(chunk) { record in try handle(record.fields, line: record.line) }
-                        }
-                        try parser.finish { record in try handle(record.fields, line: record.line) }
-                    } catch let error as CSVError {
-                        throw ImportFailure(issues: issues + [ImportIssue(file: name, line: error.line, message: error.descriptionWithoutLine)],
-                                            errorCount: errorRows + 1)
-                    }
-                case .jsonl:
-                    var lines = LineSplitter()
-                    let header = kind.columns.map(\.name)
-                    try handle(header, line: 0)
-                    func handleLine(_ bytes: ArraySlice<UInt8>, line: Int) throws {
-                        switch JSONLinesRow.fields(bytes, header: header, file: name, line: line) {
-                        case .none: return  // a blank line
-                        case .some(.success(let fields)): try handle(fields, line: line)
-                        case .some(.failure(let issue)):
-                            rowsRead += 1
-                            if let rejectFile {
-                                rejectFile.reject(line: line, reason: issue.shortDescription, fields: [String(decoding: bytes, as: UTF8.self)])
-                                rejected += 1
-                            } else {
-                                errorRows += 1
-                                if issues.count < issueLimit { issues.append(issue) }
-                            }
-                        }
-                    }
-                    while let chunk = try input.next() {
-                        bytesRead += chunk.count
-                        try lines.feed(chunk, handleLine)
-                    }
-                    try lines.finish(handleLine)
-                }
-                if validator == nil {
-                    throw ImportFailure(issues: [ImportIssue(file: name, line: 1, message: "the file is empty: expected a header row naming the columns (\(columns.map(\.name).joined(separator: ",")))")], errorCount: 1)
-                }
-                if errorRows > 0 {
-                    throw ImportFailure(issues: issues, errorCount: errorRows)
-                }
+            if rejectFile == nil, input.isRewindable, let summary = try bulkLoad(reader: reader, input: &input) {
+                return summary
             }
-
-            clock.lap("parsed, validated and copied \(rowsRead) rows into staging")
-            // References to other tables, checked set-based: one pass when every row is fine.
-            let anyMissing = kind.references.map {
-                "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.\($0.tableColumn) = s.\($0.column))"
-            }.joined(separator: " OR ")
-            var needsDetail = false
-            if !kind.references.isEmpty {
-                needsDetail = try connection.execute("SELECT EXISTS (SELECT 1 FROM \(staging) s WHERE \(anyMissing))").scalar(Bool.self)
-            }
-            for reference in kind.references where needsDetail {
-                let missing = """
-                    FROM \(staging) s WHERE NOT EXISTS (SELECT 1 FROM \(reference.table) t WHERE t.\(reference.tableColumn) = s.\(reference.column))
-                    """
-                if let rejectFile {
-                    let header = rejectFile.header
-                    let returned = header.map { columns.map(\.name).contains($0) ? "\($0)::text" : "NULL::text" }
-                    let deleted = try connection.execute("""
-                        DELETE FROM \(staging) WHERE line IN (SELECT s.line \(missing))
-                        RETURNING line, \(reference.column), \(returned.joined(separator: ", "))
-                        """)
-                    for row in deleted {
-                        let line = try row.decode(Int.self, at: 0)
-                        let value = try row.decode(String.self, at: 1)
-                        let fields = try (0..<header.count).map { try row.decode(String?.self, at: $0 + 2) ?? "" }
-                        rejectFile.reject(line: line, reason: "column \(reference.column): unknown \(reference.what) '\(value)'", fields: fields)
-                        rejected += 1
-                    }
-                } else {
-                    let count = try connection.execute("SELECT count(*) \(missing)").scalar(Int.self)
-                    if count > 0 {
-                        var found: [ImportIssue] = []
-                        for row in try connection.execute("SELECT s.line, s.\(reference.column) \(missing) ORDER BY s.line LIMIT \(issueLimit)") {
-                            let value = try row.decode(String.self, at: 1)
-                            found.append(ImportIssue(file: name, line: try row.decode(Int.self, at: 0), column: reference.column, value: value,
-                                                     message: "unknown \(reference.what): import the \(reference.table) first"))
-                        }
-                        throw ImportFailure(issues: found, errorCount: count)
-                    }
-                }
-            }
-
-            clock.lap("checked references")
-            // One set-based upsert; rows equal to the stored ones are left alone.
-            let names = columns.map(\.name)
-            let nonKey = names.filter { !kind.key.contains($0) }
-            var assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" }
-            if kind == .clients { assignments.append("updated_at = now()") }
-            let keyList = kind.key.joined(separator: ", ")
-            let changed = "(\(nonKey.map { "\(kind.table).\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))"
-            func upsertSQL(deduplicate: Bool) -> String {
-                let source = deduplicate
-                    ? "SELECT DISTINCT ON (\(keyList)) \(names.joined(separator: ", ")) FROM \(staging) ORDER BY \(keyList), line DESC"
-                    : "SELECT \(names.joined(separator: ", ")) FROM \(staging)"
-                return """
-                    WITH upserted AS (
-                        INSERT INTO \(kind.table) (\(names.joined(separator: ", ")))
-                        \(source)
-                        ON CONFLICT (\(keyList)) DO UPDATE SET \(assignments.joined(separator: ", "))
-                        WHERE \(changed)
-                        RETURNING (xmax = 0) AS inserted
-                    )
-                    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                           (SELECT count(*) FROM (\(source)) AS source)
-                    FROM upserted
-                    """
-            }
-            // Files rarely repeat an id, so try without the sort that removes repeats; a repeated id
-            // makes ON CONFLICT fail (cardinality violation), and then the last row of each id wins.
-            let counts: QueryResult
-            do {
-                counts = try connection.transaction { connection in try connection.execute(upsertSQL(deduplicate: false)) }
-            } catch let error as PostgresError where error.code == .cardinalityViolation {
-                logger.debug("the file repeats ids: keeping the last row of each", metadata: ["kind": "\(kind.rawValue)"])
-                counts = try connection.execute(upsertSQL(deduplicate: true))
-            }
-            let inserted = try counts.decode(Int.self, row: 0, column: 0)
-            let updated = try counts.decode(Int.self, row: 0, column: 1)
-            let staged = try counts.decode(Int.self, row: 0, column: 2)
-            clock.lap("upserted into \(kind.table)")
-            progress?(ImportProgress(rows: rowsRead, bytes: bytesRead))
-            return ImportSummary(kind: kind.rawValue, file: name, rowsRead: rowsRead, inserted: inserted, updated: updated,
-                                 unchanged: staged - inserted - updated, rejected: rejected)
+            return try stagedImport(reader: reader, input: &input)
         }
+    }
+
+    /// The general path: COPY into a staging table, check references, upsert.
+    private func stagedImport(reader: ImportRowReader, input: inout some ChunkedInput) throws -> ImportSummary {
+        let kind = reader.kind
+        let name = reader.name
+        let rejectFile = reader.rejectFile
+        let columns = kind.columns
+        let staging = "waymark_staging_\(kind.rawValue)"
+        let definitions = columns.map { "\($0.name) \(kind.sqlTypes[$0.name] ?? "text")" }.joined(separator: ", ")
+        try connection.execute("CREATE TEMP TABLE \(staging) (line bigint NOT NULL, \(definitions)) ON COMMIT DROP")
+
+        var clock = PhaseClock(logger: logger, kind: kind)
+        let copySQL = "COPY \(staging) (line, \(columns.map(\.name).joined(separator: ", "))) FROM STDIN"
+        var counts = ImportRowReader.Counts()
+        try connection.copyIn(copySQL) { writer in
+            counts = try reader.read(&input) { row in
+                try writer.appendField(Int64(row.line))
+                try row.appendFields(to: &writer)
+                try writer.endRow()
+            }
+        }
+        let rowsRead = counts.rowsRead
+        var rejected = counts.rejected
+
+        clock.lap("parsed, validated and copied \(rowsRead) rows into staging")
+        // References to other tables, checked set-based: one pass when every row is fine.
+        let anyMissing = kind.references.map {
+            "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.\($0.tableColumn) = s.\($0.column))"
+        }.joined(separator: " OR ")
+        var needsDetail = false
+        if !kind.references.isEmpty {
+            needsDetail = try connection.execute("SELECT EXISTS (SELECT 1 FROM \(staging) s WHERE \(anyMissing))").scalar(Bool.self)
+        }
+        for reference in kind.references where needsDetail {
+            let missing = """
+                FROM \(staging) s WHERE NOT EXISTS (SELECT 1 FROM \(reference.table) t WHERE t.\(reference.tableColumn) = s.\(reference.column))
+                """
+            if let rejectFile {
+                let header = rejectFile.header
+                let returned = header.map { columns.map(\.name).contains($0) ? "\($0)::text" : "NULL::text" }
+                let deleted = try connection.execute("""
+                    DELETE FROM \(staging) WHERE line IN (SELECT s.line \(missing))
+                    RETURNING line, \(reference.column), \(returned.joined(separator: ", "))
+                    """)
+                for row in deleted {
+                    let line = try row.decode(Int.self, at: 0)
+                    let value = try row.decode(String.self, at: 1)
+                    let fields = try (0..<header.count).map { try row.decode(String?.self, at: $0 + 2) ?? "" }
+                    rejectFile.reject(line: line, reason: "column \(reference.column): unknown \(reference.what) '\(value)'", fields: fields)
+                    rejected += 1
+                }
+            } else {
+                let count = try connection.execute("SELECT count(*) \(missing)").scalar(Int.self)
+                if count > 0 {
+                    var found: [ImportIssue] = []
+                    for row in try connection.execute("SELECT s.line, s.\(reference.column) \(missing) ORDER BY s.line LIMIT \(issueLimit)") {
+                        let value = try row.decode(String.self, at: 1)
+                        found.append(ImportIssue(file: name, line: try row.decode(Int.self, at: 0), column: reference.column, value: value,
+                                                 message: "unknown \(reference.what): import the \(reference.table) first"))
+                    }
+                    throw ImportFailure(issues: found, errorCount: count)
+                }
+            }
+        }
+
+        clock.lap("checked references")
+        // One set-based upsert; rows equal to the stored ones are left alone.
+        let names = columns.map(\.name)
+        let nonKey = names.filter { !kind.key.contains($0) }
+        var assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" }
+        if kind == .clients { assignments.append("updated_at = now()") }
+        let keyList = kind.key.joined(separator: ", ")
+        let changed = "(\(nonKey.map { "\(kind.table).\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))"
+        func upsertSQL(deduplicate: Bool) -> String {
+            let source = deduplicate
+                ? "SELECT DISTINCT ON (\(keyList)) \(names.joined(separator: ", ")) FROM \(staging) ORDER BY \(keyList), line DESC"
+                : "SELECT \(names.joined(separator: ", ")) FROM \(staging)"
+            return """
+                WITH upserted AS (
+                    INSERT INTO \(kind.table) (\(names.joined(separator: ", ")))
+                    \(source)
+                    ON CONFLICT (\(keyList)) DO UPDATE SET \(assignments.joined(separator: ", "))
+                    WHERE \(changed)
+                    RETURNING (xmax = 0) AS inserted
+                )
+                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                       (SELECT count(*) FROM (\(source)) AS source)
+                FROM upserted
+                """
+        }
+        // Files rarely repeat an id, so try without the sort that removes repeats; a repeated id
+        // makes ON CONFLICT fail (cardinality violation), and then the last row of each id wins.
+        let upserted: QueryResult
+        do {
+            upserted = try connection.transaction { connection in try connection.execute(upsertSQL(deduplicate: false)) }
+        } catch let error as PostgresError where error.code == .cardinalityViolation {
+            logger.debug("the file repeats ids: keeping the last row of each", metadata: ["kind": "\(kind.rawValue)"])
+            upserted = try connection.execute(upsertSQL(deduplicate: true))
+        }
+        let inserted = try upserted.decode(Int.self, row: 0, column: 0)
+        let updated = try upserted.decode(Int.self, row: 0, column: 1)
+        let staged = try upserted.decode(Int.self, row: 0, column: 2)
+        clock.lap("upserted into \(kind.table)")
+        reader.progress?(ImportProgress(rows: rowsRead, bytes: counts.bytesRead))
+        return ImportSummary(kind: kind.rawValue, file: name, rowsRead: rowsRead, inserted: inserted, updated: updated,
+                             unchanged: staged - inserted - updated, rejected: rejected)
     }
 }
 
@@ -276,7 +224,7 @@ extension CSVError {
 }
 
 /// Logs how long each phase of an import took (at debug level).
-private struct PhaseClock {
+struct PhaseClock {
     let logger: Logger
     let kind: ImportKind
     var last = ContinuousClock.now

@@ -39,9 +39,9 @@ package struct RowValidator: Sendable {
     package let kind: ImportKind
     package let file: String
     /// For each column of the kind, its position in the file's rows (nil when absent).
-    private let positions: [Int?]
-    private let columns: [ImportColumn]
-    private let width: Int
+    let positions: [Int?]
+    let columns: [ImportColumn]
+    let width: Int
 
     /// Matches the header against the kind's columns.
     /// - Throws: ``ImportIssue``s for unknown, duplicate or missing required columns, all at once.

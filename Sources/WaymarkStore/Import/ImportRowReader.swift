@@ -1,0 +1,174 @@
+import Foundation
+import Postgres
+import WaymarkCore
+
+/// A valid row on its way to COPY, as ``ImportRowReader`` hands it to its sink: the parser's
+/// bytes as they stand, or normalised text fields. Valid only during the sink's call.
+struct ImportRow {
+    /// The line the row starts on.
+    let line: Int
+    private let fields: Fields
+
+    private enum Fields {
+        case asItStands(CSVRawRecord, RowValidator)
+        case normalised([String?])
+    }
+
+    init(line: Int, normalised values: [String?]) {
+        self.line = line
+        fields = .normalised(values)
+    }
+
+    init(_ record: CSVRawRecord, acceptedBy validator: RowValidator) {
+        line = record.line
+        fields = .asItStands(record, validator)
+    }
+
+    /// Appends the row's fields, in the kind's column order, to the current COPY row.
+    func appendFields(to writer: inout CopyInWriter) throws(PostgresError) {
+        switch fields {
+        case .asItStands(let record, let validator): try validator.appendFields(of: record, to: &writer)
+        case .normalised(let values): for value in values { try writer.appendField(value) }
+        }
+    }
+
+    /// Whether column `index` (of ``ImportKind/columns``) holds exactly `text` (nil: NULL).
+    func field(_ index: Int, equals text: String?) -> Bool {
+        switch fields {
+        case .asItStands(let record, let validator): validator.field(index, of: record, equals: text)
+        case .normalised(let values): values[index] == text
+        }
+    }
+
+    /// The COPY text of column `index` (of ``ImportKind/columns``), nil for NULL.
+    func fieldText(_ index: Int) -> String? {
+        switch fields {
+        case .asItStands(let record, let validator): validator.fieldText(index, of: record)
+        case .normalised(let values): values[index]
+        }
+    }
+}
+
+/// Reads the rows of an import file (CSV with a header, or JSON Lines), validates each against its
+/// kind, and hands every valid row to a sink as the COPY text of its fields, in the order of
+/// ``ImportKind/columns``.
+///
+/// A bad row goes to the reject file when there is one; otherwise it is collected as an issue
+/// (the first ``issueLimit``), no later row reaches the sink, and reading goes on to the end so the
+/// failure counts every bad row.
+struct ImportRowReader {
+    let kind: ImportKind
+    let format: ImportFormat
+    /// The file's name for messages (`-` for standard input).
+    let name: String
+    let rejectFile: RejectWriter?
+    let issueLimit: Int
+    let progress: ((ImportProgress) -> Void)?
+
+    /// What a pass over the input counted.
+    struct Counts {
+        /// Data rows read (the header not counted).
+        var rowsRead = 0
+        /// Rows written to the reject file.
+        var rejected = 0
+        var bytesRead = 0
+    }
+
+    /// Reads `input` to the end.
+    /// - Parameter sink: Receives each valid row.
+    /// - Throws: ``ImportFailure`` for bad rows without a reject file, a bad header, an empty file
+    ///   or a CSV syntax error; whatever `sink` or the input throws.
+    func read(_ input: inout some ChunkedInput, into sink: (ImportRow) throws -> Void) throws -> Counts {
+        var counts = Counts()
+        var issues: [ImportIssue] = []
+        var errorRows = 0
+        var validator: RowValidator?
+        var lastProgress = 0
+        let columns = kind.columns
+
+        func handle(_ fields: [String], line: Int) throws {
+            guard let current = validator else {
+                validator = try RowValidator(kind: kind, file: name, header: fields)
+                rejectFile?.begin(header: fields)
+                return
+            }
+            counts.rowsRead += 1
+            switch current.validate(fields, line: line) {
+            case .success(let values):
+                if errorRows == 0 || rejectFile != nil { try sink(ImportRow(line: line, normalised: values)) }
+            case .failure(let error):
+                if let rejectFile {
+                    rejectFile.reject(line: line, reason: error.issues.map(\.shortDescription).joined(separator: "; "), fields: fields)
+                    counts.rejected += 1
+                } else {
+                    errorRows += 1
+                    for issue in error.issues where issues.count < issueLimit { issues.append(issue) }
+                }
+            }
+            if let progress, counts.rowsRead - lastProgress >= 50_000 {
+                lastProgress = counts.rowsRead
+                progress(ImportProgress(rows: counts.rowsRead, bytes: counts.bytesRead))
+            }
+        }
+
+        /// A CSV record: byte for byte when it is valid as it stands, through `String`s otherwise.
+        func handle(_ record: CSVRawRecord) throws {
+            if let current = validator, current.checksBytes, current.acceptsAsItStands(record) {
+                counts.rowsRead += 1
+                if errorRows == 0 || rejectFile != nil { try sink(ImportRow(record, acceptedBy: current)) }
+                if let progress, counts.rowsRead - lastProgress >= 50_000 {
+                    lastProgress = counts.rowsRead
+                    progress(ImportProgress(rows: counts.rowsRead, bytes: counts.bytesRead))
+                }
+            } else {
+                try handle(record.fields, line: record.line)
+            }
+        }
+
+        switch format {
+        case .csv:
+            var parser = CSVParser()
+            do {
+                while let chunk = try input.next() {
+                    counts.bytesRead += chunk.count
+                    try chunk.withUnsafeBufferPointer { bytes in try parser.parseRaw(bytes, onRecord: handle) }
+                }
+                try parser.finishRaw(onRecord: handle)
+            } catch let error as CSVError {
+                throw ImportFailure(issues: issues + [ImportIssue(file: name, line: error.line, message: error.descriptionWithoutLine)],
+                                    errorCount: errorRows + 1)
+            }
+        case .jsonl:
+            var lines = LineSplitter()
+            let header = columns.map(\.name)
+            try handle(header, line: 0)
+            func handleLine(_ bytes: ArraySlice<UInt8>, line: Int) throws {
+                switch JSONLinesRow.fields(bytes, header: header, file: name, line: line) {
+                case .none: return  // a blank line
+                case .some(.success(let fields)): try handle(fields, line: line)
+                case .some(.failure(let issue)):
+                    counts.rowsRead += 1
+                    if let rejectFile {
+                        rejectFile.reject(line: line, reason: issue.shortDescription, fields: [String(decoding: bytes, as: UTF8.self)])
+                        counts.rejected += 1
+                    } else {
+                        errorRows += 1
+                        if issues.count < issueLimit { issues.append(issue) }
+                    }
+                }
+            }
+            while let chunk = try input.next() {
+                counts.bytesRead += chunk.count
+                try lines.feed(chunk, handleLine)
+            }
+            try lines.finish(handleLine)
+        }
+        if validator == nil {
+            throw ImportFailure(issues: [ImportIssue(file: name, line: 1, message: "the file is empty: expected a header row naming the columns (\(columns.map(\.name).joined(separator: ",")))")], errorCount: 1)
+        }
+        if errorRows > 0 {
+            throw ImportFailure(issues: issues, errorCount: errorRows)
+        }
+        return counts
+    }
+}

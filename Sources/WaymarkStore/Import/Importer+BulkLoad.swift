@@ -1,0 +1,161 @@
+import Foundation
+import Postgres
+import Logging
+
+extension Importer {
+    /// The fast path of a first load: when the kind's table is empty, COPY the rows straight into
+    /// it with its unique constraints and indexes dropped, check references against the distinct
+    /// ids the file named, and build the indexes once at the end (PostgreSQL's "Populating a
+    /// Database" advice). Far cheaper than staging and upserting a million rows one index probe at
+    /// a time.
+    ///
+    /// Runs in a savepoint and holds an ACCESS EXCLUSIVE lock on the table until the import
+    /// commits (readers of that table wait; acceptable for a first load). When the table is not
+    /// empty, the lock is not granted within a moment, the file repeats an id, or a reference is
+    /// unknown, everything it did is rolled back, `input` is rewound and nil is returned: the
+    /// staged path then imports the file with its usual semantics and messages.
+    ///
+    /// - Returns: The summary, or nil when the staged path must do the import.
+    /// - Throws: ``ImportFailure`` for bad rows (nothing stored), as the staged path would;
+    ///   ``PostgresError`` when the database fails.
+    func bulkLoad(reader: ImportRowReader, input: inout some ChunkedInput) throws -> ImportSummary? {
+        let kind = reader.kind
+        let table = kind.table
+        guard try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(table))").scalar(Bool.self) else { return nil }
+        var clock = PhaseClock(logger: logger, kind: kind)
+        var bytesRead = 0
+        do {
+            let summary = try connection.transaction { connection in
+                try connection.execute("SET LOCAL lock_timeout = '2s'")
+                try connection.execute("LOCK TABLE \(table) IN ACCESS EXCLUSIVE MODE")
+                try connection.execute("SET LOCAL lock_timeout = 0")
+                guard try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(table))").scalar(Bool.self) else {
+                    throw BulkLoadDeclined("the table filled up meanwhile")
+                }
+                let rebuild = try dropUniqueConstraintsAndIndexes(of: table)
+
+                let columns = kind.columns
+                let references = try kind.references.map { reference in
+                    ReferenceCheck(reference: reference, column: columns.firstIndex { $0.name == reference.column }!,
+                                   known: try knownIDs(of: reference))
+                }
+                var counts = ImportRowReader.Counts()
+                // Checked while reading: the references whose ids are in memory.
+                let checkedColumns = references.compactMap { $0.known == nil ? nil : $0.column }
+                let knownSets = references.compactMap(\.known)
+                try connection.copyIn("COPY \(table) (\(columns.map(\.name).joined(separator: ", "))) FROM STDIN") { writer in
+                    var previous = Array(repeating: String?.none, count: checkedColumns.count)
+                    counts = try reader.read(&input) { row in
+                        for slot in checkedColumns.indices {
+                            // Files tend to group a client's rows: look up a repeat only once.
+                            let column = checkedColumns[slot]
+                            guard !row.field(column, equals: previous[slot]), let value = row.fieldText(column) else { continue }
+                            guard knownSets[slot].contains(value) else {
+                                throw BulkLoadDeclined("the file names an unknown \(columns[column].name) '\(value)'")
+                            }
+                            previous[slot] = value
+                        }
+                        try row.appendFields(to: &writer)
+                        try writer.endRow()
+                    }
+                }
+                bytesRead = counts.bytesRead
+                clock.lap("parsed, validated and copied \(counts.rowsRead) rows into \(table)")
+
+                // References to tables too big to hold in memory: checked set-based. The table was
+                // empty, so every row in it is new.
+                for check in references where check.known == nil {
+                    let reference = check.reference
+                    let anyUnknown = try connection.execute("""
+                        SELECT EXISTS (SELECT 1 FROM \(table) s
+                                       WHERE NOT EXISTS (SELECT 1 FROM \(reference.table) t WHERE t.\(reference.tableColumn) = s.\(reference.column)))
+                        """).scalar(Bool.self)
+                    if anyUnknown { throw BulkLoadDeclined("the file names an unknown \(reference.what)") }
+                    clock.lap("checked references to \(reference.table)")
+                }
+
+                try connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for statement in rebuild {
+                    do {
+                        try connection.execute(statement)
+                    } catch let error as PostgresError where error.code == .uniqueViolation {
+                        throw BulkLoadDeclined("the file repeats an id")
+                    }
+                }
+                clock.lap("built the indexes of \(table)")
+                return ImportSummary(kind: kind.rawValue, file: reader.name, rowsRead: counts.rowsRead, inserted: counts.rowsRead,
+                                     updated: 0, unchanged: 0, rejected: 0, method: .bulk)
+            }
+            reader.progress?(ImportProgress(rows: summary.rowsRead, bytes: bytesRead))
+            return summary
+        } catch let declined as BulkLoadDeclined {
+            logger.debug("bulk load declined: importing through staging", metadata: ["kind": "\(kind.rawValue)", "reason": "\(declined.reason)"])
+        } catch let error as PostgresError where error.code == .lockNotAvailable {
+            logger.debug("bulk load declined: the table is in use", metadata: ["kind": "\(kind.rawValue)"])
+        }
+        try input.rewind()
+        return nil
+    }
+
+    /// The most ids of a referenced table held in memory to check references while reading.
+    static let referencePreloadLimit = 2_000_000
+
+    /// Every id of the table `reference` points to, or nil when there are more than
+    /// ``referencePreloadLimit`` (then the check runs in the database after the COPY).
+    private func knownIDs(of reference: ImportReference) throws -> Set<String>? {
+        let count = try connection.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM \(reference.table) LIMIT \(Self.referencePreloadLimit + 1)) AS bounded").scalar(Int.self)
+        guard count <= Self.referencePreloadLimit else { return nil }
+        var ids = Set<String>(minimumCapacity: count)
+        try connection.copyOutLines("COPY \(reference.table) (\(reference.tableColumn)) TO STDOUT") { line in
+            let bytes = line.bindMemory(to: UInt8.self)
+            if bytes.contains(UInt8(ascii: "\\")) {  // escaped (or NULL): decode properly
+                if let id = CopyText.decodeRow(line)[0] { ids.insert(id) }
+            } else {
+                ids.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes.dropLast()), as: UTF8.self))
+            }
+        }
+        return ids
+    }
+
+    /// Drops the unique and primary-key constraints and the other indexes of `table`.
+    /// - Returns: The statements that create them again, in order.
+    private func dropUniqueConstraintsAndIndexes(of table: String) throws -> [String] {
+        var rebuild: [String] = []
+        let constraints = try connection.execute("""
+            SELECT quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY contype, conname
+            """, [.text(table)])
+        let indexes = try connection.execute("""
+            SELECT format('%I.%I', n.nspname, c.relname), pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE i.indrelid = $1::regclass
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
+            ORDER BY c.relname
+            """, [.text(table)])
+        for row in constraints {
+            let name = try row.decode(String.self, at: 0)
+            try connection.execute("ALTER TABLE \(table) DROP CONSTRAINT \(name)")
+            rebuild.append("ALTER TABLE \(table) ADD CONSTRAINT \(name) \(try row.decode(String.self, at: 1))")
+        }
+        for row in indexes {
+            try connection.execute("DROP INDEX \(try row.decode(String.self, at: 0))")
+            rebuild.append(try row.decode(String.self, at: 1))
+        }
+        return rebuild
+    }
+}
+
+/// A reference column of the rows being loaded, and the ids it may name when they fit in memory.
+private struct ReferenceCheck {
+    let reference: ImportReference
+    /// The column's position in ``ImportKind/columns``.
+    let column: Int
+    let known: Set<String>?
+}
+
+/// Why the bulk path stepped aside for the staged one (logged at debug level).
+private struct BulkLoadDeclined: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+}

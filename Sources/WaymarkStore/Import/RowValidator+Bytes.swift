@@ -1,0 +1,99 @@
+import Postgres
+import WaymarkCore
+
+extension RowValidator {
+    /// Whether ``acceptsAsItStands(_:)`` can judge rows of this kind: every column has a type
+    /// whose valid values COPY can take byte for byte (ids, text, timestamps, amounts, whole
+    /// numbers, channels). Purchases and interactions qualify; the others take the `String` path.
+    var checksBytes: Bool {
+        kind.columns.allSatisfy { column in
+            switch column.type {
+            case .id, .text, .timestamp, .amount, .positiveInteger, .channel: true
+            case .date, .bool, .channelList, .jsonObject, .oneOf: false
+            }
+        }
+    }
+
+    /// Whether every field of `record` is valid exactly as it stands, so the row can go to COPY
+    /// byte for byte with ``appendFields(of:to:)``.
+    ///
+    /// False when a field is invalid, empty but required, or valid only after rewriting (a
+    /// decimal comma, an upper-case channel, non-ASCII text…): ``validate(_:line:)`` then
+    /// normalises the row or reports exactly what is wrong. Never true for a row that
+    /// ``validate(_:line:)`` would refuse.
+    func acceptsAsItStands(_ record: CSVRawRecord) -> Bool {
+        guard record.count == width else { return false }
+        for (column, position) in zip(columns, positions) {
+            guard let position else { continue }
+            let bytes = record.field(position)
+            if bytes.isEmpty {
+                if column.required { return false }
+                continue
+            }
+            let valid = switch column.type {
+            case .id: FieldFormats.isValidID(bytes: bytes)
+            case .text: bytes.allSatisfy { $0 < 0x80 }  // non-ASCII: the String path checks the UTF-8
+            case .timestamp: !bytes.contains(0x2C) && FieldFormats.parseTimestamp(bytes: bytes) != nil
+            case .amount: bytes[0] != 0x2B && (FieldFormats.parseAmount(bytes: bytes, scale: 2) ?? -1) >= 0
+            case .positiveInteger: Self.isPlainPositiveInt32(bytes)
+            case .channel: Self.channelNames.contains { $0.elementsEqual(bytes) }
+            case .date, .bool, .channelList, .jsonObject, .oneOf: false
+            }
+            if !valid { return false }
+        }
+        return true
+    }
+
+    /// Appends the fields of a row that ``acceptsAsItStands(_:)`` accepted, in the kind's column
+    /// order, to the current COPY row (not ending it).
+    func appendFields(of record: CSVRawRecord, to writer: inout CopyInWriter) throws(PostgresError) {
+        for (column, position) in zip(columns, positions) {
+            if let position {
+                let bytes = record.field(position)
+                if !bytes.isEmpty {
+                    if case .text = column.type {
+                        try writer.appendField(bytes: bytes)
+                    } else {
+                        writer.appendVerbatimField(bytes: bytes)  // validated: nothing to escape
+                    }
+                    continue
+                }
+            }
+            try writer.appendField(column.defaultValue)
+        }
+    }
+
+    /// Whether column `index` of an accepted row holds exactly `text` (nil: NULL).
+    func field(_ index: Int, of record: CSVRawRecord, equals text: String?) -> Bool {
+        if let position = positions[index] {
+            let bytes = record.field(position)
+            if !bytes.isEmpty {
+                guard let text else { return false }
+                return text.utf8.elementsEqual(bytes)
+            }
+        }
+        return text == columns[index].defaultValue
+    }
+
+    /// The COPY text of column `index` of an accepted row (nil: NULL).
+    func fieldText(_ index: Int, of record: CSVRawRecord) -> String? {
+        if let position = positions[index] {
+            let bytes = record.field(position)
+            if !bytes.isEmpty { return String(decoding: bytes, as: UTF8.self) }
+        }
+        return columns[index].defaultValue
+    }
+
+    private static let channelNames: [[UInt8]] = Channel.allCases.map { Array($0.rawValue.utf8) }
+
+    /// Digits only, no leading zero, at most `Int32.max`.
+    private static func isPlainPositiveInt32(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count <= 10, bytes[0] != 0x30 else { return false }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 0x30, byte <= 0x39 else { return false }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value <= Int(Int32.max)
+    }
+}
