@@ -64,6 +64,8 @@ extension PostgresError {
         package static let transactionRollback: Code = "40000"
         package static let serializationFailure: Code = "40001"
         package static let deadlockDetected: Code = "40P01"
+        // Class 2B — Dependent Privilege Descriptors Still Exist
+        package static let dependentObjectsStillExist: Code = "2BP01"
         // Class 42 — Syntax Error or Access Rule Violation
         package static let syntaxError: Code = "42601"
         package static let insufficientPrivilege: Code = "42501"
@@ -133,6 +135,7 @@ extension PostgresError {
             .transactionRollback: "transaction_rollback",
             .serializationFailure: "serialization_failure",
             .deadlockDetected: "deadlock_detected",
+            .dependentObjectsStillExist: "dependent_objects_still_exist",
             .syntaxError: "syntax_error",
             .insufficientPrivilege: "insufficient_privilege",
             .undefinedColumn: "undefined_column",

@@ -116,4 +116,35 @@ struct ImporterBulkLoadTests {
         let summary = try importText(db, .purchases, Self.purchases)
         #expect(summary.method == .upsert && summary.inserted == 3)
     }
+
+    @Test("a foreign key that depends on the primary key keeps it: the staged path imports")
+    func dependentForeignKeyTakesStagedPath() throws {
+        let db = try StoreTestDatabase()
+        try seed(db)
+        try db.connection.execute("""
+            CREATE TABLE purchase_notes (client_id text, purchase_id text, note text,
+                                         FOREIGN KEY (client_id, purchase_id) REFERENCES purchases)
+            """)
+        let summary = try importText(db, .purchases, Self.purchases)
+        #expect(summary.method == .upsert && summary.inserted == 3)
+    }
+
+    @Test("a role that does not own the table cannot drop its indexes: the staged path imports")
+    func nonOwnerTakesStagedPath() throws {
+        let db = try StoreTestDatabase()
+        try seed(db)
+        let role = "waymark_loader_" + db.schema.suffix(8)
+        try db.connection.execute("CREATE ROLE \(role)")
+        defer {
+            _ = try? db.connection.execute("RESET ROLE")
+            _ = try? db.connection.execute("DROP OWNED BY \(role)")
+            _ = try? db.connection.execute("DROP ROLE \(role)")
+        }
+        try db.connection.execute("GRANT USAGE ON SCHEMA \(db.schema) TO \(role)")
+        try db.connection.execute("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA \(db.schema) TO \(role)")
+        try db.connection.execute("SET ROLE \(role)")
+        let summary = try importText(db, .purchases, Self.purchases)
+        try db.connection.execute("RESET ROLE")
+        #expect(summary.method == .upsert && summary.inserted == 3)
+    }
 }

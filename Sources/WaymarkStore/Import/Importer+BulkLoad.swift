@@ -90,12 +90,17 @@ extension Importer {
             return summary
         } catch let declined as BulkLoadDeclined {
             logger.debug("bulk load declined: importing through staging", metadata: ["kind": "\(kind.rawValue)", "reason": "\(declined.reason)"])
-        } catch let error as PostgresError where error.code == .lockNotAvailable {
-            logger.debug("bulk load declined: the table is in use", metadata: ["kind": "\(kind.rawValue)"])
+        } catch let error as PostgresError where error.code.map(Self.bulkLoadRefusals.contains) == true {
+            // The table is in use, or this role may not drop its indexes (not the owner), or
+            // another table's foreign key depends on them.
+            logger.debug("bulk load declined", metadata: ["kind": "\(kind.rawValue)", "reason": "\(error.message)"])
         }
         try input.rewind()
         return nil
     }
+
+    /// Database errors that mean "not this way" rather than "the import failed".
+    static let bulkLoadRefusals: Set<PostgresError.Code> = [.lockNotAvailable, .insufficientPrivilege, .dependentObjectsStillExist]
 
     /// The most ids of a referenced table held in memory to check references while reading.
     static let referencePreloadLimit = 2_000_000
