@@ -116,6 +116,26 @@ import Testing
         #expect(model.lift(of: "estate_planning", after: ["savings"]) >= model.minLift)
     }
 
+    @Test func affinityFollowsTheNewestCategoryAndScoresRepeatsByTheOlderOnes() {
+        var acc = AffinityModel.Accumulator()
+        for _ in 0..<500 { acc.add(categories: ["savings", "investment"]) }
+        for _ in 0..<500 { acc.add(categories: ["pension", "estate_planning"]) }
+        for _ in 0..<100 { acc.add(categories: ["investment", "savings"]) }
+        let model = acc.finish()
+        // A client who moved from savings to a pension is offered what follows a pension, not
+        // what follows savings (the older category no longer dilutes the newest step).
+        let afterPension = ["pension", "savings"]
+        #expect(model.lift(of: "estate_planning", after: afterPension) > 2.5)
+        #expect(model.lift(of: "investment", after: afterPension) < 1)
+        #expect(model.lift(of: "estate_planning", after: afterPension) == model.lift(of: "estate_planning", after: ["pension"]))
+        // A repeat of the newest category is scored by what the older categories lead to.
+        #expect(model.lift(of: "savings", after: ["savings", "investment"]) == model.lift(of: "savings", after: ["investment"]))
+        #expect(model.lift(of: "savings", after: ["savings", "investment"]) > 1)
+        // Alone, a repeat gets the category's base rate × K.
+        let kinds = Double(model.incoming.count)
+        #expect(abs(model.lift(of: "savings", after: ["savings"]) - model.baseRate("savings") * kinds) < 1e-12)
+    }
+
     @Test func arbitrationKeepsCategoryDiversityTopKAndTies() throws {
         let catalog = try Self.catalog("""
           - { id: b-fund, kind: offer, title: B, product: fund-growth, channels: [email] , value: 100 }
