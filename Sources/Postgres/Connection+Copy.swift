@@ -27,12 +27,32 @@ extension Connection {
     ///   or a statement that is not `COPY … FROM STDIN` (`.clientMisuse`).
     @discardableResult
     package func copyIn(_ sql: String, _ body: (inout CopyInWriter) throws -> Void) throws -> Int {
+        try runCopyIn(sql, writer: CopyInWriter(handle: rawHandle), body)
+    }
+
+    /// Streams rows into `COPY table (columns) FROM STDIN (FORMAT binary)` with bounded memory:
+    /// as ``copyIn(_:_:)``, with values in PostgreSQL's binary formats (see ``BinaryCopyInWriter``).
+    ///
+    /// - Parameters:
+    ///   - sql: A `COPY … FROM STDIN (FORMAT binary)` statement (no parameters).
+    ///   - body: Writes the rows.
+    /// - Returns: The number of rows the server copied.
+    /// - Throws: As ``copyIn(_:_:)``.
+    @discardableResult
+    package func copyInBinary(_ sql: String, _ body: (inout BinaryCopyInWriter) throws -> Void) throws -> Int {
+        try runCopyIn(sql, writer: BinaryCopyInWriter(handle: rawHandle), body)
+    }
+
+    /// Runs a COPY FROM STDIN: starts it, lets `body` write through `writer`, ends or aborts it.
+    private func runCopyIn<Writer: CopyInSink>(
+        _ sql: String, writer makeWriter: @autoclosure () -> Writer, _ body: (inout Writer) throws -> Void
+    ) throws -> Int {
         logger.trace("copy in", metadata: ["postgres.statement": "\(sql)"])
         try startCopy(sql, expecting: PGRES_COPY_IN)
-        var writer = CopyInWriter(handle: rawHandle)
+        var writer = makeWriter()
         do {
             try body(&writer)
-            try writer.flush()
+            try writer.finish()
         } catch {
             if writer.sendFailed {
                 // The server already ended the COPY with an error: report that one.
@@ -176,3 +196,17 @@ extension Connection {
         if let buffer { PQfreemem(buffer) }
     }
 }
+
+/// What ``Connection`` needs of a COPY FROM STDIN writer.
+protocol CopyInSink {
+    /// Whether sending a chunk failed (the server's error is then read from the connection).
+    var sendFailed: Bool { get }
+    /// Sends what is left (and any trailer the format has).
+    mutating func finish() throws(PostgresError)
+}
+
+extension CopyInWriter: CopyInSink {
+    mutating func finish() throws(PostgresError) { try flush() }
+}
+
+extension BinaryCopyInWriter: CopyInSink {}

@@ -32,11 +32,33 @@ struct ImportRow {
         }
     }
 
+    /// Appends the row's fields, in the order and binary formats of `columns` (the kind's), to
+    /// the current binary COPY row.
+    func appendBinaryFields(columns: [ImportColumn], to writer: inout BinaryCopyInWriter) throws {
+        switch fields {
+        case .asItStands(let record, let validator):
+            try validator.appendBinaryFields(of: record, to: &writer)
+        case .normalised(let values):
+            for (value, column) in zip(values, columns) { try ImportColumn.appendBinary(normalised: value, as: column, to: &writer) }
+        }
+    }
+
     /// Whether column `index` (of ``ImportKind/columns``) holds exactly `text` (nil: NULL).
     func field(_ index: Int, equals text: String?) -> Bool {
         switch fields {
         case .asItStands(let record, let validator): validator.field(index, of: record, equals: text)
         case .normalised(let values): values[index] == text
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of column `index` (of ``ImportKind/columns``), nil for NULL.
+    func withFieldBytes<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        switch fields {
+        case .asItStands(let record, let validator):
+            return try validator.withFieldBytes(index, of: record, body)
+        case .normalised(let values):
+            guard var value = values[index] else { return try body(nil) }
+            return try value.withUTF8 { try body($0) }
         }
     }
 

@@ -40,23 +40,25 @@ extension Importer {
                                    known: try knownIDs(of: reference))
                 }
                 var counts = ImportRowReader.Counts()
-                // Checked while reading: the references whose ids are in memory.
-                let checkedColumns = references.compactMap { $0.known == nil ? nil : $0.column }
-                let knownSets = references.compactMap(\.known)
-                try connection.copyIn("COPY \(table) (\(columns.map(\.name).joined(separator: ", "))) FROM STDIN") { writer in
-                    var previous = Array(repeating: String?.none, count: checkedColumns.count)
-                    counts = try reader.read(&input) { row in
-                        for slot in checkedColumns.indices {
-                            // Files tend to group a client's rows: look up a repeat only once.
-                            let column = checkedColumns[slot]
-                            guard !row.field(column, equals: previous[slot]), let value = row.fieldText(column) else { continue }
-                            guard knownSets[slot].contains(value) else {
-                                throw BulkLoadDeclined("the file names an unknown \(columns[column].name) '\(value)'")
-                            }
-                            previous[slot] = value
+                var inMemory = InMemoryReferenceCheck(references)
+                let columnList = columns.map(\.name).joined(separator: ", ")
+                if kind.hasOnlyPlainColumns {
+                    // Binary: the server parses no timestamps or numerics (a third of its COPY time).
+                    try connection.copyInBinary("COPY \(table) (\(columnList)) FROM STDIN (FORMAT binary)") { writer in
+                        counts = try reader.read(&input) { row in
+                            try inMemory.check(row, columns: columns)
+                            writer.beginRow(fieldCount: columns.count)
+                            try row.appendBinaryFields(columns: columns, to: &writer)
+                            try writer.endRow()
                         }
-                        try row.appendFields(to: &writer)
-                        try writer.endRow()
+                    }
+                } else {
+                    try connection.copyIn("COPY \(table) (\(columnList)) FROM STDIN") { writer in
+                        counts = try reader.read(&input) { row in
+                            try inMemory.check(row, columns: columns)
+                            try row.appendFields(to: &writer)
+                            try writer.endRow()
+                        }
                     }
                 }
                 bytesRead = counts.bytesRead
@@ -157,6 +159,44 @@ private struct ReferenceCheck {
     /// The column's position in ``ImportKind/columns``.
     let column: Int
     let known: Set<String>?
+}
+
+/// Checks each row's references whose ids are in memory, while the rows stream by.
+///
+/// Each checked column keeps a small direct-mapped cache of ids it verified (slot chosen by a
+/// cheap FNV-1a hash of the bytes): files group a client's rows and name few products, so most
+/// rows need neither a `String` nor a full hash lookup.
+private struct InMemoryReferenceCheck {
+    private static let slots = 256
+    private let columns: [Int]
+    private let known: [Set<String>]
+    /// Per checked column, `slots` verified ids (empty: nothing cached there).
+    private var cache: [[[UInt8]]]
+
+    init(_ references: [ReferenceCheck]) {
+        let checked = references.filter { $0.known != nil }
+        columns = checked.map(\.column)
+        known = checked.compactMap(\.known)
+        cache = Array(repeating: Array(repeating: [], count: Self.slots), count: checked.count)
+    }
+
+    /// - Throws: ``BulkLoadDeclined`` when the row names an id that does not exist.
+    mutating func check(_ row: ImportRow, columns names: [ImportColumn]) throws {
+        for index in columns.indices {
+            try row.withFieldBytes(columns[index]) { bytes in
+                guard let bytes else { return }  // NULL names nothing
+                var hash: UInt32 = 2_166_136_261
+                for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+                let slot = Int(hash % UInt32(Self.slots))
+                if cache[index][slot].elementsEqual(bytes) { return }
+                let value = String(decoding: bytes, as: UTF8.self)
+                guard known[index].contains(value) else {
+                    throw BulkLoadDeclined("the file names an unknown \(names[columns[index]].name) '\(value)'")
+                }
+                cache[index][slot] = Array(bytes)
+            }
+        }
+    }
 }
 
 /// Why the bulk path stepped aside for the staged one (logged at debug level).

@@ -5,14 +5,7 @@ extension RowValidator {
     /// Whether ``acceptsAsItStands(_:)`` can judge rows of this kind: every column has a type
     /// whose valid values COPY can take byte for byte (ids, text, timestamps, amounts, whole
     /// numbers, channels). Purchases and interactions qualify; the others take the `String` path.
-    var checksBytes: Bool {
-        kind.columns.allSatisfy { column in
-            switch column.type {
-            case .id, .text, .timestamp, .amount, .positiveInteger, .channel: true
-            case .date, .bool, .channelList, .jsonObject, .oneOf: false
-            }
-        }
-    }
+    var checksBytes: Bool { kind.hasOnlyPlainColumns }
 
     /// Whether every field of `record` is valid exactly as it stands, so the row can go to COPY
     /// byte for byte with ``appendFields(of:to:)``.
@@ -63,6 +56,21 @@ extension RowValidator {
         }
     }
 
+    /// Appends the fields of a row that ``acceptsAsItStands(_:)`` accepted, in the kind's column
+    /// order and binary formats, to the current binary COPY row.
+    func appendBinaryFields(of record: CSVRawRecord, to writer: inout BinaryCopyInWriter) throws {
+        for (column, position) in zip(columns, positions) {
+            if let position {
+                let bytes = record.field(position)
+                if !bytes.isEmpty {
+                    try ImportColumn.appendBinary(bytes: bytes, as: column, to: &writer)
+                    continue
+                }
+            }
+            try ImportColumn.appendBinary(normalised: column.defaultValue, as: column, to: &writer)
+        }
+    }
+
     /// Whether column `index` of an accepted row holds exactly `text` (nil: NULL).
     func field(_ index: Int, of record: CSVRawRecord, equals text: String?) -> Bool {
         if let position = positions[index] {
@@ -73,6 +81,16 @@ extension RowValidator {
             }
         }
         return text == columns[index].defaultValue
+    }
+
+    /// Calls `body` with the bytes of column `index` of an accepted row (nil: NULL).
+    func withFieldBytes<T>(_ index: Int, of record: CSVRawRecord, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        if let position = positions[index] {
+            let bytes = record.field(position)
+            if !bytes.isEmpty { return try body(bytes) }
+        }
+        guard var value = columns[index].defaultValue else { return try body(nil) }
+        return try value.withUTF8 { try body($0) }
     }
 
     /// The COPY text of column `index` of an accepted row (nil: NULL).
@@ -96,4 +114,70 @@ extension RowValidator {
         }
         return value <= Int(Int32.max)
     }
+}
+
+extension ImportKind {
+    /// Whether every column has a type whose valid values COPY takes as they are written (ids,
+    /// text, timestamps, amounts, whole numbers, channels): rows of such kinds can be checked and
+    /// sent byte for byte, and in COPY's binary format.
+    var hasOnlyPlainColumns: Bool {
+        columns.allSatisfy { column in
+            switch column.type {
+            case .id, .text, .timestamp, .amount, .positiveInteger, .channel: true
+            case .date, .bool, .channelList, .jsonObject, .oneOf: false
+            }
+        }
+    }
+}
+
+extension ImportColumn {
+    /// Appends a valid value, as the file has it, in the binary format of the column's type.
+    /// - Throws: ``ImportValueNotEncodable`` when the value does not parse (a bug: it was validated).
+    static func appendBinary(bytes: UnsafeBufferPointer<UInt8>, as column: ImportColumn, to writer: inout BinaryCopyInWriter) throws {
+        switch column.type {
+        case .id, .text, .channel:
+            try writer.appendText(bytes: bytes)
+        case .timestamp:
+            guard let timestamp = FieldFormats.parseTimestamp(bytes: bytes) else { throw ImportValueNotEncodable(column: column.name) }
+            writer.appendTimestamp(microsecondsSinceUnixEpoch: timestamp.microseconds)
+        case .amount:
+            guard let units = FieldFormats.parseAmount(bytes: bytes, scale: 2) else { throw ImportValueNotEncodable(column: column.name) }
+            writer.appendNumeric(units: units, scale: 2)
+        case .positiveInteger:
+            guard let value = parseInt32(bytes) else { throw ImportValueNotEncodable(column: column.name) }
+            writer.appendInt32(value)
+        case .date, .bool, .channelList, .jsonObject, .oneOf:
+            throw ImportValueNotEncodable(column: column.name)
+        }
+    }
+
+    /// Digits with an optional `+` (what ``RowValidator`` accepts), within `Int32`.
+    private static func parseInt32(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        var digits = bytes[...]
+        if digits.first == 0x2B { digits = digits.dropFirst() }
+        guard !digits.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value * 10 + Int64(byte - 0x30)
+            guard value <= Int64(Int32.max) else { return nil }
+        }
+        return Int32(value)
+    }
+
+    /// Appends a normalised value (``RowValidator/validate(_:line:)``'s output; nil for NULL) in
+    /// the binary format of the column's type.
+    static func appendBinary(normalised value: String?, as column: ImportColumn, to writer: inout BinaryCopyInWriter) throws {
+        guard var value else {
+            writer.appendNull()
+            return
+        }
+        try value.withUTF8 { bytes in try appendBinary(bytes: bytes, as: column, to: &writer) }
+    }
+}
+
+/// A validated value that would not encode: a bug in the importer, reported rather than stored wrong.
+struct ImportValueNotEncodable: Error, CustomStringConvertible {
+    let column: String
+    var description: String { "internal error: a validated value of column \(column) has no binary encoding" }
 }
