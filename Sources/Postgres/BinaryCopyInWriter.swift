@@ -9,33 +9,30 @@ internal import CLibPQ
 /// `text`, `appendTimestamp` for `timestamptz`, …); a mismatch makes the server refuse the COPY.
 package struct BinaryCopyInWriter {
     /// Bytes buffered before a chunk is sent.
-    package static let chunkSize = 64 * 1024
+    package static var chunkSize: Int { CopyChunkBuffer.chunkSize }
     /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC).
     package static let postgresEpochMicroseconds: Int64 = 946_684_800 * 1_000_000
 
-    private let handle: OpaquePointer
-    private var buffer: [UInt8]
+    private var chunks: CopyChunkBuffer
     private var fieldsExpected = 0
     private var fieldsInRow = 0
     private var rowStart = 0
     /// Rows completed so far.
     package private(set) var rowsWritten = 0
-    /// Set when sending a chunk failed; the server's error is read by `copyInBinary`.
-    private(set) var sendFailed = false
+    /// Set when sending a chunk failed; the server's error is read by the connection.
+    var sendFailed: Bool { chunks.sendFailed }
 
     init(handle: OpaquePointer) {
-        self.handle = handle
-        buffer = []
-        buffer.reserveCapacity(Self.chunkSize + 4096)
+        chunks = CopyChunkBuffer(handle: handle)
         // Signature, flags (no OIDs), header extension length.
-        buffer.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
+        chunks.bytes.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
         appendBigEndian(Int32(0))
         appendBigEndian(Int32(0))
     }
 
     /// Starts a row of `fieldCount` fields.
     package mutating func beginRow(fieldCount: Int) {
-        rowStart = buffer.count
+        rowStart = chunks.bytes.count
         fieldsExpected = fieldCount
         fieldsInRow = 0
         appendBigEndian(Int16(fieldCount))
@@ -43,7 +40,7 @@ package struct BinaryCopyInWriter {
 
     /// Forgets the row begun last (nothing of it is sent), e.g. when a value turns out invalid.
     package mutating func discardRow() {
-        buffer.removeSubrange(rowStart...)
+        chunks.bytes.removeSubrange(rowStart...)
         fieldsInRow = 0
         fieldsExpected = 0
     }
@@ -63,7 +60,7 @@ package struct BinaryCopyInWriter {
         }
         fieldsInRow += 1
         appendBigEndian(Int32(bytes.count))
-        buffer.append(contentsOf: bytes)
+        chunks.bytes.append(contentsOf: bytes)
     }
 
     /// Appends a `text` value.
@@ -151,7 +148,7 @@ package struct BinaryCopyInWriter {
                                 message: "COPY row \(rowsWritten + 1) has \(fieldsInRow) fields, begun with \(fieldsExpected)")
         }
         rowsWritten += 1
-        if buffer.count >= Self.chunkSize { try flush() }
+        try chunks.flushIfFull()
     }
 
     /// Appends the trailer and sends what is buffered.
@@ -161,25 +158,13 @@ package struct BinaryCopyInWriter {
     }
 
     /// Sends what is buffered.
-    mutating func flush() throws(PostgresError) {
-        guard !buffer.isEmpty else { return }
-        let handle = handle
-        let status = buffer.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
-        }
-        buffer.removeAll(keepingCapacity: true)
-        rowStart = 0
-        if status != 1 {
-            sendFailed = true
-            throw PostgresError(kind: .copy, message: "sending COPY data failed: \(Connection.clean(String(cString: PQerrorMessage(handle))))")
-        }
-    }
+    mutating func flush() throws(PostgresError) { try chunks.flush() }
 
     @inline(__always)
     private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         var shift = T.bitWidth - 8
         while shift >= 0 {
-            buffer.append(UInt8(truncatingIfNeeded: value >> shift))
+            chunks.bytes.append(UInt8(truncatingIfNeeded: value >> shift))
             shift -= 8
         }
     }

@@ -8,20 +8,17 @@ internal import CLibPQ
 /// (backslash, tab, newline, carriage return); `nil` is written as `\N` (NULL).
 package struct CopyInWriter {
     /// Bytes buffered before a chunk is sent.
-    package static let chunkSize = 64 * 1024
+    package static var chunkSize: Int { CopyChunkBuffer.chunkSize }
 
-    private let handle: OpaquePointer
-    private var buffer: [UInt8]
+    private var chunks: CopyChunkBuffer
     private var fieldsInRow = 0
     /// Rows completed so far.
     package private(set) var rowsWritten = 0
-    /// Set when sending a chunk failed; the server's error is read by `copyIn`.
-    private(set) var sendFailed = false
+    /// Set when sending a chunk failed; the server's error is read by the connection.
+    var sendFailed: Bool { chunks.sendFailed }
 
     init(handle: OpaquePointer) {
-        self.handle = handle
-        buffer = []
-        buffer.reserveCapacity(Self.chunkSize + 4096)
+        chunks = CopyChunkBuffer(handle: handle)
     }
 
     /// Writes one row; `nil` fields are NULL.
@@ -37,14 +34,14 @@ package struct CopyInWriter {
     ///
     /// - Throws: ``PostgresError`` (`.clientMisuse`) when the value contains a NUL character.
     package mutating func appendField(_ value: String?) throws(PostgresError) {
-        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        if fieldsInRow > 0 { chunks.bytes.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
         guard let value else {
-            buffer.append(UInt8(ascii: "\\"))
-            buffer.append(UInt8(ascii: "N"))
+            chunks.bytes.append(UInt8(ascii: "\\"))
+            chunks.bytes.append(UInt8(ascii: "N"))
             return
         }
-        guard CopyText.appendEscaped(value, to: &buffer) else {
+        guard CopyText.appendEscaped(value, to: &chunks.bytes) else {
             throw PostgresError(
                 kind: .clientMisuse,
                 message: "field \(fieldsInRow) of COPY row \(rowsWritten + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store"
@@ -57,9 +54,9 @@ package struct CopyInWriter {
     /// The bytes must be valid UTF-8 (the server refuses the COPY otherwise).
     /// - Throws: ``PostgresError`` (`.clientMisuse`) when the bytes contain a NUL.
     package mutating func appendField(bytes: UnsafeBufferPointer<UInt8>) throws(PostgresError) {
-        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        if fieldsInRow > 0 { chunks.bytes.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
-        guard CopyText.appendEscaped(bytes: bytes, to: &buffer) else {
+        guard CopyText.appendEscaped(bytes: bytes, to: &chunks.bytes) else {
             throw PostgresError(
                 kind: .clientMisuse,
                 message: "field \(fieldsInRow) of COPY row \(rowsWritten + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store"
@@ -74,24 +71,24 @@ package struct CopyInWriter {
     package mutating func appendVerbatimField(bytes: UnsafeBufferPointer<UInt8>) {
         assert(!bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0 },
                "appendVerbatimField: the bytes need escaping")
-        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        if fieldsInRow > 0 { chunks.bytes.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
-        buffer.append(contentsOf: bytes)
+        chunks.bytes.append(contentsOf: bytes)
     }
 
     /// Appends an integer field to the current row.
     package mutating func appendField(_ value: Int64) throws(PostgresError) {
-        if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
+        if fieldsInRow > 0 { chunks.bytes.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
-        buffer.append(contentsOf: String(value).utf8)
+        chunks.bytes.append(contentsOf: String(value).utf8)
     }
 
     /// Ends the current row, sending a chunk when the buffer is full.
     package mutating func endRow() throws(PostgresError) {
-        buffer.append(UInt8(ascii: "\n"))
+        chunks.bytes.append(UInt8(ascii: "\n"))
         fieldsInRow = 0
         rowsWritten += 1
-        if buffer.count >= Self.chunkSize { try flush() }
+        try chunks.flushIfFull()
     }
 
     /// Writes one line already in COPY text format (fields escaped, separated by tabs), with or
@@ -111,23 +108,12 @@ package struct CopyInWriter {
                 message: "raw COPY line \(rowsWritten + 1) contains a newline or NUL inside it; escape fields as \\n, or use writeRow"
             )
         }
-        buffer.append(contentsOf: bytes)
-        buffer.append(UInt8(ascii: "\n"))
+        chunks.bytes.append(contentsOf: bytes)
+        chunks.bytes.append(UInt8(ascii: "\n"))
         rowsWritten += 1
-        if buffer.count >= Self.chunkSize { try flush() }
+        try chunks.flushIfFull()
     }
 
     /// Sends what is buffered.
-    mutating func flush() throws(PostgresError) {
-        guard !buffer.isEmpty else { return }
-        let handle = handle
-        let status = buffer.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
-        }
-        buffer.removeAll(keepingCapacity: true)
-        if status != 1 {
-            sendFailed = true
-            throw PostgresError(kind: .copy, message: "sending COPY data failed: \(Connection.clean(String(cString: PQerrorMessage(handle))))")
-        }
-    }
+    mutating func flush() throws(PostgresError) { try chunks.flush() }
 }
