@@ -37,6 +37,7 @@ package enum WaymarkServer {
         service.register("catalog", status.catalog)
         let live = LiveMethods(session: session)
         service.register("recommend", live.recommend)
+        service.registerPrefetch("recommend", live.prefetcher)
         service.register("profile", live.profile)
         return service
     }

@@ -10,9 +10,11 @@ import Synchronization
 /// line each to another, in request order.
 ///
 /// A single owner, synchronous: one request at a time, so pipelined requests are answered in
-/// the order they came. Output is flushed whenever no further complete request is already
-/// buffered, so a client waiting for an answer always gets it; under pipelining, answers go out
-/// in larger writes. The file descriptors are injected, so tests drive it over pipes.
+/// the order they came. The lines already buffered are handed to the service together
+/// (``RPCService/handle(lines:shouldStop:answer:)``), so it can prepare runs of calls at once.
+/// Output is flushed whenever no further complete request is already buffered, so a client
+/// waiting for an answer always gets it; under pipelining, answers go out in larger writes.
+/// The file descriptors are injected, so tests drive it over pipes.
 ///
 /// It stops at the end of the input, after `shutdown`, or when ``TerminationSignal`` was raised
 /// (SIGTERM), always after finishing the request in hand.
@@ -47,25 +49,44 @@ package final class StdioServer {
         // A client that goes away must not kill the server with SIGPIPE; write reports EPIPE.
         signal(SIGPIPE, SIG_IGN)
         defer { flush() }
+        var lines: [[UInt8]] = []
         while true {
             if TerminationSignal.isRaised { return .terminated }
             if outputBroken { return .outputClosed }
             if !reader.hasBufferedLine { flush() }
-            switch reader.next() {
-            case .end:
-                return .endOfInput
-            case .interrupted:
+            // Every complete line already read (up to a limit) is handled as one group, so that
+            // pipelined calls can be prepared together (one database round trip for a run of
+            // `recommend`s); they are still answered one by one, in order.
+            lines.removeAll(keepingCapacity: true)
+            var other: LineReader.Event?
+            repeat {
+                let event = reader.next()
+                guard case .line(let bytes) = event else {
+                    other = event
+                    break
+                }
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }  // empty lines are ignored
+                lines.append(bytes)
+            } while lines.count < Self.maximumGroup && reader.hasBufferedLine
+            if !lines.isEmpty {
+                service.handle(lines: lines, shouldStop: { TerminationSignal.isRaised || outputBroken }, answer: emit)
+                if service.shutdownRequested { return .shutdown }
+                if TerminationSignal.isRaised { return .terminated }
+            }
+            switch other {
+            case nil, .interrupted?, .line?:
                 continue
-            case .oversize(let bytes):
+            case .end?:
+                return .endOfInput
+            case .oversize(let bytes)?:
                 logger.warning("skipped an oversize line", metadata: ["bytes": "\(bytes)", "limit": "\(reader.maximumLineBytes)"])
                 emit(RPCService.oversizeLineResponse(limit: reader.maximumLineBytes))
-            case .line(let bytes):
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }  // empty lines are ignored
-                if let response = service.handle(line: bytes) { emit(response) }
-                if service.shutdownRequested { return .shutdown }
             }
         }
     }
+
+    /// The most lines handled as one group.
+    static let maximumGroup = 128
 
     private func emit(_ response: [UInt8]) {
         output.append(contentsOf: response)

@@ -40,7 +40,23 @@ package struct LiveRecommender {
     ///   ``PostgresError`` when the database fails.
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
                            explain: Bool = false) throws -> LiveRecommendations {
-        var (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
+        let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
+        return Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
+                              explain: explain)
+    }
+
+    /// Scores a snapshot already loaded (by ``LiveContext/loadBatch(_:connection:)``) as
+    /// ``recommend(clientID:asOf:top:channel:explain:)`` scores the one it loads.
+    ///
+    /// - Parameters:
+    ///   - clientID: the client, as asked for.
+    ///   - snapshot: the client's snapshot, read at `asOf`.
+    ///   - asOf: the moment to score at.
+    ///   - state: the catalog and models read with the snapshot.
+    ///   - top, channel, explain: as for ``recommend(clientID:asOf:top:channel:explain:)``.
+    package static func recommend(clientID: String, snapshot: ClientSnapshot, asOf moment: Timestamp, state: LiveContext.State,
+                                  top: Int? = nil, channel: Channel? = nil, explain: Bool = false) -> LiveRecommendations {
+        var snapshot = snapshot
         if let channel {
             snapshot.profile.consents = ChannelSet(rawValue: snapshot.profile.consents.rawValue & channel.bit)
         }
