@@ -8,8 +8,21 @@ struct SmallKeys: Sendable {
     /// Indices into `keys`, -1 for an empty slot; a power of two at least twice `count`.
     private var slots: [Int32] = []
 
+    init() {}
+
+    /// An empty table with room for `capacity` keys before it grows.
+    init(capacity: Int) {
+        guard capacity > 0 else { return }
+        keys.reserveCapacity(capacity)
+        fingerprints.reserveCapacity(capacity)
+        var size = 16
+        while size < capacity * 2 { size *= 2 }
+        slots = [Int32](repeating: -1, count: size)
+    }
+
     /// The length mixed with the first and the last eight UTF-8 bytes (not a hash of all the
     /// text: equal fingerprints are confirmed by comparing the text).
+    @inline(__always)
     static func fingerprint(_ key: String) -> UInt64 {
         // Reads the UTF-8 in place (no copy of the string); only a bridged or otherwise
         // non-contiguous string takes the copying path.
@@ -20,13 +33,27 @@ struct SmallKeys: Sendable {
         return text.withUTF8 { fingerprint(UnsafeRawBufferPointer($0)) }
     }
 
+    @inline(__always)
     private static func fingerprint(_ raw: UnsafeRawBufferPointer) -> UInt64 {
         let n = raw.count
         var head: UInt64 = 0
         var tail: UInt64 = 0
-        if n >= 8 {
+        if n >= 16 {
             head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
             tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 8 {
+            // A small string (at most 15 bytes) reaches here as a fresh 16-byte copy on the stack,
+            // written as two 8-byte words: an unaligned load across both words would stall on
+            // store forwarding. The same `tail` (the last eight bytes, little-endian) is built
+            // from the first word and the bytes after it instead.
+            head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+            var rest: UInt64 = 0
+            var i = n - 1
+            while i >= 8 {
+                rest = rest << 8 | UInt64(raw[i])
+                i -= 1
+            }
+            tail = head >> UInt64(8 * (n - 8)) | rest << UInt64(8 * (16 - n))
         } else {
             for byte in raw { head = head << 8 | UInt64(byte) }
         }
@@ -38,6 +65,7 @@ struct SmallKeys: Sendable {
         index(of: key, fingerprint: Self.fingerprint(key))
     }
 
+    @inline(__always)
     func index(of key: String, fingerprint: UInt64) -> Int? {
         if slots.isEmpty { return nil }
         let mask = slots.count - 1
@@ -51,6 +79,7 @@ struct SmallKeys: Sendable {
     }
 
     /// The index of `key`, appending it when absent.
+    @inline(__always)
     mutating func insert(_ key: String) -> (index: Int, inserted: Bool) {
         let print = Self.fingerprint(key)
         if let i = index(of: key, fingerprint: print) { return (i, false) }
@@ -81,6 +110,14 @@ struct SmallKeys: Sendable {
 struct SmallLastSeen: Sendable {
     private(set) var keys = SmallKeys()
     private(set) var times: [Timestamp] = []
+
+    init() {}
+
+    /// An empty table with room for `capacity` keys before it grows.
+    init(capacity: Int) {
+        keys = SmallKeys(capacity: capacity)
+        times.reserveCapacity(capacity)
+    }
 
     /// Records the key at `index` seen at `at`.
     mutating func touch(_ index: Int, _ at: Timestamp) {
@@ -172,8 +209,10 @@ package struct ClientFacts: Sendable {
     }
 
     // Events, interactions, responses
+    /// The latest time of each life-event kind (built on demand from `lastEventOfKind`).
     package var lastEventByKind: [String: Timestamp] {
-        didSet { lastEventOfKind = Self.table(lastEventByKind) }
+        get { Dictionary(zip(lastEventOfKind.keys.keys, lastEventOfKind.times), uniquingKeysWith: { max($0, $1) }) }
+        set { lastEventOfKind = Self.table(newValue) }
     }
     /// `lastEventByKind` as a fingerprint table (`event_within`, `days_since_event` read it).
     var lastEventOfKind: SmallLastSeen
@@ -218,7 +257,7 @@ package struct ClientFacts: Sendable {
 
         // Purchases up to as_of, oldest first (no copy or sort when the store already sorted them).
         var purchases = snapshot.purchases
-        if !purchases.allSatisfy({ $0.at <= asOf }) { purchases.removeAll { $0.at > asOf } }
+        if !Self.allAtOrBefore(asOf, purchases, \.at) { purchases.removeAll { $0.at > asOf } }
         let ordered: (Purchase, Purchase) -> Bool = { $0.at < $1.at || ($0.at == $1.at && $0.productID < $1.productID) }
         var sorted = true
         purchases.withUnsafeBufferPointer { buffer in
@@ -237,32 +276,43 @@ package struct ClientFacts: Sendable {
         var total: Int64 = 0
         // Distinct products and categories with their last purchase: a short linear list (few
         // distinct keys per client) is much cheaper than hashing every purchase's strings.
-        var keys = SmallLastSeen()
-        var categories = SmallLastSeen()
+        // Room for a typical client's distinct products and categories (the tables grow beyond).
+        var keys = SmallLastSeen(capacity: min(purchases.count, 32))
+        var categories = SmallLastSeen(capacity: min(purchases.count, 16))
         let recentStart = asOf.adding(days: -90)
         var categoryOfPurchase: [Int] = []
         categoryOfPurchase.reserveCapacity(purchases.count)
+        var times: [Timestamp] = []
+        times.reserveCapacity(purchases.count)
         // The category index last seen with each product index: a product keeps its category, so
         // one cheap equality check (usually on the same string storage) replaces a search.
         var categoryOfProduct: [Int] = []
-        for purchase in purchases {
-            total += purchase.amountCents
-            let product = keys.record(purchase.productID, purchase.at)
-            if product == categoryOfProduct.count { categoryOfProduct.append(-1) }
-            let cached = categoryOfProduct[product]
-            let category: Int
-            if cached >= 0, categories.keys.keys[cached] == purchase.category {
-                categories.touch(cached, purchase.at)
-                category = cached
-            } else {
-                category = categories.record(purchase.category, purchase.at)
-                categoryOfProduct[product] = category
+        categoryOfProduct.reserveCapacity(min(purchases.count, 32))
+        // Read in place: no copy (and no retain) of each purchase.
+        purchases.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices {
+                let at = buffer[i].at
+                total += buffer[i].amountCents
+                times.append(at)
+                let product = keys.record(buffer[i].productID, at)
+                if product == categoryOfProduct.count { categoryOfProduct.append(-1) }
+                let cached = categoryOfProduct[product]
+                let category: Int
+                if cached >= 0, categories.keys.keys[cached] == buffer[i].category {
+                    categories.touch(cached, at)
+                    category = cached
+                } else {
+                    category = categories.record(buffer[i].category, at)
+                    categoryOfProduct[product] = category
+                }
+                categoryOfPurchase.append(category)
             }
-            categoryOfPurchase.append(category)
         }
         lastPurchaseOfProduct = keys
         lastPurchaseOfCategory = categories
-        let recent = zip(categories.keys.keys, categories.times).filter { $0.1 > recentStart }.map(\.0).sorted()
+        var recent: [String] = []
+        for (k, at) in categories.times.enumerated() where at > recentStart { recent.append(categories.keys.keys[k]) }
+        recent.sort()
         recentCategories = recent
         recentCategoriesValue = .list(recent.map { .string($0) })
         var last3: [String] = []
@@ -274,7 +324,6 @@ package struct ClientFacts: Sendable {
         averageSpend = purchases.isEmpty ? 0 : totalSpend / Double(purchases.count)
         firstPurchase = purchases.first?.at
         lastPurchase = purchases.last?.at
-        let times = purchases.map(\.at)
         usualGapDays = LifecycleAssessor.usualGapDays(times[...])
 
         if let lastPurchase {
@@ -306,22 +355,23 @@ package struct ClientFacts: Sendable {
             eventKinds.record(event.kind, event.at)
         }
         lastEventOfKind = eventKinds
-        lastEventByKind = Dictionary(uniqueKeysWithValues: zip(eventKinds.keys.keys, eventKinds.times))
 
         // Interactions.
         // Kept in the snapshot's order (only counted by time, never read in order): no copy
         // unless some are after as_of.
         var inter = snapshot.interactions
-        if !inter.allSatisfy({ $0.at <= asOf }) { inter.removeAll { $0.at > asOf } }
+        if !Self.allAtOrBefore(asOf, inter, \.at) { inter.removeAll { $0.at > asOf } }
         interactions = inter
         var byChannel = [Int](repeating: 0, count: Channel.allCases.count)
         var count90 = 0
         var advocacy = false
-        for interaction in inter {
-            if interaction.isAdvocacy { advocacy = true }
-            if interaction.at > recentStart {
-                count90 += 1
-                byChannel[interaction.channel.ordinal] += 1
+        inter.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices {
+                if !advocacy, buffer[i].isAdvocacy { advocacy = true }
+                if buffer[i].at > recentStart {
+                    count90 += 1
+                    byChannel[buffer[i].channel.ordinal] += 1
+                }
             }
         }
         interactions90d = count90
@@ -364,6 +414,14 @@ package struct ClientFacts: Sendable {
         var table = SmallLastSeen()
         for (key, at) in lastByKey { table.record(key, at) }
         return table
+    }
+
+    /// Whether every element's `time` is at or before `asOf` (read in place, no copy of an element).
+    static func allAtOrBefore<T>(_ asOf: Timestamp, _ elements: [T], _ time: (T) -> Timestamp) -> Bool {
+        elements.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where time(buffer[i]) > asOf { return false }
+            return true
+        }
     }
 
     /// Whether `elements` are in non-increasing order of `key`.
@@ -445,7 +503,7 @@ extension ClientFacts: RuleContext {
         case .ownedProducts: .list(lastPurchaseOfProduct.keys.keys.sorted().map { .string($0) })
         case .ownedCategories: .list(lastPurchaseOfCategory.keys.keys.sorted().map { .string($0) })
         case .recentCategories: recentCategoriesValue
-        case .lifeEvents: .list(lastEventByKind.keys.sorted().map { .string($0) })
+        case .lifeEvents: .list(lastEventOfKind.keys.keys.sorted().map { .string($0) })
         case .interactions90d: .int(interactions90d)
         case .advocate: .bool(advocate)
         case .consents: .list(profile.consents.channels.map { .string($0.rawValue) })

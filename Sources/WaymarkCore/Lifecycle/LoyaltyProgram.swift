@@ -61,11 +61,14 @@ package struct LoyaltyProgram: Sendable, Hashable {
             : categories.map { categoryMultipliers[$0] ?? 1 }
         var balance = 0
         var qualifying = 0
-        for (i, purchase) in purchases.enumerated() where purchase.at <= asOf {
-            let raw = Double(purchase.amountCents) / 100 * pointsPerUnit * multipliers[categoryIndex[i]]
-            let earned = raw > 0 ? Int(raw.rounded(.down)) : 0
-            balance += earned
-            if purchase.at > windowStart { qualifying += earned }
+        // Read in place: no copy (and no retain) of each purchase.
+        purchases.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where buffer[i].at <= asOf {
+                let raw = Double(buffer[i].amountCents) / 100 * pointsPerUnit * multipliers[categoryIndex[i]]
+                let earned = raw > 0 ? Int(raw.rounded(.down)) : 0
+                balance += earned
+                if buffer[i].at > windowStart { qualifying += earned }
+            }
         }
         for entry in ledger where entry.at <= asOf {
             balance += entry.points

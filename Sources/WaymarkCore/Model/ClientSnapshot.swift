@@ -127,7 +127,14 @@ package struct Interaction: Sendable, Hashable {
     }
 
     /// `review` and `referral` interactions make a client an advocate.
-    package var isAdvocacy: Bool { kind == "review" || kind == "referral" }
+    package var isAdvocacy: Bool {
+        // The length first: most kinds ("visit", "open") are told apart without comparing text.
+        switch kind.utf8.count {
+        case 6: kind == "review"
+        case 8: kind == "referral"
+        default: false
+        }
+    }
 }
 
 /// What the client did with an offer or message presented earlier.

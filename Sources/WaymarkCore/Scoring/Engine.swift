@@ -33,8 +33,10 @@ package struct Engine: Sendable {
     /// index of its first item in `prepared` (responses are matched to items once per client).
     private let itemIDs: SmallKeys
     private let itemOfID: [Int]
+    /// The affinity model over the offers' categories (no dictionary look-up per item and client).
+    private let affinity: AffinityModel.Table
 
-    /// An item with what the engine derives from it once (a class: candidates share it by reference).
+    /// An item with what the engine derives from it once (a class: shared, never copied).
     ///
     /// The fields the hot path reads are stored here, so scoring reads them in place instead of
     /// copying the whole `CatalogItem` (and its rule) per item and client.
@@ -42,6 +44,7 @@ package struct Engine: Sendable {
         let item: CatalogItem
         let index: Int
         let id: String
+        let title: String
         let kind: CatalogItem.Kind
         let channelSet: ChannelSet
         let when: CatalogRule?
@@ -75,14 +78,27 @@ package struct Engine: Sendable {
         let requiredProductKeys: [RuleKey]
         let requiredCategoryKeys: [RuleKey]
         let triggerEventKeys: [RuleKey]
+        /// The position of `id` among the catalog's ids in ascending order (equal ids, equal
+        /// ranks): ties in priority are broken by comparing ranks instead of the ids' text.
+        let idRank: Int32
+        /// The index of `category ?? ""` among the catalog's categories (category diversity).
+        let diversityGroup: Int
+        /// The index of the category in the engine's affinity table, -1 without a category or
+        /// for a message (only offers get an affinity lift).
+        let affinityTarget: Int
 
         init(
             item: CatalogItem, index: Int, category: String?, repeatable: Bool, defaultValue: Double,
-            counts: [AcceptanceStatistics.Counts], policy: ContactPolicy
+            counts: [AcceptanceStatistics.Counts], policy: ContactPolicy,
+            idRank: Int32, diversityGroup: Int, affinityTarget: Int
         ) {
             self.item = item
             self.index = index
+            self.idRank = idRank
+            self.diversityGroup = diversityGroup
+            self.affinityTarget = affinityTarget
             id = item.id
+            title = item.title
             kind = item.kind
             channelSet = ChannelSet(item.channels)
             when = item.when
@@ -135,16 +151,39 @@ package struct Engine: Sendable {
         self.catalog = catalog
         self.models = models
         self.products = products
-        prepared = catalog.items.enumerated().map { index, item in
+        let items = catalog.items
+        let categories = items.map { item in item.category ?? item.product.flatMap { products[$0] }?.category }
+        let affinity = AffinityModel.Table(
+            models.affinity, targets: zip(items, categories).compactMap { item, category in item.kind == .offer ? category : nil })
+        self.affinity = affinity
+        // Ranks of the ids in ascending order, equal ids sharing a rank.
+        var idRanks = [Int32](repeating: 0, count: items.count)
+        let byID = items.indices.sorted { items[$0].id < items[$1].id }
+        for (k, i) in byID.enumerated() {
+            idRanks[i] = k > 0 && items[byID[k - 1]].id == items[i].id ? idRanks[byID[k - 1]] : Int32(k)
+        }
+        // Category diversity groups, by `String` equality of `category ?? ""`.
+        var groupOf: [String: Int] = [:]
+        let groups = categories.map { category in
+            let key = category ?? ""
+            if let group = groupOf[key] { return group }
+            groupOf[key] = groupOf.count
+            return groupOf.count - 1
+        }
+        prepared = items.enumerated().map { index, item in
             let product = item.product.flatMap { products[$0] }
+            let category = categories[index]
             return PreparedItem(
                 item: item,
                 index: index,
-                category: item.category ?? product?.category,
+                category: category,
                 repeatable: item.repeatable || (item.kind == .offer && (product?.repeatable ?? false)),
                 defaultValue: product.map { max($0.price, 1) } ?? 1,
                 counts: LifecycleStage.allCases.map { models.acceptance.counts(item: item.id, stage: $0) },
-                policy: catalog.contactPolicy
+                policy: catalog.contactPolicy,
+                idRank: idRanks[index],
+                diversityGroup: groups[index],
+                affinityTarget: item.kind == .offer ? category.flatMap { affinity.target($0) } ?? -1 : -1
             )
         }
         var ids = SmallKeys()
@@ -169,10 +208,9 @@ package struct Engine: Sendable {
         let settings = catalog.settings.arbitration
         let explore = options.exploration ?? catalog.settings.exploration.enabled
         let seed = options.seed ?? catalog.settings.exploration.seed
+        let explain = options.explainRejections
         let contact = ContactState(facts: facts, policy: catalog.contactPolicy, recencyFullDays: settings.recencyFullDays)
 
-        var offers: [Candidate] = []
-        var messages: [Candidate] = []
         var rejections: [Rejection] = []
         var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
         // Each responded item matched once: its newest response, and its newest decline along the chain.
@@ -189,27 +227,34 @@ package struct Engine: Sendable {
                 r = facts.olderResponse[Int(r)]
             }
         }
+        scratch.recent = facts.lastCategories.map { affinity.index(of: $0) }
+
+        // Eligible items as plain values (no reference, no string), ranked through small sort keys.
+        var candidates: [Candidate] = []
+        candidates.reserveCapacity(prepared.count)
+        var offers: [SortKey] = []
+        var messages: [SortKey] = []
+        var candidate = Candidate()
+        var reason = ""
         for entry in prepared {
-            switch evaluate(entry, facts: facts, contact: contact, explore: explore, seed: seed, explain: options.explainRejections, scratch: &scratch) {
-            case .eligible(let candidate):
-                if candidate.factors.priority < settings.minPriority {
-                    if options.explainRejections {
-                        rejections.append(Rejection(itemID: entry.item.id, kind: entry.item.kind, check: .rankedOut,
-                            reason: "ranked out: priority \(fmt4(candidate.factors.priority)) < minimum \(fmt4(settings.minPriority))",
-                            priority: candidate.factors.priority))
-                    }
-                } else if entry.kind == .offer {
-                    offers.append(candidate)
-                } else {
-                    messages.append(candidate)
+            if let check = evaluate(entry, facts: facts, contact: contact, explore: explore, seed: seed, explain: explain,
+                                    scratch: &scratch, candidate: &candidate, reason: &reason) {
+                if explain { rejections.append(Rejection(itemID: entry.id, kind: entry.kind, check: check, reason: reason, priority: nil)) }
+            } else if candidate.factors.priority < settings.minPriority {
+                if explain {
+                    rejections.append(Rejection(itemID: entry.id, kind: entry.kind, check: .rankedOut,
+                        reason: "ranked out: priority \(fmt4(candidate.factors.priority)) < minimum \(fmt4(settings.minPriority))",
+                        priority: candidate.factors.priority))
                 }
-            case .rejected(let rejection):
-                if options.explainRejections { rejections.append(rejection) }
+            } else {
+                let key = SortKey(priority: candidate.factors.priority, idRank: entry.idRank, candidate: Int32(candidates.count))
+                if entry.kind == .offer { offers.append(key) } else { messages.append(key) }
+                candidates.append(candidate)
             }
         }
 
-        let byPriority: (Candidate, Candidate) -> Bool = {
-            $0.factors.priority != $1.factors.priority ? $0.factors.priority > $1.factors.priority : $0.entry.id < $1.entry.id
+        let byPriority: (SortKey, SortKey) -> Bool = {
+            $0.priority != $1.priority ? $0.priority > $1.priority : $0.idRank < $1.idRank
         }
         offers.sort(by: byPriority)
         messages.sort(by: byPriority)
@@ -217,30 +262,35 @@ package struct Engine: Sendable {
         // Offers: top k with category diversity.
         let k = options.maxOffers ?? settings.topOffers
         var chosenOffers: [Candidate] = []
-        var perCategory: [String: [String]] = [:]
-        for candidate in offers {
-            let category = candidate.entry.category ?? ""
+        for key in offers {
+            let candidate = candidates[Int(key.candidate)]
             if chosenOffers.count >= k {
-                if options.explainRejections { rejections.append(rankedOut(candidate, last: chosenOffers.last, limit: "top \(k) offers")) }
+                if explain { rejections.append(rankedOut(candidate, last: chosenOffers.last, limit: "top \(k) offers")) }
                 continue
             }
-            if settings.maxPerCategory > 0, let taken = perCategory[category], taken.count >= settings.maxPerCategory {
-                if options.explainRejections {
-                    rejections.append(Rejection(itemID: candidate.entry.item.id, kind: .offer, check: .rankedOut,
-                        reason: "ranked out by category diversity: category '\(category)' already has \(taken.joined(separator: ", ")) (at most \(settings.maxPerCategory) per category)",
-                        priority: candidate.factors.priority))
+            if settings.maxPerCategory > 0 {
+                let group = prepared[candidate.item].diversityGroup
+                var taken = 0
+                for chosen in chosenOffers where prepared[chosen.item].diversityGroup == group { taken += 1 }
+                if taken >= settings.maxPerCategory {
+                    if explain {
+                        let category = prepared[candidate.item].category ?? ""
+                        let ids = chosenOffers.filter { prepared[$0.item].diversityGroup == group }.map { prepared[$0.item].id }
+                        rejections.append(Rejection(itemID: prepared[candidate.item].id, kind: .offer, check: .rankedOut,
+                            reason: "ranked out by category diversity: category '\(category)' already has \(ids.joined(separator: ", ")) (at most \(settings.maxPerCategory) per category)",
+                            priority: candidate.factors.priority))
+                    }
+                    continue
                 }
-                continue
             }
-            perCategory[category, default: []].append(candidate.entry.id)
             chosenOffers.append(candidate)
         }
         // Messages: at most m.
         let m = options.maxMessages ?? settings.maxMessages
-        let chosenMessages = Array(messages.prefix(m))
-        if options.explainRejections {
-            for candidate in messages.dropFirst(m) {
-                rejections.append(rankedOut(candidate, last: chosenMessages.last, limit: "at most \(m) messages"))
+        let chosenMessages = messages.prefix(m).map { candidates[Int($0.candidate)] }
+        if explain {
+            for key in messages.dropFirst(m) {
+                rejections.append(rankedOut(candidates[Int(key.candidate)], last: chosenMessages.last, limit: "at most \(m) messages"))
             }
             let order = Dictionary(uniqueKeysWithValues: catalog.items.enumerated().map { ($1.id, $0) })
             rejections.sort { (order[$0.itemID] ?? 0) < (order[$1.itemID] ?? 0) }
@@ -277,18 +327,35 @@ package struct Engine: Sendable {
 
     // MARK: - One item
 
+    /// An eligible item with its channel and factors: a plain value (no reference, no string),
+    /// cheap to store and copy.
     struct Candidate {
-        var entry: PreparedItem
-        var channel: Channel
-        var factors: ScoreFactors
-        /// The trigger behind the boost and the days since its event.
-        var trigger: (trigger: Trigger, days: Int, multiplier: Double)?
+        /// The index of the item in `prepared`.
+        var item = 0
+        var channel = Channel.email
+        var factors = ScoreFactors(
+            acceptance: 0, alpha: 0, beta: 0, affinityLift: 1, lifeEventBoost: 1, activity: 0, propensity: 0,
+            value: 0, channelFit: 0, contactRecency: 0, context: 0, lever: 0, priority: 0)
+        /// The index in the item's `triggers` of the trigger behind the boost, -1 for none;
+        /// the days since its event and its multiplier.
+        var trigger = -1
+        var triggerDays = 0
+        var triggerMultiplier = 1.0
+    }
+
+    /// What candidates are ranked by: priority, descending, then the id (by its rank).
+    struct SortKey {
+        var priority: Double
+        var idRank: Int32
+        /// The index of the candidate.
+        var candidate: Int32
     }
 
     /// Per-client caches of one recommendation.
     struct Scratch {
         var stageIndex: Int
-        var lifts: [(category: String, lift: Double)] = []
+        /// `facts.lastCategories` as indices of the affinity table.
+        var recent: [Int32] = []
         /// Per prepared item: the index in `facts.responses` of its newest response, -1 without one.
         var lastResponse: [Int32]
         /// Per prepared item: the index in `facts.responses` of its newest decline, -1 without one.
@@ -301,19 +368,17 @@ package struct Engine: Sendable {
         }
     }
 
-    enum Outcome {
-        case eligible(Candidate)
-        case rejected(Rejection)
-    }
-
+    /// Checks one item for the client: nil when it is eligible, with `candidate` set; else the
+    /// check that dropped it, with `reason` set when `explain` (left as it was otherwise).
     private func evaluate(
         _ entry: PreparedItem, facts: ClientFacts, contact: ContactState, explore: Bool, seed: UInt64,
-        explain: Bool, scratch: inout Scratch
-    ) -> Outcome {
+        explain: Bool, scratch: inout Scratch, candidate: inout Candidate, reason: inout String
+    ) -> Rejection.Check? {
         let policy = catalog.contactPolicy
         // Reasons are only built when the caller asked for them.
-        func reject(_ check: Rejection.Check, _ reason: @autoclosure () -> String) -> Outcome {
-            .rejected(Rejection(itemID: entry.id, kind: entry.kind, check: check, reason: explain ? reason() : "", priority: nil))
+        func reject(_ check: Rejection.Check, _ text: @autoclosure () -> String) -> Rejection.Check? {
+            if explain { reason = text() }
+            return check
         }
 
         // 1. Validity.
@@ -408,22 +473,21 @@ package struct Engine: Sendable {
             acceptance = random.beta(alpha, beta)
         }
         var lift = 1.0
-        if entry.kind == .offer, let category = entry.category, !facts.lastCategories.isEmpty {
-            if let cached = scratch.lifts.first(where: { $0.category == category }) {
-                lift = cached.lift
-            } else {
-                lift = models.affinity.lift(of: category, after: facts.lastCategories)
-                scratch.lifts.append((category, lift))
-            }
+        if entry.affinityTarget >= 0, !scratch.recent.isEmpty {
+            lift = scratch.recent.withUnsafeBufferPointer { affinity.lift(of: entry.affinityTarget, after: $0) }
         }
         var boost = 1.0
-        var trigger: (trigger: Trigger, days: Int, multiplier: Double)?
-        for (t, event) in zip(entry.triggers, entry.triggerEventKeys) {
-            guard let days = facts.daysSinceEvent(event) else { continue }
-            let multiplier = t.multiplier(daysSinceEvent: days)
+        var trigger = -1
+        var triggerDays = 0
+        let triggers = entry.triggers
+        let events = entry.triggerEventKeys
+        for t in triggers.indices {
+            guard let days = facts.daysSinceEvent(events[t]) else { continue }
+            let multiplier = triggers[t].multiplier(daysSinceEvent: days)
             if multiplier > boost {
                 boost = multiplier
-                trigger = (t, days, multiplier)
+                trigger = t
+                triggerDays = days
             }
         }
         let activity = facts.pAlive
@@ -441,37 +505,43 @@ package struct Engine: Sendable {
             activity: activity, propensity: propensity, value: value, channelFit: fit,
             contactRecency: contact.recency, context: context, lever: lever, priority: priority
         )
-        return .eligible(Candidate(entry: entry, channel: channel, factors: factors, trigger: trigger))
+        candidate = Candidate(item: entry.index, channel: channel, factors: factors,
+                              trigger: trigger, triggerDays: triggerDays, triggerMultiplier: boost)
+        return nil
     }
 
     private func rankedOut(_ candidate: Candidate, last: Candidate?, limit: String) -> Rejection {
         let p = candidate.factors.priority
+        let entry = prepared[candidate.item]
         let reason = if let last {
-            "ranked out (\(limit)): priority \(fmt4(p)) < last selected \(fmt4(last.factors.priority)) (\(last.entry.item.id))"
+            "ranked out (\(limit)): priority \(fmt4(p)) < last selected \(fmt4(last.factors.priority)) (\(prepared[last.item].id))"
         } else {
             "ranked out: \(limit)"
         }
-        return Rejection(itemID: candidate.entry.item.id, kind: candidate.entry.item.kind, check: .rankedOut, reason: reason, priority: p)
+        return Rejection(itemID: entry.id, kind: entry.kind, check: .rankedOut, reason: reason, priority: p)
     }
 
     private func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, render: Bool) -> Recommendation {
-        let item = candidate.entry.item
+        // The item is read in place from the shared entry, never copied.
+        let entry = prepared[candidate.item]
         var text: String?
-        if render, let parts = candidate.entry.plainTemplate {
+        if render, let parts = entry.plainTemplate {
             text = MessageTemplate.render(parts) {
-                TemplateValues.text(of: $0, facts: facts, item: item, channel: candidate.channel, products: products)
+                TemplateValues.text(of: $0, facts: facts, item: entry.item, channel: candidate.channel, products: products)
             }
-        } else if render, let template = item.template {
+        } else if render, let template = entry.item.template {
             // Only the values the template names are built.
             var base = TemplateValues.values(facts: facts, names: template.names)
-            TemplateValues.add(item: item, channel: candidate.channel, products: products, to: &base)
+            TemplateValues.add(item: entry.item, channel: candidate.channel, products: products, to: &base)
             text = template.render(base)
         }
-        let trigger = candidate.trigger.map { t in
-            "\(t.trigger.event) \(t.days) days ago (window \(t.trigger.windowDays) days, boost \(fmt(t.trigger.boost)) fading \(t.trigger.fade.rawValue) → \(fmt(t.multiplier)))"
+        var trigger: String?
+        if candidate.trigger >= 0 {
+            let t = entry.triggers[candidate.trigger]
+            trigger = "\(t.event) \(candidate.triggerDays) days ago (window \(t.windowDays) days, boost \(fmt(t.boost)) fading \(t.fade.rawValue) → \(fmt(candidate.triggerMultiplier)))"
         }
         return Recommendation(
-            itemID: item.id, kind: item.kind, title: item.title, rank: rank, channel: candidate.channel,
+            itemID: entry.id, kind: entry.kind, title: entry.title, rank: rank, channel: candidate.channel,
             priority: candidate.factors.priority, text: text,
             explanation: Explanation(admittedBy: admittedBy(candidate, facts: facts), factors: candidate.factors, trigger: trigger)
         )
@@ -479,7 +549,7 @@ package struct Engine: Sendable {
 
     /// The checks that admitted an item, as text (built only for recommended items).
     private func admittedBy(_ candidate: Candidate, facts: ClientFacts) -> [String] {
-        var admitted = candidate.entry.admitted
+        var admitted = prepared[candidate.item].admitted
         let channel = candidate.channel
         admitted.append("channel \(channel.rawValue): \(facts.profile.consents.contains(channel) ? "consented" : "consent-exempt")")
         return admitted
@@ -514,7 +584,7 @@ struct ContactState {
     var shares: [Double]
     var hasInteractions: Bool
 
-    init(facts: ClientFacts, policy: ContactPolicy, recencyFullDays: Int = 14) {
+    init(facts: borrowing ClientFacts, policy: ContactPolicy, recencyFullDays: Int = 14) {
         if facts.profile.doNotContact {
             suppressed = true
             suppressionReason = "client is marked do_not_contact"

@@ -30,6 +30,25 @@ import Testing
                               interactions: interactions, responses: responses)
     }
 
+    @Test func onlyReviewsAndReferralsAreAdvocacy() {
+        let at = Fixture.day(-1)
+        for kind in ["review", "referral"] {
+            #expect(Interaction(channel: .web, kind: kind, at: at).isAdvocacy, "\(kind)")
+        }
+        // Same length, other text; other lengths; case matters.
+        for kind in ["", "visit", "open", "reviex", "referred", "reviews", "refer", "Review", "REFERRAL", "review "] {
+            #expect(!Interaction(channel: .web, kind: kind, at: at).isAdvocacy, "\(kind)")
+        }
+        // A long kind stored out of line is compared as well.
+        let long = String(repeating: "r", count: 40)
+        #expect(!Interaction(channel: .web, kind: long, at: at).isAdvocacy)
+        var snapshot = Self.sample()
+        snapshot.interactions.removeAll { $0.kind == "review" }
+        #expect(ClientFacts(snapshot: snapshot, asOf: Fixture.asOf).advocate == false)
+        snapshot.interactions.append(Interaction(channel: .store, kind: "referral", at: Fixture.day(-2)))
+        #expect(ClientFacts(snapshot: snapshot, asOf: Fixture.asOf).advocate == true)
+    }
+
     @Test func factsOfAClient() {
         let facts = ClientFacts(snapshot: Self.sample(), asOf: Fixture.asOf, loyalty: Self.loyalty)
         #expect(facts.value(of: .age) == .int(34))

@@ -96,3 +96,50 @@ import Testing
         #expect(numbers.evaluate(TestRuleContext.sample))
     }
 }
+
+/// The fingerprint of the facts' string tables: the length mixed with the first and the last
+/// eight UTF-8 bytes, whatever the string's representation.
+@Suite struct SmallKeysFingerprintTests {
+    /// The definition, computed from the bytes.
+    static func reference(_ text: String) -> UInt64 {
+        let bytes = Array(text.utf8)
+        let n = bytes.count
+        func littleEndian(_ from: Int) -> UInt64 {
+            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[from + $1]) << UInt64(8 * $1) }
+        }
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        if n >= 8 {
+            head = littleEndian(0)
+            tail = littleEndian(n - 8)
+        } else {
+            for byte in bytes { head = head << 8 | UInt64(byte) }
+        }
+        return (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)
+    }
+
+    @Test func everyLengthMatchesTheDefinition() {
+        let alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+        for n in 0...alphabet.utf8.count {
+            // Stored inline up to 15 bytes, in a heap buffer beyond: both paths are covered.
+            let text = String(alphabet.prefix(n))
+            #expect(SmallKeys.fingerprint(text) == Self.reference(text), "length \(n)")
+        }
+        // Multi-byte characters: bytes, not characters, count.
+        for text in ["é", "épargne", "épargne-é", "fonds-éthique-é", "🙂🙂🙂🙂"] {
+            #expect(SmallKeys.fingerprint(text) == Self.reference(text), "\(text)")
+        }
+    }
+
+    @Test func tablesFindEveryKeyOfEveryLength() {
+        var keys = SmallKeys(capacity: 4)
+        let texts = (0...20).map { String(repeating: "k", count: $0) } + ["review", "referral", "épargne-é"]
+        for text in texts { #expect(keys.insert(text).inserted) }
+        for (i, text) in texts.enumerated() {
+            #expect(keys.index(of: text) == i)
+            let again = keys.insert(text)
+            #expect(again.index == i && !again.inserted)
+        }
+        #expect(keys.index(of: "kk-") == nil)
+    }
+}
