@@ -11,6 +11,8 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
         package static let locked = Code(name: "locked")
         /// Something that should exist does not (a client, a run).
         package static let notFound = Code(name: "not found")
+        /// No catalog is stored yet: nothing can be recommended until one is loaded.
+        package static let noCatalog = Code(name: "no catalog")
         /// Anything else (exit code 1).
         package static let failure = Code(name: "failure")
         package var description: String { name }

@@ -136,7 +136,8 @@ final class LiveMethods {
         do {
             return try body()
         } catch let error as StoreError where error.code == .notFound {
-            if error.message.hasPrefix("no client") { throw RPCError.clientNotFound(clientID) }
+            throw RPCError.clientNotFound(clientID)
+        } catch let error as StoreError where error.code == .noCatalog {
             throw RPCError.notReady("no catalog is loaded: load one with `waymark catalog load FILE`")
         }
     }

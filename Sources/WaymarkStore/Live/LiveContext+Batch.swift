@@ -34,7 +34,7 @@ extension LiveContext {
     ///
     /// - Parameter keys: the clients and moments; duplicates are read once.
     /// - Returns: a snapshot (or nil for an unknown client) for every key.
-    /// - Throws: ``StoreError`` `.notFound` when no catalog is stored; ``PostgresError``.
+    /// - Throws: ``StoreError`` `.noCatalog` when no catalog is stored; ``PostgresError``.
     package func loadBatch(_ keys: [BatchKey], connection: Connection) throws -> BatchLoad {
         var clientIDs: [String] = []
         var seenClients: Set<String> = []

@@ -31,14 +31,14 @@ package final class LiveContext: @unchecked Sendable {
 
     /// The current state, reloaded when the stored catalog or the current runs changed.
     ///
-    /// - Throws: ``StoreError`` `.notFound` when no catalog is stored; ``PostgresError``.
+    /// - Throws: ``StoreError`` `.noCatalog` when no catalog is stored; ``PostgresError``.
     package func state(connection: Connection) throws -> State {
         let check = try connection.execute("""
             SELECT (SELECT max(version) FROM catalogs),
                    (SELECT coalesce(string_agg(run_id::text, ',' ORDER BY shard_index), '') FROM current_runs)
             """)
         guard let catalogVersion = try check.decode(Int64?.self, row: 0, column: 0) else {
-            throw StoreError(.notFound, "no catalog is stored: load one with waymark catalog load FILE")
+            throw StoreError(.noCatalog, "no catalog is stored: load one with waymark catalog load FILE")
         }
         let runIDs = (check[0, 1] ?? "").split(separator: ",").compactMap { Int64($0) }
         return try state(connection: connection, catalogVersion: catalogVersion, runIDs: runIDs)
@@ -48,10 +48,10 @@ package final class LiveContext: @unchecked Sendable {
     /// ``SnapshotLoader/loadWithFreshness(clientID:asOf:)``): the cached one when they match,
     /// else reloaded.
     ///
-    /// - Throws: ``StoreError`` `.notFound` when `freshness` has no catalog; ``PostgresError``.
+    /// - Throws: ``StoreError`` `.noCatalog` when `freshness` has no catalog; ``PostgresError``.
     package func state(connection: Connection, freshness: SnapshotLoader.Freshness) throws -> State {
         guard let catalogVersion = freshness.catalogVersion else {
-            throw StoreError(.notFound, "no catalog is stored: load one with waymark catalog load FILE")
+            throw StoreError(.noCatalog, "no catalog is stored: load one with waymark catalog load FILE")
         }
         return try state(connection: connection, catalogVersion: catalogVersion, runIDs: freshness.runIDs)
     }
@@ -65,7 +65,7 @@ package final class LiveContext: @unchecked Sendable {
         lock.unlock()
         let store = CatalogStore(connection: connection)
         guard let loaded = try store.load(version: catalogVersion) else {
-            throw StoreError(.notFound, "catalog version \(catalogVersion) disappeared while loading it; try again")
+            throw StoreError(.noCatalog, "catalog version \(catalogVersion) disappeared while loading it; try again")
         }
         var models = FittedModels()
         var modelsAsOf: String?

@@ -36,7 +36,7 @@ package struct LiveRecommender {
     ///     ignored; consent-exempt channels still need to be this one).
     ///   - explain: also list every item not recommended with the reason.
     /// - Returns: the scores, offers and messages (best first), with explanations.
-    /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored;
+    /// - Throws: ``StoreError`` `.notFound` for an unknown client, `.noCatalog` when no catalog is stored;
     ///   ``PostgresError`` when the database fails.
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
                            explain: Bool = false) throws -> LiveRecommendations {

@@ -20,7 +20,7 @@ package struct ProfileReader {
     /// The profile of `clientID` now (or at `asOf`).
     ///
     /// - Parameter timelineLimit: how many of the newest timeline entries to include.
-    /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored;
+    /// - Throws: ``StoreError`` `.notFound` for an unknown client, `.noCatalog` when no catalog is stored;
     ///   ``PostgresError`` when the database fails.
     package func profile(clientID: String, asOf: Timestamp? = nil, timelineLimit: Int = 15) throws -> LiveProfile {
         let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
