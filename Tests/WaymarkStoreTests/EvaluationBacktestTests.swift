@@ -159,6 +159,8 @@ struct EvaluationBacktestTests {
     func noLeak() throws {
         let db = try EvaluationTestDatabase()
         let before = try db.run()
+        // The owned-set counts are part of the models compared below.
+        #expect(before.result.models.affinity.ownedSets?.isEmpty == false)
 
         // After the horizon: purchases, life events, interactions, responses, and a whole new
         // client (first seen after the cutoff) who buys inside the horizon.

@@ -48,4 +48,40 @@ struct RunsModelFitterTests {
         #expect(models.rfm.recencyDays.count == 4 && models.rfm.monetary.count == 4)
         #expect(models.rfm.monetary == models.rfm.monetary.sorted())
     }
+
+    @Test("purchases by owned set: every purchase after the first, repeats included, up to as_of only, as the engine's accumulator counts them")
+    func ownedSetsMatchTheAccumulator() throws {
+        let db = try RunsTestDatabase()
+        // Two purchases in the same second: ordered by product id, as the transitions are.
+        try db.connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount) VALUES
+              ('C001', 'S1', 'P-MORE', '2024-05-01Z', 10), ('C001', 'S2', 'P-EXTRA', '2024-05-01Z', 10)
+            """)
+        for asOf in [RunsTestDatabase.asOf, Timestamp(year: 2024, month: 10, day: 1)] {
+            let models = try ModelFitter(connection: db.connection).fit(asOf: asOf)
+            let rows = try db.connection.execute("""
+                SELECT p.client_id, pr.category, extract(epoch FROM p.purchased_at)::bigint, p.product_id
+                FROM purchases p JOIN products pr USING (product_id) ORDER BY 1
+                """)
+            var byClient: [String: [Purchase]] = [:]
+            for row in rows {
+                byClient[try row.decode(String.self, at: 0), default: []].append(
+                    Purchase(productID: try row.decode(String.self, at: 3), category: try row.decode(String.self, at: 1),
+                             at: Timestamp(seconds: try row.decode(Int64.self, at: 2)), amountCents: 100))
+            }
+            var acc = AffinityModel.Accumulator()
+            for purchases in byClient.values { acc.add(purchases: purchases, asOf: asOf) }
+            let expected = acc.finish()
+            let sets = try #require(models.affinity.ownedSets)
+            #expect(!sets.isEmpty)
+            #expect(sets.map(\.owned) == sets.map(\.owned).sorted { $0.lexicographicallyPrecedes($1) })
+            #expect(Dictionary(uniqueKeysWithValues: sets.map { ($0.owned, $0.next) }) == expected.nextAfterOwned, "as of \(asOf)")
+            #expect(models.affinity.transitions == expected.transitions, "as of \(asOf)")
+            if asOf == RunsTestDatabase.asOf {
+                // A repeat is counted: starter, more, extra, then more again.
+                #expect(sets.contains { $0.owned == ["extra", "more", "starter"] && ($0.next["more"] ?? 0) > 0 })
+            }
+            #expect(models.affinity.ownedSmoothing == AffinityModel().ownedSmoothing)
+        }
+    }
 }

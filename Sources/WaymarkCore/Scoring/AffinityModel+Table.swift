@@ -6,7 +6,13 @@ extension AffinityModel {
     /// Built once per engine. Every smoothed probability `P(target | from)` is computed up front
     /// by the same expression as `lift(of:after:)`, so the results are identical to the last bit.
     /// Categories are interned with `String` equality, as the model's dictionaries compare them
-    /// (a hash per recent category and client, not per item).
+    /// (a hash per recent or owned category and client, not per item).
+    ///
+    /// An owned set is a bit mask over the categories that occur in the model's sets, looked up
+    /// once per client (``ownedRow(of:)``) to a row of counts `n(S → target)`. With more than 64
+    /// such categories (never from the nightly fitter, which counts sets only when the products
+    /// have at most 64 categories) the table ignores the sets and gives the newest-category
+    /// affinity.
     struct Table: Sendable {
         /// The targets (indices `0..<targetCount`), then every other category the model has
         /// transitions from.
@@ -20,6 +26,16 @@ extension AffinityModel {
         /// `P(target | names[from])`, row-major by target (`names.keys.count` columns).
         private var probability: [Double] = []
         private var total = 0.0
+        /// Per interned category: its bit in an owned-set mask, -1 when no set holds it.
+        private var ownedBit: [Int8] = []
+        /// The categories the sets hold, by bit, fingerprinted to probe a client's facts.
+        private var ownedVocabulary: [RuleKey] = []
+        /// The row of each owned set the model counted, by its mask.
+        private var rowOfOwned: [UInt64: Int32] = [:]
+        /// `n(S → target) / (n(S → ·) + k_S)`, row-major by owned set (`targetCount` columns).
+        private var ownedShare: [Double] = []
+        /// `k_S / (n(S → ·) + k_S)` per owned set: the newest-category model's weight.
+        private var ownedWeight: [Double] = []
         private var kinds = 1.0
         private var minLift = 0.0
         private var maxLift = 0.0
@@ -31,6 +47,30 @@ extension AffinityModel {
             for target in targets { intern(target) }
             targetCount = names.count
             for from in model.transitions.keys { intern(from) }
+            // Owned sets: every category of a set gets a bit (and a column: a category may be
+            // owned without ever being a transition's source, e.g. only ever bought again).
+            var bits: [String: Int8] = [:]
+            var usable = true
+            for key in model.nextAfterOwned.keys {
+                for category in key where bits[category] == nil {
+                    guard bits.count < 64 else { usable = false; break }
+                    bits[category] = Int8(bits.count)
+                }
+            }
+            if usable {
+                for category in bits.keys { intern(category) }
+                ownedBit = names.map { bits[$0] ?? -1 }
+                ownedVocabulary = bits.sorted { $0.value < $1.value }.map { RuleKey($0.key) }
+                let k = model.ownedSmoothing
+                for (key, next) in model.nextAfterOwned {
+                    guard let n = model.ownedTotals[key] else { continue }
+                    var mask: UInt64 = 0
+                    for category in key { mask |= 1 << UInt64(bits[category]!) }
+                    rowOfOwned[mask] = Int32(ownedWeight.count)
+                    ownedWeight.append(k / (n + k))
+                    for t in 0..<targetCount { ownedShare.append((next[names[t]] ?? 0) / (n + k)) }
+                }
+            }
             let columns = names.count
             total = model.total
             kinds = Double(max(model.incoming.count, 1))
@@ -73,8 +113,42 @@ extension AffinityModel {
             indexOf[category] ?? -1
         }
 
-        /// `lift(of: target, after: recent)`, with `recent` given by `index(of:)`.
-        func lift(of target: Int, after recent: UnsafeBufferPointer<Int32>) -> Double {
+        /// The row of the owned set made of `categories` (duplicates allowed), -1 when the model
+        /// has no counts for that set (then ``lift(of:after:owned:)`` is the newest-category one).
+        func ownedRow(of categories: some Sequence<String>) -> Int32 {
+            guard !rowOfOwned.isEmpty else { return -1 }
+            var mask: UInt64 = 0
+            for category in categories {
+                guard let index = indexOf[category] else { return -1 }
+                let bit = ownedBit[Int(index)]
+                guard bit >= 0 else { return -1 }
+                mask |= 1 << UInt64(bit)
+            }
+            return rowOfOwned[mask] ?? -1
+        }
+
+        /// ``ownedRow(of:)`` of the categories a client bought, without hashing their text: each
+        /// category the sets hold is probed in the facts' fingerprint table (a client who owns
+        /// any other category owns a set the model never saw: -1).
+        func ownedRow(of facts: ClientFacts) -> Int32 {
+            guard !rowOfOwned.isEmpty else { return -1 }
+            let owned = facts.lastPurchaseOfCategory.keys
+            var mask: UInt64 = 0
+            var found = 0
+            for bit in ownedVocabulary.indices {
+                let key = ownedVocabulary[bit]
+                if owned.index(of: key.text, fingerprint: key.fingerprint) != nil {
+                    mask |= 1 << UInt64(bit)
+                    found += 1
+                }
+            }
+            guard found == owned.keys.count else { return -1 }
+            return rowOfOwned[mask] ?? -1
+        }
+
+        /// `lift(of: target, after: recent, owning: S)`, with `recent` given by `index(of:)` and
+        /// `S` by its ``ownedRow(of:)`` (-1: `lift(of: target, after: recent)`).
+        func lift(of target: Int, after recent: UnsafeBufferPointer<Int32>, owned: Int32 = -1) -> Double {
             guard total > 0, let newest = recent.first else { return 1 }
             guard known[target] else { return 1 }
             let rate = base[target]
@@ -93,6 +167,10 @@ extension AffinityModel {
                     n += 1
                 }
                 likelihood = n > 0 ? sum / n : rate
+            }
+            if owned >= 0 {
+                let row = Int(owned)
+                likelihood = ownedShare[row * targetCount + target] + ownedWeight[row] * likelihood
             }
             likelihood *= kinds
             return min(maxLift, max(minLift, likelihood))

@@ -228,6 +228,7 @@ package struct Engine: Sendable {
             }
         }
         scratch.recent = facts.lastCategories.map { affinity.index(of: $0) }
+        if !scratch.recent.isEmpty { scratch.owned = affinity.ownedRow(of: facts) }
 
         // Eligible items as plain values (no reference, no string), ranked through small sort keys.
         var candidates: [Candidate] = []
@@ -356,6 +357,8 @@ package struct Engine: Sendable {
         var stageIndex: Int
         /// `facts.lastCategories` as indices of the affinity table.
         var recent: [Int32] = []
+        /// The row of the client's owned categories in the affinity table, -1 when it has none.
+        var owned: Int32 = -1
         /// Per prepared item: the index in `facts.responses` of its newest response, -1 without one.
         var lastResponse: [Int32]
         /// Per prepared item: the index in `facts.responses` of its newest decline, -1 without one.
@@ -474,7 +477,7 @@ package struct Engine: Sendable {
         }
         var lift = 1.0
         if entry.affinityTarget >= 0, !scratch.recent.isEmpty {
-            lift = scratch.recent.withUnsafeBufferPointer { affinity.lift(of: entry.affinityTarget, after: $0) }
+            lift = scratch.recent.withUnsafeBufferPointer { affinity.lift(of: entry.affinityTarget, after: $0, owned: scratch.owned) }
         }
         var boost = 1.0
         var trigger = -1

@@ -56,10 +56,11 @@ package struct Explanation: Sendable, Hashable {
     /// The life-event trigger behind the boost, e.g. `child_born 30 days ago (window 365, boost 3 → 2.84)`.
     package var trigger: String?
 
-    /// One line: `priority 0.84 = propensity 0.12 × value 500 × context 1.1 × lever 1.2`.
+    /// One line: `priority 0.84 = propensity 0.12 (… × affinity given owned 1.46 × …) × value 500 × …`
+    /// (the affinity is conditioned on the categories the client owns, see `AffinityModel`).
     package var summary: String {
         let f = factors
-        return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (acceptance \(fmt4(f.acceptance)) × affinity \(fmt(f.affinityLift)) × life event \(fmt(f.lifeEventBoost)) × activity \(fmt(f.activity))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
+        return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (acceptance \(fmt4(f.acceptance)) × affinity given owned \(fmt(f.affinityLift)) × life event \(fmt(f.lifeEventBoost)) × activity \(fmt(f.activity))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
     }
 }
 
@@ -70,6 +71,8 @@ package struct ScoreFactors: Sendable, Hashable {
     /// The posterior's alpha and beta.
     package var alpha: Double
     package var beta: Double
+    /// The affinity: `K × P(category | the client's owned categories)`, backed off to the newest
+    /// category's transitions (`AffinityModel`); 1 for a prospect, a message, or without a model.
     package var affinityLift: Double
     package var lifeEventBoost: Double
     /// Probability alive.

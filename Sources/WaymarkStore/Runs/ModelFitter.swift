@@ -11,7 +11,10 @@ package import WaymarkCore
 ///   purchase, whole weeks first purchase → as_of), grouped in SQL;
 /// - Gamma-Gamma: repeat buyers' (repeat purchases, average spend in whole units), grouped in SQL;
 /// - RFM quintiles: `percentile_disc` over buyers;
-/// - affinity: category transitions from `lag()` over each client's purchases in time order;
+/// - affinity: category transitions from `lag()` over each client's purchases in time order, and
+///   in the same pass each purchase after the first by the set of categories owned before it (a
+///   running `bit_or` of category bits), grouped to (owned set, category) counts in SQL: a few
+///   hundred rows, however many purchases;
 /// - acceptance: responses by item and the client's recorded stage when presented, each with its
 ///   outcome as known at `as_of`.
 /// Only data at or before `as_of` is used; the queries run with a larger `work_mem`
@@ -128,32 +131,84 @@ package struct ModelFitter {
             }
         }
 
-        let (transitions, acceptance) = try helper.map { try $0.value() } ?? Self.sequences(connection: connection, asOf: asOf)
+        let (transitions, ownedSets, acceptance) = try helper.map { try $0.value() } ?? Self.sequences(connection: connection, asOf: asOf)
+        if ownedSets == nil {
+            logger.warning("more than 64 product categories: the affinity uses the newest category only, not the owned set")
+        }
         let defaults = AffinityModel()
         return StoredModels(
             timeUnitDays: timeUnitDays, lifetime: lifetime, spend: spendModel, rfm: rfm,
-            affinity: StoredModels.Affinity(transitions: transitions, smoothing: defaults.smoothing, minLift: defaults.minLift, maxLift: defaults.maxLift),
+            affinity: StoredModels.Affinity(transitions: transitions, smoothing: defaults.smoothing, minLift: defaults.minLift, maxLift: defaults.maxLift,
+                                            ownedSets: ownedSets, ownedSmoothing: defaults.ownedSmoothing),
             acceptance: acceptance)
     }
 
-    /// Fits the sequence models: category transitions and acceptance counts.
+    /// Fits the sequence models: category transitions, purchases by owned set (nil with more
+    /// than 64 product categories, which a 64-bit set cannot hold) and acceptance counts.
     private static func sequences(connection: Connection, asOf: Timestamp) throws
-        -> (transitions: [String: [String: Double]], acceptance: [StoredModels.Acceptance]) {
+        -> (transitions: [String: [String: Double]], ownedSets: [StoredModels.OwnedSet]?, acceptance: [StoredModels.Acceptance]) {
         let asOfValue = PostgresValue.int(asOf.seconds)
-        // Category transitions.
+        // Category transitions (kind 0: previous category → category, when they differ) and
+        // purchases by owned set (kind 1: the bits of the categories of the client's earlier
+        // purchases → category, repeats included), in one pass over purchases in time order;
+        // kind 2 lists the category of each bit (the products' categories, numbered in the
+        // statement, so the numbering and the sets agree). Without bits (more than 64
+        // categories), `owned` is NULL and no set is counted.
         var transitions: [String: [String: Double]] = [:]
+        var countsByMask: [UInt64: [String: Double]] = [:]
+        var categoryOfBit: [Int: String] = [:]
         let steps = try connection.execute("""
-            WITH ordered AS (
+            WITH numbered AS (
+                SELECT category, (row_number() OVER (ORDER BY category) - 1)::int AS bit, count(*) OVER () AS kinds
+                FROM (SELECT DISTINCT category FROM products) c
+            ), bits AS MATERIALIZED (
+                SELECT category, bit FROM numbered WHERE kinds <= 64
+            ), ordered AS (
                 SELECT pr.category,
-                       lag(pr.category) OVER (PARTITION BY p.client_id ORDER BY p.purchased_at, p.product_id) AS previous
+                       lag(pr.category) OVER w AS previous,
+                       bit_or(1::bigint << b.bit) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS owned
                 FROM purchases p JOIN products pr ON pr.product_id = p.product_id
+                LEFT JOIN bits b ON b.category = pr.category
                 WHERE p.purchased_at <= to_timestamp($1)
+                WINDOW w AS (PARTITION BY p.client_id ORDER BY p.purchased_at, p.product_id)
             )
-            SELECT previous, category, count(*)::float8 FROM ordered
-            WHERE previous IS NOT NULL AND previous <> category GROUP BY previous, category
+            SELECT GROUPING(previous), previous, owned, category,
+                   CASE WHEN GROUPING(previous) = 0 THEN count(*) FILTER (WHERE previous <> category)
+                        ELSE count(*) FILTER (WHERE owned IS NOT NULL) END::float8
+            FROM ordered GROUP BY GROUPING SETS ((previous, category), (owned, category))
+            UNION ALL
+            SELECT 2, NULL, bit, category, NULL FROM bits
             """, [asOfValue])
         for row in steps {
-            transitions[try row.decode(String.self, at: 0), default: [:]][try row.decode(String.self, at: 1)] = try row.decode(Double.self, at: 2)
+            switch try row.decode(Int.self, at: 0) {
+            case 0:
+                guard let previous = try row.decode(String?.self, at: 1) else { continue }
+                let count = try row.decode(Double.self, at: 4)
+                if count > 0 { transitions[previous, default: [:]][try row.decode(String.self, at: 3)] = count }
+            case 1:
+                guard let owned = try row.decode(Int?.self, at: 2) else { continue }
+                let count = try row.decode(Double.self, at: 4)
+                if count > 0 { countsByMask[UInt64(bitPattern: Int64(owned)), default: [:]][try row.decode(String.self, at: 3)] = count }
+            default:
+                categoryOfBit[try row.decode(Int.self, at: 2)] = try row.decode(String.self, at: 3)
+            }
+        }
+        // No numbering with purchases counted: more than 64 categories, no owned sets (nil).
+        var ownedSets: [StoredModels.OwnedSet]?
+        if !categoryOfBit.isEmpty || transitions.isEmpty {
+            var sets: [StoredModels.OwnedSet] = []
+            for (mask, next) in countsByMask {
+                var owned: [String] = []
+                for bit in 0..<64 where mask & (1 << UInt64(bit)) != 0 {
+                    guard let category = categoryOfBit[bit] else {
+                        throw PostgresError(kind: .decoding, message: "fitting the affinity model: owned-set bit \(bit) has no category",
+                                            hint: "the category numbering and the sets come from one statement; report this as a bug")
+                    }
+                    owned.append(category)
+                }
+                sets.append(StoredModels.OwnedSet(owned: AffinityModel.ownedKey(owned), next: next))
+            }
+            ownedSets = sets.sorted { $0.owned.lexicographicallyPrecedes($1.owned) }
         }
 
         // Acceptance counts per item and the stage recorded when it was presented, from each
@@ -188,7 +243,7 @@ package struct ModelFitter {
             acceptance.append(StoredModels.Acceptance(item: try row.decode(String.self, at: 0), stage: try row.decode(String.self, at: 1),
                                                       successes: successes, failures: failures))
         }
-        return (transitions, acceptance)
+        return (transitions, ownedSets, acceptance)
     }
 }
 

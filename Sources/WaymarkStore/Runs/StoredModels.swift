@@ -40,15 +40,49 @@ package struct StoredModels: Sendable, Codable, Hashable {
         }
     }
 
+    /// The affinity model's counts: category transitions and, since the owned-set model, the
+    /// purchases counted by the set of categories owned before them.
+    ///
+    /// `owned_sets` and `owned_smoothing` are optional: models stored by earlier runs have
+    /// neither and still decode; the engine then uses the newest-category model alone.
     package struct Affinity: Sendable, Codable, Hashable {
         package var transitions: [String: [String: Double]]
         package var smoothing: Double
         package var minLift: Double
         package var maxLift: Double
+        /// Purchases by owned set, sorted by the set (nil: not fitted).
+        package var ownedSets: [OwnedSet]?
+        /// The owned sets' smoothing `k_S` (nil: the model's default).
+        package var ownedSmoothing: Double?
+
+        package init(transitions: [String: [String: Double]], smoothing: Double, minLift: Double, maxLift: Double,
+                     ownedSets: [OwnedSet]? = nil, ownedSmoothing: Double? = nil) {
+            self.transitions = transitions
+            self.smoothing = smoothing
+            self.minLift = minLift
+            self.maxLift = maxLift
+            self.ownedSets = ownedSets
+            self.ownedSmoothing = ownedSmoothing
+        }
+
         enum CodingKeys: String, CodingKey {
             case transitions, smoothing
             case minLift = "min_lift"
             case maxLift = "max_lift"
+            case ownedSets = "owned_sets"
+            case ownedSmoothing = "owned_smoothing"
+        }
+    }
+
+    /// The purchases made by clients owning exactly the categories `owned` (distinct, sorted),
+    /// by the category bought: `{"owned": ["investment", "savings"], "next": {"pension": 12, …}}`.
+    package struct OwnedSet: Sendable, Codable, Hashable {
+        package var owned: [String]
+        package var next: [String: Double]
+
+        package init(owned: [String], next: [String: Double]) {
+            self.owned = owned
+            self.next = next
         }
     }
 
@@ -74,6 +108,14 @@ package struct StoredModels: Sendable, Codable, Hashable {
     /// The engine's models.
     package var fittedModels: FittedModels {
         var model = AffinityModel(smoothing: affinity.smoothing, minLift: affinity.minLift, maxLift: affinity.maxLift)
+        if let ownedSmoothing = affinity.ownedSmoothing { model.ownedSmoothing = ownedSmoothing }
+        for set in affinity.ownedSets ?? [] {
+            let key = AffinityModel.ownedKey(set.owned)
+            for (to, count) in set.next {
+                model.nextAfterOwned[key, default: [:]][to, default: 0] += count
+                model.ownedTotals[key, default: 0] += count
+            }
+        }
         for (from, targets) in affinity.transitions {
             for (to, count) in targets {
                 model.transitions[from, default: [:]][to] = count

@@ -86,7 +86,7 @@ import Testing
         #expect(lifeCover.explanation.trigger?.hasPrefix("child_born 20 days ago") == true)
         #expect(lifeCover.explanation.factors.lifeEventBoost > 5)
         #expect(lifeCover.explanation.admittedBy.contains { $0.hasPrefix("when: event_within(\"child_born\", 365)") })
-        #expect(lifeCover.explanation.summary.hasPrefix("priority 43.98 = propensity 0.229 (acceptance 0.04 × affinity 1 × life event 5.73 × activity 1) × value 160"))
+        #expect(lifeCover.explanation.summary.hasPrefix("priority 43.98 = propensity 0.229 (acceptance 0.04 × affinity given owned 1 × life event 5.73 × activity 1) × value 160"))
         // Why not more investment? Funds are topped up (repeatable), but life cover, a will and a
         // pension rank higher for a new parent.
         let why = try #require(parent.notRecommended.first { $0.itemID == "offer-first-investment" })

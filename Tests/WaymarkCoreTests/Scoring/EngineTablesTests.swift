@@ -88,7 +88,8 @@ import Testing
         #expect(Set(result.offers.map(\.itemID)) == ["o-invest", "o-estate", "o-fund"])
         for offer in result.offers {
             let category = try #require(catalog.items.first { $0.id == offer.itemID }.flatMap { $0.category ?? Fixture.category(of: $0.product ?? "") })
-            #expect(offer.explanation.factors.affinityLift == model.lift(of: category, after: facts.lastCategories), "\(offer.itemID)")
+            #expect(offer.explanation.factors.affinityLift == model.lift(of: category, after: facts.lastCategories, owning: facts.ownedCategories),
+                    "\(offer.itemID)")
         }
         // Messages get no affinity lift.
         #expect(result.messages.map(\.explanation.factors.affinityLift) == [1])
