@@ -147,4 +147,22 @@ struct ImporterBulkLoadTests {
         try db.connection.execute("RESET ROLE")
         #expect(summary.method == .upsert && summary.inserted == 3)
     }
+
+    @Test("JSON Lines purchases bulk-load in binary with the same values as CSV")
+    func jsonLinesBulkLoad() throws {
+        let db = try StoreTestDatabase()
+        try seed(db)
+        let text = """
+            {"purchase_id": "J1", "client_id": "C1", "product_id": "fund-index", "purchased_at": "2024-03-01T11:15:00+01:00", "amount": 12.5, "quantity": 3, "channel": "WEB"}
+            {"purchase_id": "J2", "client_id": "C2", "product_id": "ins-home", "purchased_at": "2024-03-02T00:00:00Z", "amount": "0.01"}
+            """
+        let summary = try Importer(connection: db.connection).importRows(
+            kind: .purchases, format: .jsonl, input: BytesInput(text), name: "purchases.jsonl")
+        #expect(summary.method == .bulk && summary.inserted == 2)
+        let rows = try db.connection.execute("""
+            SELECT purchase_id || ' ' || to_char(purchased_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' ' || amount || ' ' || quantity || ' ' || coalesce(channel, '-')
+            FROM purchases ORDER BY purchase_id
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(rows == ["J1 2024-03-01 10:15 12.50 3 web", "J2 2024-03-02 00:00 0.01 1 -"])
+    }
 }
