@@ -23,12 +23,22 @@ struct RunsModelFitterTests {
               ('C001', 'R5', 'fit-item', 'web', '2025-05-20Z', 'accepted', '2025-07-01Z'),  -- answered after as_of, < 30 days: not counted
               ('C001', 'R6', 'fit-item', 'web', '2025-07-01Z', 'accepted', '2025-07-02Z'),  -- presented after as_of: not counted
               ('C002', 'R7', 'fit-item', 'web', '2025-01-01Z', 'declined', '2025-01-02Z'),  -- no recorded stage: prospect, failure
-              ('C002', 'R8', 'fit-item', 'web', '2024-12-01Z', 'opened', NULL)              -- opened, > 30 days: failure
+              ('C002', 'R8', 'fit-item', 'web', '2024-12-01Z', 'opened', NULL),             -- opened, > 30 days: failure
+              ('C002', 'R9', 'fit-item', 'web', '2025-05-01T12:00Z', 'presented', NULL),    -- 30.5 days: failure
+              ('C002', 'R10', 'fit-item', 'web', '2025-05-02Z', 'presented', NULL)          -- exactly 30 days: not yet
             """)
         let models = try ModelFitter(connection: db.connection).fit(asOf: RunsTestDatabase.asOf)
         let counts = Dictionary(uniqueKeysWithValues: models.acceptance.filter { $0.item == "fit-item" }
             .map { ($0.stage, [$0.successes, $0.failures]) })
-        #expect(counts == ["onboarding": [1, 0], "active": [1, 2], "prospect": [0, 2]])
+        #expect(counts == ["onboarding": [1, 0], "active": [1, 2], "prospect": [0, 3]])
+        // The engine's own accumulator draws the line at the same second.
+        var accumulator = AcceptanceStatistics.Accumulator()
+        accumulator.add(responses: [
+            Response(itemID: "fit-item", channel: .web, presentedAt: Timestamp(year: 2025, month: 5, day: 1, hour: 12), outcome: .presented),
+            Response(itemID: "fit-item", channel: .web, presentedAt: Timestamp(year: 2025, month: 5, day: 2), outcome: .presented),
+        ], asOf: RunsTestDatabase.asOf, stage: { _ in .prospect })
+        let swiftCounts = accumulator.finish().counts[.init(itemID: "fit-item", stage: .prospect)]
+        #expect(swiftCounts?.successes == 0 && swiftCounts?.failures == 1)
         // The session's work_mem is restored after the fit.
         #expect(try db.connection.execute("SELECT current_setting('work_mem')").scalar(String.self) != "128MB")
     }

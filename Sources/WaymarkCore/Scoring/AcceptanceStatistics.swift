@@ -64,7 +64,9 @@ package struct AcceptanceStatistics: Sendable, Hashable {
                 case .declined:
                     add(itemID: response.itemID, stage: stage(response.presentedAt), accepted: false)
                 case .presented, .opened:
-                    if asOf.days(since: response.presentedAt) > decisionWindowDays {
+                    // Longer than the window, to the second, as the nightly fit's SQL counts it
+                    // (`presented_at < as_of - interval 'N days'`).
+                    if asOf.seconds - response.presentedAt.seconds > Int64(decisionWindowDays) * Timestamp.secondsPerDay {
                         add(itemID: response.itemID, stage: stage(response.presentedAt), accepted: false)
                     }
                 }
