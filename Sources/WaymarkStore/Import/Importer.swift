@@ -110,11 +110,23 @@ package struct Importer {
         var clock = PhaseClock(logger: logger, kind: kind)
         let copySQL = "COPY \(staging) (line, \(columns.map(\.name).joined(separator: ", "))) FROM STDIN"
         var counts = ImportRowReader.Counts()
-        try connection.copyIn(copySQL) { writer in
-            counts = try reader.read(&input) { row in
-                try writer.appendField(Int64(row.line))
-                try row.appendFields(to: &writer)
-                try writer.endRow()
+        if kind.hasOnlyPlainColumns {
+            // Binary, as in the bulk path: the server parses no timestamps or numerics.
+            try connection.copyInBinary(copySQL + " (FORMAT binary)") { writer in
+                counts = try reader.read(&input) { row in
+                    writer.beginRow(fieldCount: columns.count + 1)
+                    writer.appendInt64(Int64(row.line))
+                    try row.appendBinaryFields(columns: columns, to: &writer)
+                    try writer.endRow()
+                }
+            }
+        } else {
+            try connection.copyIn(copySQL) { writer in
+                counts = try reader.read(&input) { row in
+                    try writer.appendField(Int64(row.line))
+                    try row.appendFields(to: &writer)
+                    try writer.endRow()
+                }
             }
         }
         let rowsRead = counts.rowsRead
