@@ -6,49 +6,26 @@ import Foundation
 /// Each client gets its own sub-stream seeded from `(seed, client index, purpose)` through
 /// SplitMix64, so a client's rows do not depend on any other client's and the output is stable
 /// for a given seed. The sequence is fixed forever: changing it changes every generated file.
-package struct GeneratorRandom: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+package struct GeneratorRandom: RandomNumberGenerator, MarsagliaTsangSampling, Sendable {
+    private var core: Xoshiro256StarStar
 
     /// A generator seeded from one 64-bit value (expanded with SplitMix64).
     package init(seed: UInt64) {
-        var state = seed
-        s0 = Self.splitMix(&state)
-        s1 = Self.splitMix(&state)
-        s2 = Self.splitMix(&state)
-        s3 = Self.splitMix(&state)
-        if s0 | s1 | s2 | s3 == 0 { s0 = 0x9E37_79B9_7F4A_7C15 }
+        core = Xoshiro256StarStar(seed: seed)
     }
 
     /// The sub-stream for one purpose of one client of a seeded population.
     package init(seed: UInt64, index: UInt64, stream: UInt64) {
         var state = seed ^ 0x5851_F42D_4C95_7F2D
-        var mixed = Self.splitMix(&state)
+        var mixed = Xoshiro256StarStar.splitMix(&state)
         state = mixed ^ (index &* 0x9E37_79B9_7F4A_7C15)
-        mixed = Self.splitMix(&state)
+        mixed = Xoshiro256StarStar.splitMix(&state)
         state = mixed ^ (stream &* 0xC2B2_AE3D_27D4_EB4F)
-        self.init(seed: Self.splitMix(&state))
+        self.init(seed: Xoshiro256StarStar.splitMix(&state))
     }
 
-    /// SplitMix64: advances `state` and returns the next mixed value.
-    package static func splitMix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    package mutating func next() -> UInt64 {
-        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
-        let t = s1 << 17
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = (s3 << 45) | (s3 >> 19)
-        return result
-    }
+    @inline(__always)
+    package mutating func next() -> UInt64 { core.next() }
 
     /// A uniform double in [0, 1).
     @inline(__always)
@@ -102,21 +79,10 @@ package struct GeneratorRandom: RandomNumberGenerator, Sendable {
             let boost = pow(uniformPositive(), 1 / shape)
             return gamma(shape: shape + 1, rate: rate) * boost
         }
-        let d = shape - 1.0 / 3.0
-        let c = 1 / (9 * d).squareRoot()
-        while true {
-            var x: Double
-            var v: Double
-            repeat {
-                x = normal()
-                v = 1 + c * x
-            } while v <= 0
-            v = v * v * v
-            let u = uniformPositive()
-            if u < 1 - 0.0331 * (x * x) * (x * x) { return d * v / rate }
-            if log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v / rate }
-        }
+        return standardGamma(shapeAtLeastOne: shape) / rate
     }
+
+    package mutating func openUnitUniform() -> Double { uniformPositive() }
 
     /// Beta(a, b) as X/(X+Y) of two gammas.
     package mutating func beta(_ a: Double, _ b: Double) -> Double {

@@ -7,27 +7,19 @@ internal import Foundation
 /// simplex needs hundreds. When it stalls (a non-finite value, no descent), the caller falls back
 /// on ``NelderMead``.
 struct BFGS {
-    struct Result {
-        var point: [Double]
-        var value: Double
-        var iterations: Int
-        var evaluations: Int
-        var converged: Bool
-    }
-
     /// Stop when the largest gradient component is below this.
     var gradientTolerance = 1e-9
     /// Or when an iteration improves the objective by less than this, relative.
     var functionTolerance = 1e-15
     var maximumIterations = 300
 
-    func minimize(_ objective: ([Double]) -> (value: Double, gradient: [Double]), from start: [Double]) -> Result {
+    func minimize(_ objective: ([Double]) -> (value: Double, gradient: [Double]), from start: [Double]) -> MinimizationResult {
         let n = start.count
         var x = start
         var (fx, gx) = objective(x)
         var evaluations = 1
         guard fx.isFinite, gx.allSatisfy(\.isFinite) else {
-            return Result(point: x, value: fx, iterations: 0, evaluations: evaluations, converged: false)
+            return MinimizationResult(point: x, value: fx, iterations: 0, evaluations: evaluations, converged: false)
         }
         // The inverse Hessian approximation, starting from the identity.
         var h = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
@@ -82,6 +74,6 @@ struct BFGS {
                 break
             }
         }
-        return Result(point: x, value: fx, iterations: iterations, evaluations: evaluations, converged: converged)
+        return MinimizationResult(point: x, value: fx, iterations: iterations, evaluations: evaluations, converged: converged)
     }
 }

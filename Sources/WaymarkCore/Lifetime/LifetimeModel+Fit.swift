@@ -93,16 +93,14 @@ extension LifetimeModel {
             return (-ll / n + penaltyTerm, thetaGradient)
         }
         let quasiNewton = BFGS().minimize(gradientObjective, from: start.map { log($0) })
-        var result = NelderMead.Result(
-            point: quasiNewton.point, value: quasiNewton.value, iterations: quasiNewton.iterations,
-            evaluations: quasiNewton.evaluations, converged: quasiNewton.converged)
+        var result = quasiNewton
         var method = "bfgs"
         if !quasiNewton.converged {
             var simplex = NelderMead()
             simplex.maximumEvaluations = options.maximumEvaluations
             let from = quasiNewton.value.isFinite ? quasiNewton.point : start.map { log($0) }
             let fallback = simplex.minimize(objective, from: from)
-            result = NelderMead.Result(
+            result = MinimizationResult(
                 point: fallback.point, value: fallback.value,
                 iterations: quasiNewton.iterations + fallback.iterations,
                 evaluations: quasiNewton.evaluations + fallback.evaluations,

@@ -4,14 +4,6 @@
 /// needs no gradient and is hard to derail. Non-finite objective values are treated as +infinity,
 /// so the simplex walks away from impossible parameters.
 struct NelderMead {
-    struct Result {
-        var point: [Double]
-        var value: Double
-        var iterations: Int
-        var evaluations: Int
-        var converged: Bool
-    }
-
     /// Relative tolerance on the spread of objective values across the simplex.
     var functionTolerance = 1e-11
     /// Absolute tolerance on the simplex size (per coordinate).
@@ -23,7 +15,7 @@ struct NelderMead {
     /// Restarts from the best point, until one no longer improves the objective.
     var maximumRestarts = 4
 
-    func minimize(_ objective: ([Double]) -> Double, from start: [Double]) -> Result {
+    func minimize(_ objective: ([Double]) -> Double, from start: [Double]) -> MinimizationResult {
         var best = run(objective, from: start, step: step, budget: maximumEvaluations)
         var evaluations = best.evaluations
         var iterations = best.iterations
@@ -45,7 +37,7 @@ struct NelderMead {
         return best
     }
 
-    private func run(_ objective: ([Double]) -> Double, from start: [Double], step: Double, budget: Int) -> Result {
+    private func run(_ objective: ([Double]) -> Double, from start: [Double], step: Double, budget: Int) -> MinimizationResult {
         let n = start.count
         var evaluations = 0
         func f(_ x: [Double]) -> Double {
@@ -115,7 +107,7 @@ struct NelderMead {
             }
         }
         let bestIndex = values.indices.min { values[$0] < values[$1] } ?? 0
-        return Result(point: simplex[bestIndex], value: values[bestIndex], iterations: iterations, evaluations: evaluations, converged: converged)
+        return MinimizationResult(point: simplex[bestIndex], value: values[bestIndex], iterations: iterations, evaluations: evaluations, converged: converged)
     }
 }
 

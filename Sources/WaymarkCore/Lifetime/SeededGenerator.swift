@@ -11,49 +11,16 @@ internal import Foundation
 /// var random = SeededGenerator(seed: 42)
 /// let rate = random.gamma(shape: 0.24, scale: 1 / 4.41)
 /// ```
-package struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+package struct SeededGenerator: RandomNumberGenerator, MarsagliaTsangSampling, Sendable, Hashable {
+    private var core: Xoshiro256StarStar
 
     /// Creates a generator whose sequence is fully determined by `seed`.
     package init(seed: UInt64) {
-        var splitMix = seed
-        func nextSplitMix() -> UInt64 {
-            splitMix &+= 0x9E37_79B9_7F4A_7C15
-            var z = splitMix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        state = (nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix())
-    }
-
-    package static func == (lhs: SeededGenerator, rhs: SeededGenerator) -> Bool {
-        lhs.state == rhs.state
-    }
-
-    package func hash(into hasher: inout Hasher) {
-        hasher.combine(state.0)
-        hasher.combine(state.1)
-        hasher.combine(state.2)
-        hasher.combine(state.3)
+        core = Xoshiro256StarStar(seed: seed)
     }
 
     /// The next 64 random bits.
-    package mutating func next() -> UInt64 {
-        let result = rotate(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotate(state.3, 45)
-        return result
-    }
-
-    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 {
-        (x << k) | (x >> (64 - k))
-    }
+    package mutating func next() -> UInt64 { core.next() }
 
     /// A uniform draw from the open interval (0, 1): never exactly 0 or 1, so its logarithm is finite.
     package mutating func uniform() -> Double {
@@ -82,21 +49,10 @@ package struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable {
             let boost = pow(uniform(), 1 / shape)
             return gamma(shape: shape + 1, scale: scale) * boost
         }
-        let d = shape - 1.0 / 3.0
-        let c = 1 / (9 * d).squareRoot()
-        while true {
-            var x: Double
-            var v: Double
-            repeat {
-                x = normal()
-                v = 1 + c * x
-            } while v <= 0
-            v = v * v * v
-            let u = uniform()
-            if u < 1 - 0.0331 * x * x * x * x { return d * v * scale }
-            if log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v * scale }
-        }
+        return standardGamma(shapeAtLeastOne: shape) * scale
     }
+
+    package mutating func openUnitUniform() -> Double { uniform() }
 
     /// A beta draw with shape parameters `a` and `b` (mean `a / (a + b)`).
     package mutating func beta(_ a: Double, _ b: Double) -> Double {
