@@ -41,9 +41,11 @@ extension String: PostgresDecodable {
     }
 }
 
-/// Parses an optionally signed decimal integer without allocating.
+/// Parses an optionally signed decimal integer (`-12`, `+7`, `0042`) without allocating; nil for
+/// anything else or a value that does not fit in `T`. The reader behind integer columns, and
+/// shared with other byte-level readers.
 @inline(__always)
-func parseInteger<T: FixedWidthInteger>(_ bytes: UnsafeBufferPointer<UInt8>, as: T.Type) -> T? {
+package func parseInteger<T: FixedWidthInteger>(_ bytes: UnsafeBufferPointer<UInt8>, as: T.Type) -> T? {
     var index = 0
     var negative = false
     if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {

@@ -106,13 +106,8 @@ extension RowValidator {
 
     /// Digits only, no leading zero, at most `Int32.max`.
     private static func isPlainPositiveInt32(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count <= 10, bytes[0] != 0x30 else { return false }
-        var value = 0
-        for byte in bytes {
-            guard byte >= 0x30, byte <= 0x39 else { return false }
-            value = value * 10 + Int(byte - 0x30)
-        }
-        return value <= Int(Int32.max)
+        // A sign or a leading zero takes the String path, which normalises it.
+        (0x31...0x39).contains(bytes[0]) && parseInteger(bytes, as: Int32.self) != nil
     }
 }
 
@@ -144,25 +139,11 @@ extension ImportColumn {
             guard let units = FieldFormats.parseAmount(bytes: bytes, scale: 2) else { throw ImportValueNotEncodable(column: column.name) }
             writer.appendNumeric(units: units, scale: 2)
         case .positiveInteger:
-            guard let value = parseInt32(bytes) else { throw ImportValueNotEncodable(column: column.name) }
+            guard let value = parseInteger(bytes, as: Int32.self) else { throw ImportValueNotEncodable(column: column.name) }
             writer.appendInt32(value)
         case .date, .bool, .channelList, .jsonObject, .oneOf:
             throw ImportValueNotEncodable(column: column.name)
         }
-    }
-
-    /// Digits with an optional `+` (what ``RowValidator`` accepts), within `Int32`.
-    private static func parseInt32(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        var digits = bytes[...]
-        if digits.first == 0x2B { digits = digits.dropFirst() }
-        guard !digits.isEmpty else { return nil }
-        var value: Int64 = 0
-        for byte in digits {
-            guard byte >= 0x30, byte <= 0x39 else { return nil }
-            value = value * 10 + Int64(byte - 0x30)
-            guard value <= Int64(Int32.max) else { return nil }
-        }
-        return Int32(value)
     }
 
     /// Appends a normalised value (``RowValidator/validate(_:line:)``'s output; nil for NULL) in

@@ -150,24 +150,7 @@ struct SnapshotLineDecoder {
 
     /// A decimal integer with an optional sign, as `Int64(String)` reads it; nil otherwise.
     static func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var index = 0
-        var negative = false
-        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
-            index = 1
-        }
-        guard index < bytes.count else { return nil }
-        var value: Int64 = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = negative ? times.subtractingReportingOverflow(Int64(digit)) : times.addingReportingOverflow(Int64(digit))
-            guard !overflow1, !overflow2 else { return nil }
-            value = next
-            index += 1
-        }
-        return value
+        parseInteger(bytes, as: Int64.self)
     }
 }
 
