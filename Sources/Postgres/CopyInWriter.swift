@@ -64,18 +64,6 @@ package struct CopyInWriter {
         }
     }
 
-    /// Appends one field whose UTF-8 bytes need no escaping, as they are.
-    ///
-    /// The caller guarantees the bytes hold no backslash, tab, newline, carriage return or NUL
-    /// (a validated id, timestamp or number); use ``appendField(bytes:)`` for anything else.
-    package mutating func appendVerbatimField(bytes: UnsafeBufferPointer<UInt8>) {
-        assert(!bytes.contains { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0 },
-               "appendVerbatimField: the bytes need escaping")
-        if fieldsInRow > 0 { chunks.bytes.append(UInt8(ascii: "\t")) }
-        fieldsInRow += 1
-        chunks.bytes.append(contentsOf: bytes)
-    }
-
     /// Appends an integer field to the current row.
     package mutating func appendField(_ value: Int64) throws(PostgresError) {
         if fieldsInRow > 0 { chunks.bytes.append(UInt8(ascii: "\t")) }

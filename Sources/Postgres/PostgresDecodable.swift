@@ -44,7 +44,7 @@ extension String: PostgresDecodable {
 /// Parses an optionally signed decimal integer (`-12`, `+7`, `0042`) without allocating; nil for
 /// anything else or a value that does not fit in `T`. The reader behind integer columns, and
 /// shared with other byte-level readers.
-@inline(__always)
+@inlinable
 package func parseInteger<T: FixedWidthInteger>(_ bytes: UnsafeBufferPointer<UInt8>, as: T.Type) -> T? {
     var index = 0
     var negative = false

@@ -25,9 +25,14 @@ struct ImportRow {
     }
 
     /// Appends the row's fields, in the kind's column order, to the current COPY row.
-    func appendFields(to writer: inout CopyInWriter) throws(PostgresError) {
+    func appendFields(to writer: inout CopyInWriter) throws {
         switch fields {
-        case .asItStands(let record, let validator): try validator.appendFields(of: record, to: &writer)
+        case .asItStands(let record, let validator):
+            for index in validator.columns.indices {
+                try validator.withFieldBytes(index, of: record) { bytes in
+                    if let bytes { try writer.appendField(bytes: bytes) } else { try writer.appendField(nil as String?) }
+                }
+            }
         case .normalised(let values): for value in values { try writer.appendField(value) }
         }
     }
@@ -43,14 +48,6 @@ struct ImportRow {
         }
     }
 
-    /// Whether column `index` (of ``ImportKind/columns``) holds exactly `text` (nil: NULL).
-    func field(_ index: Int, equals text: String?) -> Bool {
-        switch fields {
-        case .asItStands(let record, let validator): validator.field(index, of: record, equals: text)
-        case .normalised(let values): values[index] == text
-        }
-    }
-
     /// Calls `body` with the UTF-8 bytes of column `index` (of ``ImportKind/columns``), nil for NULL.
     func withFieldBytes<T>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
         switch fields {
@@ -61,19 +58,10 @@ struct ImportRow {
             return try value.withUTF8 { try body($0) }
         }
     }
-
-    /// The COPY text of column `index` (of ``ImportKind/columns``), nil for NULL.
-    func fieldText(_ index: Int) -> String? {
-        switch fields {
-        case .asItStands(let record, let validator): validator.fieldText(index, of: record)
-        case .normalised(let values): values[index]
-        }
-    }
 }
 
 /// Reads the rows of an import file (CSV with a header, or JSON Lines), validates each against its
-/// kind, and hands every valid row to a sink as the COPY text of its fields, in the order of
-/// ``ImportKind/columns``.
+/// kind, and hands every valid row to a sink as an ``ImportRow``.
 ///
 /// A bad row goes to the reject file when there is one; otherwise it is collected as an issue
 /// (the first ``issueLimit``), no later row reaches the sink, and reading goes on to the end so the
@@ -135,7 +123,7 @@ struct ImportRowReader {
 
         /// A CSV record: byte for byte when it is valid as it stands, through `String`s otherwise.
         func handle(_ record: CSVRawRecord) throws {
-            if let current = validator, current.checksBytes, current.acceptsAsItStands(record) {
+            if let current = validator, current.kind.hasOnlyPlainColumns, current.acceptsAsItStands(record) {
                 counts.rowsRead += 1
                 if errorRows == 0 || rejectFile != nil { try sink(ImportRow(record, acceptedBy: current)) }
                 if let progress, counts.rowsRead - lastProgress >= 50_000 {

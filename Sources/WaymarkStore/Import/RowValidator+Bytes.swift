@@ -2,11 +2,6 @@ import Postgres
 import WaymarkCore
 
 extension RowValidator {
-    /// Whether ``acceptsAsItStands(_:)`` can judge rows of this kind: every column has a type
-    /// whose valid values COPY can take byte for byte (ids, text, timestamps, amounts, whole
-    /// numbers, channels). Purchases and interactions qualify; the others take the `String` path.
-    var checksBytes: Bool { kind.hasOnlyPlainColumns }
-
     /// Whether every field of `record` is valid exactly as it stands, so the row can go to COPY
     /// byte for byte with ``appendFields(of:to:)``.
     ///
@@ -38,25 +33,6 @@ extension RowValidator {
     }
 
     /// Appends the fields of a row that ``acceptsAsItStands(_:)`` accepted, in the kind's column
-    /// order, to the current COPY row (not ending it).
-    func appendFields(of record: CSVRawRecord, to writer: inout CopyInWriter) throws(PostgresError) {
-        for (column, position) in zip(columns, positions) {
-            if let position {
-                let bytes = record.field(position)
-                if !bytes.isEmpty {
-                    if case .text = column.type {
-                        try writer.appendField(bytes: bytes)
-                    } else {
-                        writer.appendVerbatimField(bytes: bytes)  // validated: nothing to escape
-                    }
-                    continue
-                }
-            }
-            try writer.appendField(column.defaultValue)
-        }
-    }
-
-    /// Appends the fields of a row that ``acceptsAsItStands(_:)`` accepted, in the kind's column
     /// order and binary formats, to the current binary COPY row.
     func appendBinaryFields(of record: CSVRawRecord, to writer: inout BinaryCopyInWriter) throws {
         for (column, position) in zip(columns, positions) {
@@ -71,18 +47,6 @@ extension RowValidator {
         }
     }
 
-    /// Whether column `index` of an accepted row holds exactly `text` (nil: NULL).
-    func field(_ index: Int, of record: CSVRawRecord, equals text: String?) -> Bool {
-        if let position = positions[index] {
-            let bytes = record.field(position)
-            if !bytes.isEmpty {
-                guard let text else { return false }
-                return text.utf8.elementsEqual(bytes)
-            }
-        }
-        return text == columns[index].defaultValue
-    }
-
     /// Calls `body` with the bytes of column `index` of an accepted row (nil: NULL).
     func withFieldBytes<T>(_ index: Int, of record: CSVRawRecord, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
         if let position = positions[index] {
@@ -91,15 +55,6 @@ extension RowValidator {
         }
         guard var value = columns[index].defaultValue else { return try body(nil) }
         return try value.withUTF8 { try body($0) }
-    }
-
-    /// The COPY text of column `index` of an accepted row (nil: NULL).
-    func fieldText(_ index: Int, of record: CSVRawRecord) -> String? {
-        if let position = positions[index] {
-            let bytes = record.field(position)
-            if !bytes.isEmpty { return String(decoding: bytes, as: UTF8.self) }
-        }
-        return columns[index].defaultValue
     }
 
     private static let channelNames: [[UInt8]] = Channel.allCases.map { Array($0.rawValue.utf8) }
