@@ -85,7 +85,26 @@ package struct ContactPolicy: Sendable, Hashable {
     package var consentExempt: ChannelSet = []
     /// How `do_not_contact` clients are treated.
     package var doNotContact: DoNotContactHandling = .suppressAll
+    /// Whether caps and the cooldown after a presentation also limit the consent-exempt
+    /// (inbound) channels, or only outreach.
+    package var inbound: InboundHandling = .limited
+    /// An offer the client accepted at most this many days ago and has not bought since is
+    /// followed up: no cooldown holds it back and its acceptance is the client's own (1).
+    /// 0: no follow-up.
+    package var followUpAcceptedDays = 0
     package init() {}
+}
+
+/// How the contact policy treats the consent-exempt channels, where the client comes to us
+/// (a web page they open, a meeting they attend).
+package enum InboundHandling: String, Sendable, Hashable, CaseIterable {
+    /// Caps and cooldowns limit every channel alike.
+    case limited
+    /// Caps and the cooldown after a presentation limit outreach only: a cap on `any` channel
+    /// counts and closes only the other channels (a cap naming an inbound channel still holds),
+    /// and during the cooldown an item may still be shown on an inbound channel. A decline's
+    /// cooldown holds everywhere.
+    case exempt
 }
 
 /// How a `do_not_contact` client (or one on the quiet list) is treated.

@@ -387,7 +387,7 @@ struct CatalogReader {
         let p = "contact_policy."
         guard let f = mapping(node, "contact_policy", keys: [
             "cooldown_after_presented_days", "cooldown_after_declined_days", "caps", "quiet_list",
-            "consent_exempt_channels", "do_not_contact",
+            "consent_exempt_channels", "do_not_contact", "inbound", "follow_up_accepted_days",
         ]) else { return result }
         if let v = f["cooldown_after_presented_days"] { result.cooldownAfterPresentedDays = int(v.value, p + "cooldown_after_presented_days", min: 0) ?? result.cooldownAfterPresentedDays }
         if let v = f["cooldown_after_declined_days"] { result.cooldownAfterDeclinedDays = int(v.value, p + "cooldown_after_declined_days", min: 0) ?? result.cooldownAfterDeclinedDays }
@@ -417,6 +417,19 @@ struct CatalogReader {
             } else {
                 error(v.value, p + "do_not_contact must be one of \(DoNotContactHandling.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'")
             }
+        }
+        if let v = f["inbound"], let text = string(v.value, p + "inbound") {
+            if let handling = InboundHandling(rawValue: text) {
+                result.inbound = handling
+            } else {
+                error(v.value, p + "inbound must be one of \(InboundHandling.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'")
+            }
+        }
+        if let v = f["follow_up_accepted_days"] {
+            result.followUpAcceptedDays = int(v.value, p + "follow_up_accepted_days", min: 0) ?? result.followUpAcceptedDays
+        }
+        if result.inbound == .exempt, result.consentExempt.isEmpty, let v = f["inbound"] {
+            error(v.value, p + "inbound: exempt has no effect while consent_exempt_channels is empty; list the channels where the client comes to you there (e.g. [web, advisor])")
         }
         return result
     }

@@ -21,6 +21,10 @@
 /// 6. ownership: an offer whose product (or, without product, category) the client owns,
 ///    unless repeatable; a message already presented, unless repeatable,
 /// 7. contact policy: cooldown after a presentation and after a decline, caps per channel.
+///    With `inbound: exempt`, caps and the presentation cooldown limit outreach only (an item in
+///    its cooldown may still be shown on a consent-exempt channel); with
+///    `follow_up_accepted_days`, an offer the client accepted and has not bought since is
+///    followed up despite its cooldowns, with an acceptance of 1.
 ///
 /// Priority = propensity × value × context × lever, with
 /// propensity = acceptance × affinity lift × life-event boost × activity (p_alive).
@@ -342,6 +346,18 @@ package struct Engine: Sendable {
         var trigger = -1
         var triggerDays = 0
         var triggerMultiplier = 1.0
+        /// How the contact policy admitted it.
+        var contact = ContactAdmission.underPolicy
+    }
+
+    /// How the contact policy admitted a candidate (explained in `admittedBy`).
+    enum ContactAdmission {
+        /// No cooldown holds, under caps.
+        case underPolicy
+        /// Within the cooldown after a presentation `days` ago: inbound channels only.
+        case inboundDuringCooldown(days: Int, cooldown: Int)
+        /// A follow-up of the client's acceptance, the response at this index of `facts.responses`.
+        case followUp(response: Int)
     }
 
     /// What candidates are ranked by: priority, descending, then the id (by its rank).
@@ -442,17 +458,38 @@ package struct Engine: Sendable {
         let cooldown = entry.cooldownDays ?? policy.cooldownAfterPresentedDays
         let declineIndex = Int(scratch.lastDecline[entry.index])
         let presentedIndex = Int(scratch.lastResponse[entry.index])
-        let lastDecline: Timestamp? = declineIndex >= 0 ? facts.responses[declineIndex].decidedAt : nil
-        let lastPresented: Timestamp? = presentedIndex >= 0 ? facts.responses[presentedIndex].presentedAt : nil
-        if let declined = lastDecline, facts.asOf.days(since: declined) < policy.cooldownAfterDeclinedDays {
-            return reject(.contactPolicy, "declined \(facts.asOf.days(since: declined)) days ago; cooldown after a decline is \(policy.cooldownAfterDeclinedDays) days")
+        var admission = ContactAdmission.underPolicy
+        var open = ChannelSet(rawValue: consented.rawValue & ~contact.capped.rawValue)
+        if presentedIndex >= 0, isFollowUp(entry, response: facts.responses[presentedIndex], facts: facts) {
+            // The client said yes and has not bought yet: the next step is to follow up.
+            admission = .followUp(response: presentedIndex)
+        } else {
+            if declineIndex >= 0 {
+                let days = facts.asOf.days(since: facts.responses[declineIndex].decidedAt)
+                if days < policy.cooldownAfterDeclinedDays {
+                    return reject(.contactPolicy, "declined \(days) days ago; cooldown after a decline is \(policy.cooldownAfterDeclinedDays) days")
+                }
+            }
+            if presentedIndex >= 0 {
+                let days = facts.asOf.days(since: facts.responses[presentedIndex].presentedAt)
+                if days < cooldown {
+                    let inbound = ChannelSet(rawValue: consented.rawValue & policy.consentExempt.rawValue)
+                    guard policy.inbound == .exempt, !inbound.isEmpty else {
+                        return reject(.contactPolicy, "presented \(days) days ago; cooldown is \(cooldown) days")
+                    }
+                    admission = .inboundDuringCooldown(days: days, cooldown: cooldown)
+                    open = ChannelSet(rawValue: open.rawValue & inbound.rawValue)
+                }
+            }
         }
-        if let presented = lastPresented, facts.asOf.days(since: presented) < cooldown {
-            return reject(.contactPolicy, "presented \(facts.asOf.days(since: presented)) days ago; cooldown is \(cooldown) days")
-        }
-        let open = ChannelSet(rawValue: consented.rawValue & ~contact.capped.rawValue)
         if open.isEmpty {
-            let reasons = consented.channels.compactMap { contact.capReason[$0] }
+            var reasons: [String] = []
+            for channel in consented.channels {
+                if let reason = contact.capReason[channel], !reasons.contains(reason) { reasons.append(reason) }
+            }
+            if case .inboundDuringCooldown(let days, let cooldown) = admission {
+                return reject(.contactPolicy, "presented \(days) days ago; cooldown is \(cooldown) days and the inbound channels are capped: \(reasons.joined(separator: "; "))")
+            }
             return reject(.contactPolicy, "contact cap reached: \(reasons.joined(separator: "; "))")
         }
 
@@ -471,7 +508,9 @@ package struct Engine: Sendable {
         let alpha = prior.alpha + counts.successes
         let beta = prior.beta + counts.failures
         var acceptance = alpha / (alpha + beta)
-        if explore {
+        if case .followUp = admission {
+            acceptance = 1
+        } else if explore {
             var random = SeededGenerator(seed: Self.explorationSeed(client: facts.clientID, asOf: facts.asOf, seed: seed, item: entry.id))
             acceptance = random.beta(alpha, beta)
         }
@@ -509,8 +548,21 @@ package struct Engine: Sendable {
             contactRecency: contact.recency, context: context, lever: lever, priority: priority
         )
         candidate = Candidate(item: entry.index, channel: channel, factors: factors,
-                              trigger: trigger, triggerDays: triggerDays, triggerMultiplier: boost)
+                              trigger: trigger, triggerDays: triggerDays, triggerMultiplier: boost, contact: admission)
         return nil
+    }
+
+    /// Whether `response`, the item's newest, makes the offer a follow-up: accepted within the
+    /// policy's `follow_up_accepted_days` (as known at as_of), and the offered product (or,
+    /// without one, category) not bought since it was presented.
+    private func isFollowUp(_ entry: PreparedItem, response: Response, facts: ClientFacts) -> Bool {
+        let days = catalog.contactPolicy.followUpAcceptedDays
+        guard days > 0, entry.kind == .offer, response.outcome == .accepted,
+              facts.asOf.days(since: response.decidedAt) <= days else { return false }
+        let bought = if let product = entry.productKey { facts.lastPurchase(of: product) }
+            else if let category = entry.categoryKey { facts.lastPurchase(of: category) }
+            else { Timestamp?.none }
+        return bought.map { $0 < response.presentedAt } ?? true
     }
 
     private func rankedOut(_ candidate: Candidate, last: Candidate?, limit: String) -> Rejection {
@@ -553,6 +605,16 @@ package struct Engine: Sendable {
     /// The checks that admitted an item, as text (built only for recommended items).
     private func admittedBy(_ candidate: Candidate, facts: ClientFacts) -> [String] {
         var admitted = prepared[candidate.item].admitted
+        // The last line is the contact policy's; an exception replaces it.
+        switch candidate.contact {
+        case .underPolicy:
+            break
+        case .inboundDuringCooldown(let days, let cooldown):
+            admitted[admitted.count - 1] = "contact policy: presented \(days) days ago, within the \(cooldown)-day cooldown: inbound channels only, under caps"
+        case .followUp(let index):
+            let response = facts.responses[index]
+            admitted[admitted.count - 1] = "follow-up: accepted on \(response.decidedAt.isoDate) (\(response.channel.rawValue)), not bought since: no cooldown, acceptance 1, under caps"
+        }
         let channel = candidate.channel
         admitted.append("channel \(channel.rawValue): \(facts.profile.consents.contains(channel) ? "consented" : "consent-exempt")")
         return admitted
@@ -600,19 +662,26 @@ struct ContactState {
         }
         capped = []
         capReason = [:]
+        // With inbound channels exempt, a cap on all channels counts and closes outreach only.
+        let outreachOnly = policy.inbound == .exempt
         for cap in policy.caps {
             let start = facts.asOf.adding(days: -cap.windowDays)
             var count = 0
             for response in facts.responses {
                 if response.presentedAt <= start { break }
-                if cap.channel == nil || response.channel == cap.channel { count += 1 }
+                if let channel = cap.channel {
+                    if response.channel == channel { count += 1 }
+                } else if !(outreachOnly && policy.consentExempt.contains(response.channel)) {
+                    count += 1
+                }
             }
             guard count >= cap.max else { continue }
-            let affected = cap.channel.map { [$0] } ?? Channel.allCases
+            let affected = cap.channel.map { [$0] }
+                ?? Channel.allCases.filter { !(outreachOnly && policy.consentExempt.contains($0)) }
             for channel in affected {
                 capped.insert(channel)
                 if capReason[channel] == nil {
-                    capReason[channel] = "\(count) contacts \(cap.channel.map { "on \($0.rawValue)" } ?? "in all channels") in the last \(cap.windowDays) days (cap \(cap.max))"
+                    capReason[channel] = "\(count) contacts \(cap.channel.map { "on \($0.rawValue)" } ?? (outreachOnly ? "in all outreach channels" : "in all channels")) in the last \(cap.windowDays) days (cap \(cap.max))"
                 }
             }
         }
