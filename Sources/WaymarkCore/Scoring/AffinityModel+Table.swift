@@ -23,6 +23,8 @@ extension AffinityModel {
         private var known: [Bool] = []
         /// Per target: the smoothed base rate `P(target)`.
         private var base: [Double] = []
+        /// Per target: `P_next(target)`, what the affinity is a lift over.
+        private var nextShare: [Double] = []
         /// `P(target | names[from])`, row-major by target (`names.keys.count` columns).
         private var probability: [Double] = []
         private var total = 0.0
@@ -78,6 +80,7 @@ extension AffinityModel {
             maxLift = model.maxLift
             known = [Bool](repeating: false, count: targetCount)
             base = [Double](repeating: 0, count: targetCount)
+            nextShare = (0..<targetCount).map { model.nextPurchaseShare(names[$0]) }
             probability = [Double](repeating: 0, count: targetCount * columns)
             for t in 0..<targetCount {
                 let category = names[t]
@@ -172,8 +175,7 @@ extension AffinityModel {
                 let row = Int(owned)
                 likelihood = ownedShare[row * targetCount + target] + ownedWeight[row] * likelihood
             }
-            likelihood *= kinds
-            return min(maxLift, max(minLift, likelihood))
+            return min(maxLift, max(minLift, likelihood / nextShare[target]))
         }
     }
 }

@@ -12,17 +12,20 @@
 ///   backtested worse: docs/evaluation.md.)
 ///
 /// The affinity of a category `c` for a client whose recent distinct categories, newest first,
-/// are `R = (r₁, r₂, …)` and whose owned categories are `S` is how likely `c` is to come next,
-/// relative to a uniform pick among the `K` known categories:
+/// are `R = (r₁, r₂, …)` and whose owned categories are `S` is its lift: how much likelier `c` is
+/// to come next for this client than for clients at large,
 ///
-///     affinity(c | S, R) = K · (n(S → c) + k_S · P(c | R)) / (n(S → ·) + k_S)
+///     affinity(c | S, R) = P(c | S, R) / P_next(c)
+///     P(c | S, R) = (n(S → c) + k_S · P(c | R)) / (n(S → ·) + k_S)
 ///     P(c | R) = P(c | r₁)                          when c ≠ r₁,
 ///     P(c | R) = mean over r ∈ R, r ≠ c of P(c | r)  when c = r₁ (a repeat),
 ///     P(c | r) = (n(r → c) + k · P(c)) / (n(r → ·) + k)
 ///
 /// where `P(c)` is the Laplace-smoothed share of `c` among all transitions' targets, `k` the
 /// transitions' smoothing strength (default 20 pseudo-transitions) and `k_S` the owned sets'
-/// (default 10 pseudo-purchases). This is a hierarchical back-off: a category rarely seen as a
+/// (default 10 pseudo-purchases). `P_next(c)` is the Laplace-smoothed share of `c` among all
+/// purchases counted by owned set, `(Σ_S n(S → c) + 1) / (Σ_S n(S → ·) + K)` with `K` the known
+/// categories (models without owned sets: `P(c)`). This is a hierarchical back-off: a category rarely seen as a
 /// source is pulled towards the base rate `P(c)`, and an owned set seen rarely (or never: then
 /// `n(S → ·) = 0` and the affinity is the newest-category model's) towards `P(c | R)`.
 ///
@@ -40,11 +43,15 @@
 /// none). The affinity is finally clamped to `[minLift, maxLift]` (default 0.25…8; at most `K`
 /// is reachable, so the upper clamp only guards catalogs with many categories).
 ///
-/// This ranks by likelihood, not by lift: a lift `P(c | r) / P(c)` would discount exactly the
-/// categories a client is most likely to buy (a common next step has a lift near 1) and favour
-/// rare ones. Without recent categories (a prospect), or before any transition was seen, the
-/// affinity is 1: the catalog's lead offers and priors decide (the transitions' base rate knows
-/// nothing of first purchases, which are never a transition's target).
+/// **Why a lift.** The engine multiplies the affinity by the item's acceptance rate, fitted per
+/// item and stage from every recorded response, which already carries how readily clients at
+/// large take an offer of the category. A likelihood `P(c | S, R)` in its place would count the
+/// category's popularity twice and push the most popular categories onto every list; the lift
+/// keeps what is particular to the client. (Backtested on the generated population: hit rate@3
+/// 0.777 → 0.784 on seed 42, 0.774 → 0.785 on seed 7; docs/evaluation.md.) Without recent
+/// categories (a prospect), or before any transition was seen, the affinity is 1: the catalog's
+/// lead offers and the acceptance rates decide (the transitions' base rate knows nothing of first
+/// purchases, which are never a transition's target).
 ///
 /// Models fitted before the owned sets were counted have none: every set is then unseen and the
 /// affinity is the newest-category model's.
@@ -85,6 +92,18 @@ package struct AffinityModel: Sendable, Hashable {
     package func baseRate(_ category: String) -> Double {
         let kinds = Double(max(incoming.count, 1))
         return ((incoming[category] ?? 0) + 1) / (total + kinds + 1)
+    }
+
+    /// `P_next(category)`, the smoothed share of `category` among all purchases counted by owned
+    /// set: what the affinity is a lift over (`baseRate` for a model without owned sets).
+    package func nextPurchaseShare(_ category: String) -> Double {
+        guard !ownedTotals.isEmpty else { return baseRate(category) }
+        let kinds = Double(max(incoming.count, 1))
+        var count = 0.0
+        for next in nextAfterOwned.values { count += next[category] ?? 0 }
+        var purchases = 0.0
+        for n in ownedTotals.values { purchases += n }
+        return (count + 1) / (purchases + kinds)
     }
 
     /// The key of an owned set in ``nextAfterOwned``: its categories, distinct and sorted.
@@ -130,8 +149,7 @@ package struct AffinityModel: Sendable, Hashable {
             let weight = ownedSmoothing / (n + ownedSmoothing)
             likelihood = share + weight * likelihood
         }
-        likelihood *= kinds
-        return min(maxLift, max(minLift, likelihood))
+        return min(maxLift, max(minLift, likelihood / nextPurchaseShare(category)))
     }
 
     /// The smoothed `P(category | from)`, given the category's base rate.

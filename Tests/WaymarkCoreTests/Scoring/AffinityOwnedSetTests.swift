@@ -50,10 +50,10 @@ import Testing
     @Test func theSetsCountsAreBackedOffToTheNewestCategoryModel() {
         let model = Self.ladders()
         let recent = ["investment", "savings"]
-        let kinds = Double(model.incoming.count)
-        let newest = model.lift(of: "pension", after: recent) / kinds
+        let share = model.nextPurchaseShare("pension")
+        let newest = model.lift(of: "pension", after: recent) * share
         // 200 purchases after {investment, savings}, all pension; k_S = 10 pseudo-purchases.
-        let expected = (200 + model.ownedSmoothing * newest) / (200 + model.ownedSmoothing) * kinds
+        let expected = (200 + model.ownedSmoothing * newest) / (200 + model.ownedSmoothing) / share
         #expect(abs(model.lift(of: "pension", after: recent, owning: ["savings", "investment"]) - expected) < 1e-12)
         // An owned set nobody was seen with: the newest-category model, exactly.
         for owned in [["savings", "investment", "wills"], ["unknown"], ["investment"]] where model.ownedTotals[AffinityModel.ownedKey(owned)] == nil {
