@@ -18,6 +18,8 @@ package struct CatalogDiagnostic: Sendable, Hashable, CustomStringConvertible {
 package struct CatalogError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Never empty; sorted by line and column.
     package var diagnostics: [CatalogDiagnostic]
+    /// What the problems together suggest, when they suggest something (printed before the count).
+    package var hint: String?
 
     package init(diagnostics: [CatalogDiagnostic]) {
         self.diagnostics = diagnostics.sorted {
@@ -25,10 +27,11 @@ package struct CatalogError: Error, Sendable, Hashable, CustomStringConvertible 
         }
     }
 
-    /// One `file:line:column: error: message` line per problem, then a count.
+    /// One `file:line:column: error: message` line per problem, the hint, then a count.
     package var description: String {
         let count = diagnostics.count
-        return (diagnostics.map(\.description) + ["\(count) error\(count == 1 ? "" : "s") in catalog"]).joined(separator: "\n")
+        let hint = hint.map { ["hint: \($0)"] } ?? []
+        return (diagnostics.map(\.description) + hint + ["\(count) error\(count == 1 ? "" : "s") in catalog"]).joined(separator: "\n")
     }
 }
 

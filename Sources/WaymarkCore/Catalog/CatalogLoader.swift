@@ -23,9 +23,16 @@ package enum CatalogLoader {
         var reader = CatalogReader(text: text, file: file, references: references)
         let catalog = reader.read()
         if !reader.diagnostics.isEmpty || catalog == nil {
-            throw CatalogError(diagnostics: reader.diagnostics.isEmpty
+            var error = CatalogError(diagnostics: reader.diagnostics.isEmpty
                 ? [CatalogDiagnostic(location: SourceLocation(file: file), message: "the catalog is empty")]
                 : reader.diagnostics)
+            if reader.checkedReferences > 0, reader.knownReferences == 0, let categories = references.categories {
+                // Not one name matches: most likely a catalog written for other data.
+                error.hint = "none of the \(reader.checkedReferences) references to products and categories in this catalog is known "
+                    + (categories.isEmpty ? "(there are no products yet: import products first)"
+                       : "(the known categories are \(categories.sorted().joined(separator: ", "))): is this the catalog for this data?")
+            }
+            throw error
         }
         return catalog!
     }
@@ -45,6 +52,15 @@ struct CatalogReader {
     var diagnostics: [CatalogDiagnostic] = []
     /// Known keys that the last `mapping` call saw misspelled (not reported again as missing).
     var misspelled: Set<String> = []
+    /// Product and category names checked against `references`, and how many of them were known.
+    var checkedReferences = 0
+    var knownReferences = 0
+
+    /// Counts one checked product or category name.
+    mutating func noteReference(known: Bool) {
+        checkedReferences += 1
+        if known { knownReferences += 1 }
+    }
 
     init(text: String, file: String, references: CatalogReferences) {
         self.text = text
@@ -437,13 +453,17 @@ struct CatalogReader {
     // MARK: References
 
     mutating func checkProduct(_ id: String, _ node: Node, _ what: String) {
-        guard let products = references.products, products[id] == nil else { return }
+        guard let products = references.products else { return }
+        noteReference(known: products[id] != nil)
+        guard products[id] == nil else { return }
         let hint = RuleSuggestion.nearest(to: id, in: products.byID.keys.sorted()).map { "; did you mean '\($0)'?" } ?? ""
         error(node, "\(what): unknown product '\(id)'\(hint)")
     }
 
     mutating func checkCategory(_ name: String, _ node: Node, _ what: String) {
-        guard let categories = references.categories, !categories.contains(name) else { return }
+        guard let categories = references.categories else { return }
+        noteReference(known: categories.contains(name))
+        guard !categories.contains(name) else { return }
         let hint = RuleSuggestion.nearest(to: name, in: categories.sorted()).map { "; did you mean '\($0)'?" } ?? ""
         error(node, "\(what): unknown category '\(name)'\(hint)")
     }
@@ -607,11 +627,13 @@ struct CatalogReader {
             let name = reference.argument
             switch reference.kind {
             case .product:
+                if let products = references.products { noteReference(known: products[name] != nil) }
                 if let products = references.products, products[name] == nil {
                     let hint = RuleSuggestion.nearest(to: name, in: products.byID.keys.sorted()).map { "; did you mean '\($0)'?" } ?? ""
                     error(at: at, "\(w): rule: unknown product '\(name)' in \(reference.function)\(hint)")
                 }
             case .category:
+                if let categories = references.categories { noteReference(known: categories.contains(name)) }
                 if let categories = references.categories, !categories.contains(name) {
                     let hint = RuleSuggestion.nearest(to: name, in: categories.sorted()).map { "; did you mean '\($0)'?" } ?? ""
                     error(at: at, "\(w): rule: unknown category '\(name)' in \(reference.function)\(hint)")
@@ -619,6 +641,9 @@ struct CatalogReader {
             case .productOrCategory:
                 let products = references.products
                 let categories = references.categories
+                if products != nil || categories != nil {
+                    noteReference(known: products?[name] != nil || (categories?.contains(name) ?? false))
+                }
                 if products != nil || categories != nil,
                    products?[name] == nil, !(categories?.contains(name) ?? false) {
                     let known = (products.map { Array($0.byID.keys) } ?? []) + (categories.map { Array($0) } ?? [])

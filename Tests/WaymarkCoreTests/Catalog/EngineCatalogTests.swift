@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WaymarkCore
 
@@ -153,6 +154,33 @@ import Testing
             "t.yaml:8:19: error: item 'msg-a': rule: unknown tier 'Platinum'; known tiers: Gold, Silver",
             "t.yaml:8:41: error: item 'msg-a': rule: unknown tier 'Sliver'; did you mean 'Silver'?",
         ], "\(defined)")
+    }
+
+    @Test func aCatalogForOtherDataSaysSo() throws {
+        // The retail catalog against the adviser's products: not one reference is known.
+        let text = try String(contentsOfFile: Fixture.examplePath("retail.yaml"), encoding: .utf8)
+        do {
+            _ = try CatalogLoader.load(text, file: "retail.yaml", references: CatalogReferences(products: Fixture.advisorProducts))
+            Issue.record("loaded")
+        } catch {
+            let hint = try #require(error.hint)
+            #expect(hint.hasPrefix("none of the \(error.diagnostics.count) references to products and categories in this catalog is known (the known categories are estate_planning, insurance, "), "\(hint)")
+            #expect(hint.hasSuffix("): is this the catalog for this data?"))
+            #expect(error.description.split(separator: "\n").suffix(2).first == "hint: \(hint)"[...])
+        }
+        // One mistake among known names: no hint, just the mistake.
+        do {
+            _ = try CatalogLoader.load("""
+            version: "1"
+            items:
+              - { id: o1, kind: offer, title: A, category: savings, channels: [web] }
+              - { id: o2, kind: offer, title: B, category: savngs, channels: [web] }
+            """, file: "t.yaml", references: CatalogReferences(products: Fixture.advisorProducts))
+            Issue.record("loaded")
+        } catch {
+            #expect(error.hint == nil)
+            #expect(error.diagnostics.map(\.message) == ["item 'o2': unknown category 'savngs'; did you mean 'savings'?"])
+        }
     }
 
     @Test func jsonIsAcceptedAndDefaultsApply() throws {
