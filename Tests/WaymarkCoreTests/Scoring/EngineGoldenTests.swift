@@ -36,7 +36,8 @@ import Testing
 
     static func retailClients() -> [ClientSnapshot] {
         [
-            // Bought a starter kit last week: welcome and how-to, then accessories and beans.
+            // Bought an espresso kit last week: welcome and how-to, a care plan for the machine, then
+            // the subscription and accessories (catalog priors and values alone: no fitted models).
             Fixture.client("R-NEW", firstSeen: -30, age: 29, consents: [.email, .app],
                            purchases: [Fixture.purchase("kit-espresso", -6, amount: 149)]),
             // A regular close to Gold: progress message.
@@ -126,27 +127,34 @@ import Testing
         // The starter-kit buyer is not offered another kit (ownership), and the lapsed client gets the win-back.
         #expect(results[0].notRecommended.first { $0.itemID == "offer-starter-kit" }?.check == .rule)
         #expect(results[2].messages.map(\.itemID) == ["msg-win-back"])
+        // Nobody is offered the 1,290 machine on their first purchase; the regular is.
+        #expect(results[0].notRecommended.first { $0.itemID == "offer-premium-upgrade" }?.reason
+                == "rule clause false: purchase_count >= 2")
+        #expect(results[1].offers.first?.itemID == "offer-premium-upgrade")
     }
 
     static let retailGolden = """
     R-NEW: onboarding (first purchase 6 days ago ≤ onboarding window 60 days)
-      offer 1 offer-accessories via email priority 1.5
-      offer 2 offer-refill via email priority 1.2
+      offer 1 offer-care-plan via email priority 4.8
+      offer 2 offer-bean-subscription via email priority 3
+      offer 3 offer-accessories via email priority 1.5
       message 1 msg-welcome via email: Welcome to the club! You already have 149 points. Every euro you spend earns one more.
       message 2 msg-how-to via email: Three tips for a better cup: weigh your dose, grind just before brewing, and keep your water just off the boil. Our video guides are in the app.
     R-REGULAR: loyal (25 purchases ≥ 6, p_alive 1 ≥ 0.70, customer for 720 days ≥ 365)
       offer 1 offer-premium-upgrade via email priority 7.5
-      offer 2 offer-bean-subscription via email priority 3
-      offer 3 offer-barista-class via email priority 1.2
+      offer 2 offer-care-plan via email priority 4.8
+      offer 3 offer-bean-subscription via email priority 3
       message 1 msg-referral-ask via email: Give a friend 10 % off their first order, and get 200 points when they buy.
       message 2 msg-tier-upgrade via email: You made it: welcome to Silver! Enjoy free delivery and early access to new roasts.
     R-GONE: lapsed (p_alive 0.00 < lapsed threshold 0.15)
-      offer 1 offer-accessories via email priority 0.0037
-      offer 2 offer-barista-class via email priority 0.003
-      offer 3 offer-refill via email priority 0.003
+      offer 1 offer-premium-upgrade via email priority 0.0186
+      offer 2 offer-care-plan via email priority 0.0119
+      offer 3 offer-bean-subscription via email priority 0.0074
       message 1 msg-win-back via email: We miss you! Your 197 points are still here, and your next bag of beans is on us with code COMEBACK.
     R-PROSPECT: prospect (no purchase yet)
       offer 1 offer-starter-kit via web priority 4.8
+      offer 2 offer-bean-subscription via email priority 3
+      offer 3 offer-accessories via email priority 1.5
     """
 
     @Test func sameInputsSameOutput() throws {
