@@ -627,27 +627,28 @@ struct CatalogReader {
             let name = reference.argument
             switch reference.kind {
             case .product:
-                if let products = references.products { noteReference(known: products[name] != nil) }
-                if let products = references.products, products[name] == nil {
+                guard let products = references.products else { break }
+                noteReference(known: products[name] != nil)
+                if products[name] == nil {
                     let hint = RuleSuggestion.nearest(to: name, in: products.byID.keys.sorted()).map { "; did you mean '\($0)'?" } ?? ""
                     error(at: at, "\(w): rule: unknown product '\(name)' in \(reference.function)\(hint)")
                 }
             case .category:
-                if let categories = references.categories { noteReference(known: categories.contains(name)) }
-                if let categories = references.categories, !categories.contains(name) {
+                guard let categories = references.categories else { break }
+                noteReference(known: categories.contains(name))
+                if !categories.contains(name) {
                     let hint = RuleSuggestion.nearest(to: name, in: categories.sorted()).map { "; did you mean '\($0)'?" } ?? ""
                     error(at: at, "\(w): rule: unknown category '\(name)' in \(reference.function)\(hint)")
                 }
             case .productOrCategory:
                 let products = references.products
                 let categories = references.categories
-                if products != nil || categories != nil {
-                    noteReference(known: products?[name] != nil || (categories?.contains(name) ?? false))
-                }
-                if products != nil || categories != nil,
-                   products?[name] == nil, !(categories?.contains(name) ?? false) {
-                    let known = (products.map { Array($0.byID.keys) } ?? []) + (categories.map { Array($0) } ?? [])
-                    let hint = RuleSuggestion.nearest(to: name, in: known.sorted()).map { "; did you mean '\($0)'?" } ?? ""
+                guard products != nil || categories != nil else { break }
+                let known = products?[name] != nil || (categories?.contains(name) ?? false)
+                noteReference(known: known)
+                if !known {
+                    let names = (products.map { Array($0.byID.keys) } ?? []) + (categories.map { Array($0) } ?? [])
+                    let hint = RuleSuggestion.nearest(to: name, in: names.sorted()).map { "; did you mean '\($0)'?" } ?? ""
                     error(at: at, "\(w): rule: '\(name)' in \(reference.function) is neither a known product nor a known category\(hint)")
                 }
             case .item:

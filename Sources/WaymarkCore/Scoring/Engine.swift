@@ -71,8 +71,11 @@ package struct Engine: Sendable {
         let defaultValue: Double
         /// Recorded outcomes per stage, indexed like `LifecycleStage.allCases`.
         let counts: [AcceptanceStatistics.Counts]
-        /// The client-independent lines of `admittedBy` (all but the channel's), built once.
+        /// The client-independent lines of `admittedBy` (all but the contact policy's and the
+        /// channel's), built once.
         let admitted: [String]
+        /// The contact policy's line of `admittedBy` when no exception applied.
+        let underPolicy: String
         /// The template as text and plain variables, when every variable has a plain text value.
         let plainTemplate: [MessageTemplate.PlainPart]?
         /// `product`, `category`, the requirements and the trigger events as fingerprinted keys
@@ -136,7 +139,7 @@ package struct Engine: Sendable {
                 admitted.append("requires \((item.requires.products + item.requires.categories).joined(separator: ", ")): owned")
             }
             let cooldown = item.cooldownDays ?? policy.cooldownAfterPresentedDays
-            admitted.append("contact policy: no presentation within \(cooldown) days, under caps")
+            underPolicy = "contact policy: no presentation within \(cooldown) days, under caps"
             self.admitted = admitted
             plainTemplate = item.template?.plainParts.flatMap { parts in
                 parts.allSatisfy {
@@ -604,16 +607,16 @@ package struct Engine: Sendable {
 
     /// The checks that admitted an item, as text (built only for recommended items).
     private func admittedBy(_ candidate: Candidate, facts: ClientFacts) -> [String] {
-        var admitted = prepared[candidate.item].admitted
-        // The last line is the contact policy's; an exception replaces it.
+        let entry = prepared[candidate.item]
+        var admitted = entry.admitted
         switch candidate.contact {
         case .underPolicy:
-            break
+            admitted.append(entry.underPolicy)
         case .inboundDuringCooldown(let days, let cooldown):
-            admitted[admitted.count - 1] = "contact policy: presented \(days) days ago, within the \(cooldown)-day cooldown: inbound channels only, under caps"
+            admitted.append("contact policy: presented \(days) days ago, within the \(cooldown)-day cooldown: inbound channels only, under caps")
         case .followUp(let index):
             let response = facts.responses[index]
-            admitted[admitted.count - 1] = "follow-up: accepted on \(response.decidedAt.isoDate) (\(response.channel.rawValue)), not bought since: no cooldown, acceptance 1, under caps"
+            admitted.append("follow-up: accepted on \(response.decidedAt.isoDate) (\(response.channel.rawValue)), not bought since: no cooldown, acceptance 1, under caps")
         }
         let channel = candidate.channel
         admitted.append("channel \(channel.rawValue): \(facts.profile.consents.contains(channel) ? "consented" : "consent-exempt")")
@@ -662,23 +665,21 @@ struct ContactState {
         }
         capped = []
         capReason = [:]
-        // With inbound channels exempt, a cap on all channels counts and closes outreach only.
+        // A cap counts and closes its channel; one on all channels, every channel, or with inbound
+        // channels exempt, every outreach channel.
         let outreachOnly = policy.inbound == .exempt
+        let allChannels = ChannelSet(Channel.allCases)
+        let anyChannel = outreachOnly ? ChannelSet(rawValue: allChannels.rawValue & ~policy.consentExempt.rawValue) : allChannels
         for cap in policy.caps {
             let start = facts.asOf.adding(days: -cap.windowDays)
+            let counted = cap.channel.map { ChannelSet([$0]) } ?? anyChannel
             var count = 0
             for response in facts.responses {
                 if response.presentedAt <= start { break }
-                if let channel = cap.channel {
-                    if response.channel == channel { count += 1 }
-                } else if !(outreachOnly && policy.consentExempt.contains(response.channel)) {
-                    count += 1
-                }
+                if counted.contains(response.channel) { count += 1 }
             }
             guard count >= cap.max else { continue }
-            let affected = cap.channel.map { [$0] }
-                ?? Channel.allCases.filter { !(outreachOnly && policy.consentExempt.contains($0)) }
-            for channel in affected {
+            for channel in counted.channels {
                 capped.insert(channel)
                 if capReason[channel] == nil {
                     capReason[channel] = "\(count) contacts \(cap.channel.map { "on \($0.rawValue)" } ?? (outreachOnly ? "in all outreach channels" : "in all channels")) in the last \(cap.windowDays) days (cap \(cap.max))"
