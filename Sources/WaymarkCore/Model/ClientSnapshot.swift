@@ -87,14 +87,19 @@ package struct Purchase: Sendable, Hashable {
     package var amountCents: Int64
     package var quantity: Int
     package var channel: Channel?
+    /// The order the line belongs to, nil when not given: lines of one order are one purchase
+    /// occasion (without order ids, the lines of one client at one timestamp are).
+    package var orderID: String?
 
-    package init(productID: String, category: String, at: Timestamp, amountCents: Int64, quantity: Int = 1, channel: Channel? = nil) {
+    package init(productID: String, category: String, at: Timestamp, amountCents: Int64, quantity: Int = 1, channel: Channel? = nil,
+                 orderID: String? = nil) {
         self.productID = productID
         self.category = category
         self.at = at
         self.amountCents = amountCents
         self.quantity = quantity
         self.channel = channel
+        self.orderID = orderID
     }
 
     /// The amount in currency units.

@@ -1,0 +1,166 @@
+internal import Foundation
+
+/// How many clients bought each category: the population base rates of the propensity.
+///
+/// `buyers` counts clients with a purchase up to as_of, `recentBuyers` those with one in the
+/// window (as_of − `windowDays`, as_of]; per category the same two counts. Shares are smoothed
+/// by half a client so an unseen category has a small, not a zero, rate.
+package struct PopulationRates: Sendable, Hashable, Codable {
+    package struct Counts: Sendable, Hashable, Codable {
+        package var buyers: Double
+        package var recentBuyers: Double
+        package init(buyers: Double, recentBuyers: Double) {
+            self.buyers = buyers
+            self.recentBuyers = recentBuyers
+        }
+        enum CodingKeys: String, CodingKey {
+            case buyers
+            case recentBuyers = "recent_buyers"
+        }
+    }
+
+    package var windowDays: Int
+    package var buyers: Double
+    package var recentBuyers: Double
+    package var categories: [String: Counts]
+
+    package init(windowDays: Int = 0, buyers: Double = 0, recentBuyers: Double = 0, categories: [String: Counts] = [:]) {
+        self.windowDays = windowDays
+        self.buyers = buyers
+        self.recentBuyers = recentBuyers
+        self.categories = categories
+    }
+
+    /// The share of buyers who bought `category`, smoothed.
+    package func share(_ category: String?) -> Double {
+        ((category.flatMap { categories[$0]?.buyers } ?? 0) + 0.5) / (buyers + 1)
+    }
+
+    /// The share of recent buyers who bought `category` in the window, smoothed.
+    package func recentShare(_ category: String?) -> Double {
+        ((category.flatMap { categories[$0]?.recentBuyers } ?? 0) + 0.5) / (recentBuyers + 1)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case buyers, categories
+        case windowDays = "window_days"
+        case recentBuyers = "recent_buyers"
+    }
+}
+
+/// The purchase propensity: a logistic model of "the client buys the offer's category (or
+/// product) within the horizon", learned from the history itself at every run.
+///
+/// `logit P = intercept + Σ weight(f) · f(client, offer)` over ``PropensityFeature``. The nightly
+/// fit builds training rows at an earlier cut-off (as_of − horizon) from a sample of clients, with
+/// the label "bought in the following horizon", and fits the weights by penalised maximum
+/// likelihood (``LogisticRegression``), shrunk towards ``PropensityFeature/priorWeights``. So how
+/// much a client's own habits, the crowd, sequences, life events and responses count is measured on
+/// the business's own data rather than fixed: a grocer's staples and an advisor's ladder get
+/// different weights. The probability is calibrated on the training rows (about p of the offers
+/// given p are bought); `waymark evaluate` reports the calibration by decile.
+package struct PropensityModel: Sendable, Hashable, Codable {
+    /// Training summary, for the run's report.
+    package struct Training: Sendable, Hashable, Codable {
+        /// The training cut-off (ISO 8601): features as of it, labels in the horizon after it.
+        package var cutoff: String
+        package var clients: Int
+        package var rows: Int
+        package var positives: Double
+        package var logLoss: Double
+        package var iterations: Int
+        /// Whether the weights are fitted (false: the prior weights, too little data).
+        package var fitted: Bool
+
+        package init(cutoff: String, clients: Int, rows: Int, positives: Double, logLoss: Double, iterations: Int, fitted: Bool) {
+            self.cutoff = cutoff
+            self.clients = clients
+            self.rows = rows
+            self.positives = positives
+            self.logLoss = logLoss
+            self.iterations = iterations
+            self.fitted = fitted
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case cutoff, clients, rows, positives, iterations, fitted
+            case logLoss = "log_loss"
+        }
+    }
+
+    package var horizonDays: Int
+    package var smoothingDays: Double
+    /// Per-occasion decay of the decayed share.
+    package var decay: Double
+    package var intercept: Double
+    /// Weights by feature name; a feature missing here weighs 0.
+    package var weights: [String: Double]
+    /// Mean of each feature on the training rows (explanations show contributions against it).
+    package var means: [String: Double]
+    /// Base rates as of the scoring date.
+    package var rates: PopulationRates
+    package var training: Training?
+
+    package init(horizonDays: Int, smoothingDays: Double? = nil, decay: Double = 0.9, intercept: Double = PropensityFeature.priorIntercept,
+                 weights: [String: Double]? = nil, means: [String: Double] = [:], rates: PopulationRates = PopulationRates(), training: Training? = nil) {
+        self.horizonDays = horizonDays
+        self.smoothingDays = smoothingDays ?? Double(max(horizonDays, 7))
+        self.decay = decay
+        self.intercept = intercept
+        self.weights = weights ?? Dictionary(uniqueKeysWithValues: PropensityFeature.allCases.map { ($0.name, PropensityFeature.priorWeights[$0.rawValue]) })
+        self.means = means
+        self.rates = rates
+        self.training = training
+    }
+
+    /// The weights as an array indexed by `PropensityFeature.rawValue`.
+    package var weightVector: [Double] {
+        PropensityFeature.allCases.map { weights[$0.name] ?? 0 }
+    }
+
+    package var meanVector: [Double] {
+        PropensityFeature.allCases.map { means[$0.name] ?? 0 }
+    }
+
+    /// The feature values of one client and offer, indexed by `PropensityFeature.rawValue`.
+    package func features(client: borrowing PropensityClient, item: PropensityItemInputs) -> [Double] {
+        var row = [Double](repeating: 0, count: PropensityFeature.count)
+        PropensityFeature.values(client: client, item: item, horizonDays: Double(horizonDays), smoothingDays: smoothingDays) { row[$0.rawValue] = $1 }
+        return row
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case decay, intercept, weights, means, rates, training
+        case horizonDays = "horizon_days"
+        case smoothingDays = "smoothing_days"
+    }
+}
+
+/// A propensity model ready for the hot path: weights as an array.
+package struct PropensityScorer: Sendable {
+    package let model: PropensityModel
+    let intercept: Double
+    let weights: [Double]
+    let horizon: Double
+    let smoothing: Double
+
+    package init(_ model: PropensityModel) {
+        self.model = model
+        intercept = model.intercept
+        weights = model.weightVector
+        horizon = Double(model.horizonDays)
+        smoothing = model.smoothingDays
+    }
+
+    /// P(the client buys the offer within the horizon).
+    @inline(__always)
+    package func probability(client: borrowing PropensityClient, item: PropensityItemInputs) -> Double {
+        var z = intercept
+        weights.withUnsafeBufferPointer { w in
+            PropensityFeature.values(client: client, item: item, horizonDays: horizon, smoothingDays: smoothing) { feature, x in
+                z += w[feature.rawValue] * x
+            }
+        }
+        return LogisticRegression.sigmoid(z)
+    }
+}

@@ -1,0 +1,97 @@
+/// A client's purchases grouped into occasions, with what each category's repeat behaviour needs.
+///
+/// An occasion is one order (lines sharing an `order_id`) or, without order ids, the lines of one
+/// client at one timestamp. Lifetime value, gaps and stages count occasions; the propensity counts
+/// per category the occasions that contained it, so a basket of five lines of coffee is one
+/// coffee occasion, not five.
+///
+/// Categories are indexed by the caller (the facts' category table), `0..<categoryCount`.
+package struct PurchaseOccasions: Sendable, Hashable {
+    /// The occasions' times, oldest first (the first line's time for an order).
+    package var times: [Timestamp] = []
+    /// Per category: occasions containing it, first and last such occasion.
+    package var categoryCount: [Int32] = []
+    package var categoryFirst: [Timestamp] = []
+    package var categoryLast: [Timestamp] = []
+    /// Per category: Σ decay^(age in occasions) over the occasions containing it, where the newest
+    /// occasion has age 0 (personal frequency weighted towards recent baskets, as TIFU-KNN does).
+    package var categoryDecayed: [Double] = []
+    /// Σ decay^(age) over all occasions: `categoryDecayed[c] / decayTotal` is a decayed share.
+    package var decayTotal: Double = 0
+    /// Category-occasion pairs, and how many of them were the client's first of the category.
+    package var pairs = 0
+    package var firstPairs = 0
+
+    package init() {}
+
+    /// Groups `purchases` (sorted by time) into occasions.
+    ///
+    /// - Parameters:
+    ///   - purchases: the client's lines up to as_of, oldest first.
+    ///   - categoryOfPurchase: per line, its category's index.
+    ///   - categories: how many categories the indices range over.
+    ///   - decay: the per-occasion decay of `categoryDecayed` (0 < decay ≤ 1).
+    package init(_ purchases: UnsafeBufferPointer<Purchase>, categoryOfPurchase: [Int], categories: Int, decay: Double) {
+        categoryCount = [Int32](repeating: 0, count: categories)
+        categoryFirst = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
+        categoryLast = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
+        categoryDecayed = [Double](repeating: 0, count: categories)
+        guard !purchases.isEmpty else { return }
+        // Occasion of each line; categories of the current occasion (deduplicated by a stamp).
+        var stamp = [Int32](repeating: -1, count: categories)
+        var occasionCategories: [[Int32]] = []
+        var current: [Int32] = []
+        var previous: Purchase?
+        for i in purchases.indices {
+            let line = purchases[i]
+            if let p = previous, !Self.sameOccasion(p, line) {
+                occasionCategories.append(current)
+                current.removeAll(keepingCapacity: true)
+            }
+            if previous == nil || !Self.sameOccasion(previous!, line) { times.append(line.at) }
+            let c = categoryOfPurchase[i]
+            let occasion = Int32(times.count - 1)
+            if stamp[c] != occasion {
+                stamp[c] = occasion
+                current.append(Int32(c))
+            }
+            previous = line
+        }
+        occasionCategories.append(current)
+        let m = times.count
+        var weight = 1.0
+        // Newest first, so the weights are powers of `decay` without a pow per occasion.
+        for o in stride(from: m - 1, through: 0, by: -1) {
+            decayTotal += weight
+            for c32 in occasionCategories[o] {
+                let c = Int(c32)
+                categoryDecayed[c] += weight
+            }
+            weight *= decay
+        }
+        for o in 0..<m {
+            for c32 in occasionCategories[o] {
+                let c = Int(c32)
+                if categoryCount[c] == 0 {
+                    categoryFirst[c] = times[o]
+                    firstPairs += 1
+                }
+                categoryCount[c] += 1
+                categoryLast[c] = times[o]
+                pairs += 1
+            }
+        }
+    }
+
+    /// Whether two consecutive lines belong to one occasion: the same order, or without order ids
+    /// the same time.
+    @inline(__always)
+    package static func sameOccasion(_ a: Purchase, _ b: Purchase) -> Bool {
+        if let x = a.orderID, let y = b.orderID { return x == y }
+        if a.orderID != nil || b.orderID != nil { return false }
+        return a.at == b.at
+    }
+
+    /// The number of occasions.
+    package var count: Int { times.count }
+}
