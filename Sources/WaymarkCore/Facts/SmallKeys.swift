@@ -1,0 +1,144 @@
+internal import Foundation
+
+/// Distinct strings in first-seen order, in a small open-addressing table keyed by a cheap
+/// fingerprint (no SipHash per purchase; the text is compared only when a fingerprint matches).
+struct SmallKeys: Sendable {
+    private(set) var keys: [String] = []
+    private var fingerprints: [UInt64] = []
+    /// Indices into `keys`, -1 for an empty slot; a power of two at least twice `count`.
+    private var slots: [Int32] = []
+
+    init() {}
+
+    /// An empty table with room for `capacity` keys before it grows.
+    init(capacity: Int) {
+        guard capacity > 0 else { return }
+        keys.reserveCapacity(capacity)
+        fingerprints.reserveCapacity(capacity)
+        var size = 16
+        while size < capacity * 2 { size *= 2 }
+        slots = [Int32](repeating: -1, count: size)
+    }
+
+    /// The length mixed with the first and the last eight UTF-8 bytes (not a hash of all the
+    /// text: equal fingerprints are confirmed by comparing the text).
+    @inline(__always)
+    static func fingerprint(_ key: String) -> UInt64 {
+        // Reads the UTF-8 in place (no copy of the string); only a bridged or otherwise
+        // non-contiguous string takes the copying path.
+        if let print = key.utf8.withContiguousStorageIfAvailable({ fingerprint(UnsafeRawBufferPointer($0)) }) {
+            return print
+        }
+        var text = key
+        return text.withUTF8 { fingerprint(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inline(__always)
+    private static func fingerprint(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        let n = raw.count
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        if n >= 16 {
+            head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+            tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 8 {
+            // A small string (at most 15 bytes) reaches here as a fresh 16-byte copy on the stack,
+            // written as two 8-byte words: an unaligned load across both words would stall on
+            // store forwarding. The same `tail` (the last eight bytes, little-endian) is built
+            // from the first word and the bytes after it instead.
+            head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+            var rest: UInt64 = 0
+            var i = n - 1
+            while i >= 8 {
+                rest = rest << 8 | UInt64(raw[i])
+                i -= 1
+            }
+            tail = head >> UInt64(8 * (n - 8)) | rest << UInt64(8 * (16 - n))
+        } else {
+            for byte in raw { head = head << 8 | UInt64(byte) }
+        }
+        return (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(n)
+    }
+
+    /// The index of `key`, nil when absent.
+    func index(of key: String) -> Int? {
+        index(of: key, fingerprint: Self.fingerprint(key))
+    }
+
+    @inline(__always)
+    func index(of key: String, fingerprint: UInt64) -> Int? {
+        if slots.isEmpty { return nil }
+        let mask = slots.count - 1
+        var slot = Self.slot(fingerprint, mask: mask)
+        while true {
+            let k = Int(slots[slot])
+            if k < 0 { return nil }
+            if fingerprints[k] == fingerprint, keys[k] == key { return k }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The index of `key`, appending it when absent.
+    @inline(__always)
+    mutating func insert(_ key: String) -> (index: Int, inserted: Bool) {
+        let print = Self.fingerprint(key)
+        if let i = index(of: key, fingerprint: print) { return (i, false) }
+        keys.append(key)
+        fingerprints.append(print)
+        if keys.count * 2 > slots.count {
+            slots = [Int32](repeating: -1, count: max(16, slots.count * 2))
+            for k in fingerprints.indices { place(k) }
+        } else {
+            place(keys.count - 1)
+        }
+        return (keys.count - 1, true)
+    }
+
+    private mutating func place(_ k: Int) {
+        let mask = slots.count - 1
+        var slot = Self.slot(fingerprints[k], mask: mask)
+        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(k)
+    }
+
+    private static func slot(_ fingerprint: UInt64, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+}
+
+/// Distinct keys with their latest time, in first-seen order.
+struct SmallLastSeen: Sendable {
+    private(set) var keys = SmallKeys()
+    private(set) var times: [Timestamp] = []
+
+    init() {}
+
+    /// An empty table with room for `capacity` keys before it grows.
+    init(capacity: Int) {
+        keys = SmallKeys(capacity: capacity)
+        times.reserveCapacity(capacity)
+    }
+
+    /// Records the key at `index` seen at `at`.
+    mutating func touch(_ index: Int, _ at: Timestamp) {
+        if at > times[index] { times[index] = at }
+    }
+
+    /// Records `key` seen at `at`; returns the key's index.
+    @discardableResult
+    mutating func record(_ key: String, _ at: Timestamp) -> Int {
+        let (i, inserted) = keys.insert(key)
+        if inserted { times.append(at) } else if at > times[i] { times[i] = at }
+        return i
+    }
+
+    /// The latest time of `key`, nil when never seen.
+    func last(_ key: String) -> Timestamp? {
+        keys.index(of: key).map { times[$0] }
+    }
+
+    /// The latest time of the literal `key`, nil when never seen (no fingerprinting).
+    func last(_ key: RuleKey) -> Timestamp? {
+        keys.index(of: key.text, fingerprint: key.fingerprint).map { times[$0] }
+    }
+}
