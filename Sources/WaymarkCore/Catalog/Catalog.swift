@@ -44,6 +44,19 @@ package struct CatalogSettings: Sendable, Hashable {
     package var lifecycle = LifecycleThresholds()
     package var arbitration = ArbitrationSettings()
     package var exploration = ExplorationSettings()
+    package var propensity = PropensitySettings()
+    package init() {}
+}
+
+/// `settings.propensity`: the learned purchase propensity.
+package struct PropensitySettings: Sendable, Hashable {
+    /// Learn the propensity from the history at each run (false: the heuristic acceptance ×
+    /// affinity × life event × p_alive).
+    package var learned = true
+    /// The horizon the propensity predicts a purchase within, in days.
+    package var horizonDays = 90
+    /// Clients sampled (by a hash of the id) for the training rows.
+    package var trainingClients = 20_000
     package init() {}
 }
 

@@ -320,7 +320,7 @@ struct CatalogReader {
 
     mutating func settings(_ node: Node) -> CatalogSettings {
         var result = CatalogSettings()
-        guard let f = mapping(node, "settings", keys: ["lifecycle", "arbitration", "exploration"]) else { return result }
+        guard let f = mapping(node, "settings", keys: ["lifecycle", "arbitration", "exploration", "propensity"]) else { return result }
         if let v = f["lifecycle"], let m = mapping(v.value, "settings.lifecycle", keys: [
             "onboarding_days", "loyal_min_purchases", "loyal_min_p_alive", "loyal_min_tenure_days",
             "at_risk_p_alive", "at_risk_gap_factor", "default_gap_days", "lapsed_p_alive", "lapsed_days", "reactivated_days",
@@ -357,6 +357,11 @@ struct CatalogReader {
         if let v = f["exploration"], let m = mapping(v.value, "settings.exploration", keys: ["enabled", "seed"]) {
             if let v = m["enabled"] { result.exploration.enabled = bool(v.value, "settings.exploration.enabled") ?? false }
             if let v = m["seed"], let seed = int(v.value, "settings.exploration.seed", min: 0) { result.exploration.seed = UInt64(seed) }
+        }
+        if let v = f["propensity"], let m = mapping(v.value, "settings.propensity", keys: ["learned", "horizon_days", "training_clients"]) {
+            if let v = m["learned"] { result.propensity.learned = bool(v.value, "settings.propensity.learned") ?? true }
+            if let v = m["horizon_days"], let days = int(v.value, "settings.propensity.horizon_days", min: 1) { result.propensity.horizonDays = days }
+            if let v = m["training_clients"], let n = int(v.value, "settings.propensity.training_clients", min: 100) { result.propensity.trainingClients = n }
         }
         return result
     }

@@ -3,6 +3,8 @@
 /// - `popularity`: the k categories bought most often before the cutoff, the same for everyone;
 /// - `repeat_last`: the category of the client's last purchase before the cutoff (nothing for a
 ///   prospect);
+/// - `personal_frequency`: the client's own most bought categories before the cutoff (occasions
+///   containing the category, ties by the most recent), topped up with the most popular;
 /// - `random`: k distinct categories drawn uniformly, seeded by the run's seed and the client id,
 ///   so a client's pick does not depend on the order clients are streamed in.
 package struct Baselines: Sendable, Hashable {
@@ -20,6 +22,13 @@ package struct Baselines: Sendable, Hashable {
 
     package func popularity(k: Int) -> ArraySlice<String> {
         popularCategories.prefix(k)
+    }
+
+    /// The client's k most bought categories, topped up with the most popular ones they lack.
+    package func personalFrequency(_ personal: [String], k: Int) -> [String] {
+        var list = Array(personal.prefix(k))
+        for category in popularCategories where list.count < k && !list.contains(category) { list.append(category) }
+        return list
     }
 
     package func repeatLast(lastCategory: String?) -> [String] {

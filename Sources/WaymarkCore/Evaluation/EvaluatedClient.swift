@@ -20,6 +20,9 @@ package struct EvaluatedClient: Sendable, Hashable {
     package var actualPurchases: Int
     /// Categories bought in the horizon.
     package var actualCategories: Set<String>
+    /// The client's own categories up to the cutoff, most bought first (occasions containing it,
+    /// then the most recent, then the name): the personal-frequency baseline.
+    package var personalCategories: [String] = []
 
     package init(
         clientID: String, stage: LifecycleStage, purchasesBefore: Int, lastCategory: String?, pAlive: Double,
@@ -45,6 +48,7 @@ package enum EvaluationMethod: String, Sendable, Hashable, Codable, CaseIterable
     case popularity
     case repeatLast = "repeat_last"
     case random
+    case personalFrequency = "personal_frequency"
 
     /// How the report names the method.
     package var label: String {
@@ -53,6 +57,7 @@ package enum EvaluationMethod: String, Sendable, Hashable, Codable, CaseIterable
         case .popularity: "Most popular categories"
         case .repeatLast: "Repeat last category"
         case .random: "Random categories"
+        case .personalFrequency: "Client's most bought categories"
         }
     }
 }

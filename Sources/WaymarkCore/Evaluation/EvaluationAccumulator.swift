@@ -41,6 +41,7 @@ package struct EvaluationAccumulator: Sendable {
             case .popularity: Array(baselines.popularity(k: k))
             case .repeatLast: baselines.repeatLast(lastCategory: client.lastCategory)
             case .random: baselines.random(clientID: client.clientID, k: k)
+            case .personalFrequency: baselines.personalFrequency(client.personalCategories, k: k)
             }
             overall[method]!.add(recommended: list, actual: client.actualCategories)
             byStage[method]![client.stage, default: RankingAccumulator(k: k)].add(recommended: list, actual: client.actualCategories)

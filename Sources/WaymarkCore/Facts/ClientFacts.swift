@@ -50,6 +50,9 @@ package struct ClientFacts: Sendable {
     var recentCategoriesValue: RuleValue
     /// The distinct categories of the last three purchases, newest first (affinity input).
     package var lastCategories: [String]
+    /// The purchases grouped into occasions, with per-category repeat statistics indexed like
+    /// `lastPurchaseOfCategory` (the propensity's input).
+    package var occasions: PurchaseOccasions
     /// Last purchase time per product id.
     var lastPurchaseOfProduct: SmallLastSeen
     /// Last purchase time per category.
@@ -130,7 +133,8 @@ package struct ClientFacts: Sendable {
         }
         if !sorted { purchases.sort(by: ordered) }
         purchaseCount = purchases.count
-        var total: Int64 = 0
+        // In cents, as a Double: exact to 2^53 cents, and no overflow however much a client bought.
+        var total = 0.0
         // Distinct products and categories with their last purchase: a short linear list (few
         // distinct keys per client) is much cheaper than hashing every purchase's strings.
         // Room for a typical client's distinct products and categories (the tables grow beyond).
@@ -139,8 +143,6 @@ package struct ClientFacts: Sendable {
         let recentStart = asOf.adding(days: -90)
         var categoryOfPurchase: [Int] = []
         categoryOfPurchase.reserveCapacity(purchases.count)
-        var times: [Timestamp] = []
-        times.reserveCapacity(purchases.count)
         // The category index last seen with each product index: a product keeps its category, so
         // one cheap equality check (usually on the same string storage) replaces a search.
         var categoryOfProduct: [Int] = []
@@ -149,8 +151,7 @@ package struct ClientFacts: Sendable {
         purchases.withUnsafeBufferPointer { buffer in
             for i in buffer.indices {
                 let at = buffer[i].at
-                total += buffer[i].amountCents
-                times.append(at)
+                total += Double(buffer[i].amountCents)
                 let product = keys.record(buffer[i].productID, at)
                 if product == categoryOfProduct.count { categoryOfProduct.append(-1) }
                 let cached = categoryOfProduct[product]
@@ -167,6 +168,13 @@ package struct ClientFacts: Sendable {
         }
         lastPurchaseOfProduct = keys
         lastPurchaseOfCategory = categories
+        // Occasions (orders, or the lines of one timestamp): what gaps, stages and lifetime count.
+        let occasions = purchases.withUnsafeBufferPointer {
+            PurchaseOccasions($0, categoryOfPurchase: categoryOfPurchase, categories: categories.keys.keys.count,
+                              decay: models.propensity?.decay ?? 0.9)
+        }
+        self.occasions = occasions
+        let times = occasions.times
         var recent: [String] = []
         for (k, at) in categories.times.enumerated() where at > recentStart { recent.append(categories.keys.keys[k]) }
         recent.sort()
@@ -177,8 +185,8 @@ package struct ClientFacts: Sendable {
             last3.append(purchase.category)
         }
         lastCategories = last3
-        totalSpend = Double(total) / 100
-        averageSpend = purchases.isEmpty ? 0 : totalSpend / Double(purchases.count)
+        totalSpend = total / 100
+        averageSpend = times.isEmpty ? 0 : totalSpend / Double(times.count)
         firstPurchase = purchases.first?.at
         lastPurchase = purchases.last?.at
         usualGapDays = LifecycleAssessor.usualGapDays(times[...])

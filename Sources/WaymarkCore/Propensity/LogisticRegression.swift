@@ -57,6 +57,14 @@ package struct LogisticRegression: Sendable {
         package var iterations: Int
         package var converged: Bool
 
+        package init(intercept: Double, weights: [Double], logLoss: Double, iterations: Int, converged: Bool) {
+            self.intercept = intercept
+            self.weights = weights
+            self.logLoss = logLoss
+            self.iterations = iterations
+            self.converged = converged
+        }
+
         package func logit(_ x: some Collection<Double>) -> Double {
             var z = intercept
             for (w, v) in zip(weights, x) where v.isFinite { z += w * v }

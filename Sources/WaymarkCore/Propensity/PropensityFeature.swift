@@ -38,6 +38,13 @@ package enum PropensityFeature: Int, CaseIterable, Sendable {
     case lifeEvent
     /// logit of the offer's acceptance rate at the client's stage (Beta posterior of responses).
     case acceptance
+    /// 1 when the client's newest response to the offer is an acceptance not followed by a
+    /// purchase of it yet.
+    case acceptedPending
+    /// 1 when the client's newest response to the offer is a decline.
+    case declined
+    /// 1 when the offer was presented to the client within the last 30 days with no decision yet.
+    case presentedOpen
     /// log(1 + occasions): how much the client buys at all.
     case activity
     /// log(1 + days since the last occasion / the client's usual gap).
@@ -60,6 +67,9 @@ package enum PropensityFeature: Int, CaseIterable, Sendable {
         case .affinity: "affinity"
         case .lifeEvent: "life_event"
         case .acceptance: "acceptance"
+        case .acceptedPending: "accepted_pending"
+        case .declined: "declined"
+        case .presentedOpen: "presented_open"
         case .activity: "activity"
         case .lapse: "lapse"
         case .pAlive: "p_alive"
@@ -92,6 +102,9 @@ package enum PropensityFeature: Int, CaseIterable, Sendable {
         case .affinity: 0.5
         case .lifeEvent: 1.0
         case .acceptance: 0.5
+        case .acceptedPending: 2.0
+        case .declined: -1.0
+        case .presentedOpen: 0.3
         case .activity: 0.2
         case .lapse: -0.3
         case .pAlive: 1.0
@@ -140,8 +153,17 @@ package struct PropensityItemInputs: Sendable {
     package var affinityLift: Double
     package var lifeEventBoost: Double
     package var acceptance: Double
+    /// The client's own response to the offer: its newest.
+    package var response: ResponseState
 
-    package init(category: Int, logPopularity: Double, logRecentPopularity: Double, affinityLift: Double, lifeEventBoost: Double, acceptance: Double) {
+    /// The client's newest response to an offer, as the propensity reads it.
+    package enum ResponseState: Sendable {
+        case none, acceptedPending, declined, presentedOpen, other
+    }
+
+    package init(category: Int, logPopularity: Double, logRecentPopularity: Double, affinityLift: Double, lifeEventBoost: Double, acceptance: Double,
+                 response: ResponseState = .none) {
+        self.response = response
         self.category = category
         self.logPopularity = logPopularity
         self.logRecentPopularity = logRecentPopularity
@@ -194,6 +216,9 @@ extension PropensityFeature {
         body(.lifeEvent, log(max(item.lifeEventBoost, 1e-6)))
         let a = min(max(item.acceptance, 0.001), 0.999)
         body(.acceptance, log(a / (1 - a)))
+        body(.acceptedPending, item.response == .acceptedPending ? 1 : 0)
+        body(.declined, item.response == .declined ? 1 : 0)
+        body(.presentedOpen, item.response == .presentedOpen ? 1 : 0)
         body(.activity, log1p(m))
         body(.lapse, m > 0 ? log1p(client.lastDays / (client.usualGapDays ?? smoothingDays).clamped(min: 1)) : 0)
         body(.pAlive, client.pAlive)

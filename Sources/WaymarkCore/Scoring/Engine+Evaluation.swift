@@ -48,6 +48,8 @@ extension Engine {
         var lastResponse: [Int32]
         /// Per prepared item: the index in `facts.responses` of its newest decline, -1 without one.
         var lastDecline: [Int32]
+        /// The propensity's inputs of the client (with a learned propensity only).
+        var client: PropensityClient?
 
         init(stageIndex: Int, items: Int) {
             self.stageIndex = stageIndex
@@ -183,26 +185,15 @@ extension Engine {
             var random = SeededGenerator(seed: Self.explorationSeed(client: facts.clientID, asOf: facts.asOf, seed: seed, item: entry.id))
             acceptance = random.beta(alpha, beta)
         }
-        var lift = 1.0
-        if entry.affinityTarget >= 0, !scratch.recent.isEmpty {
-            lift = scratch.recent.withUnsafeBufferPointer { affinity.lift(of: entry.affinityTarget, after: $0, owned: scratch.owned) }
-        }
-        var boost = 1.0
-        var trigger = -1
-        var triggerDays = 0
-        let triggers = entry.triggers
-        let events = entry.triggerEventKeys
-        for t in triggers.indices {
-            guard let days = facts.daysSinceEvent(events[t]) else { continue }
-            let multiplier = triggers[t].multiplier(daysSinceEvent: days)
-            if multiplier > boost {
-                boost = multiplier
-                trigger = t
-                triggerDays = days
-            }
-        }
+        let lift = affinityLift(entry, scratch: scratch)
+        let (boost, trigger, triggerDays) = lifeEventBoost(entry, facts: facts)
         let activity = facts.pAlive
-        let propensity = acceptance * lift * boost * activity
+        let propensity: Double
+        if let scorer, entry.kind == .offer, let client = scratch.client {
+            propensity = scorer.probability(client: client, item: propensityInputs(entry, facts: facts, scratch: scratch, acceptance: acceptance, lift: lift, boost: boost))
+        } else {
+            propensity = acceptance * lift * boost * activity
+        }
         let lever = entry.lever
         let value: Double = switch entry.value {
         case .fixed(let x): x
@@ -219,6 +210,59 @@ extension Engine {
         candidate = Candidate(item: entry.index, channel: channel, factors: factors,
                               trigger: trigger, triggerDays: triggerDays, triggerMultiplier: boost, contact: admission)
         return nil
+    }
+
+    /// The affinity lift of the item's category for the client (1 without recent categories).
+    func affinityLift(_ entry: PreparedItem, scratch: Scratch) -> Double {
+        guard entry.affinityTarget >= 0, !scratch.recent.isEmpty else { return 1 }
+        return scratch.recent.withUnsafeBufferPointer { affinity.lift(of: entry.affinityTarget, after: $0, owned: scratch.owned) }
+    }
+
+    /// The strongest life-event boost of the item's triggers, the trigger's index (-1: none) and
+    /// the days since its event.
+    func lifeEventBoost(_ entry: PreparedItem, facts: ClientFacts) -> (boost: Double, trigger: Int, days: Int) {
+        var boost = 1.0
+        var trigger = -1
+        var triggerDays = 0
+        let triggers = entry.triggers
+        let events = entry.triggerEventKeys
+        for t in triggers.indices {
+            guard let days = facts.daysSinceEvent(events[t]) else { continue }
+            let multiplier = triggers[t].multiplier(daysSinceEvent: days)
+            if multiplier > boost {
+                boost = multiplier
+                trigger = t
+                triggerDays = days
+            }
+        }
+        return (boost, trigger, triggerDays)
+    }
+
+    /// The item-level inputs of the learned propensity.
+    @inline(__always)
+    func propensityInputs(_ entry: PreparedItem, facts: ClientFacts, scratch: Scratch, acceptance: Double, lift: Double, boost: Double) -> PropensityItemInputs {
+        PropensityItemInputs(
+            category: entry.categoryKey.map { facts.categoryIndex($0) } ?? -1,
+            logPopularity: logPopularity[entry.index], logRecentPopularity: logRecentPopularity[entry.index],
+            affinityLift: lift, lifeEventBoost: boost, acceptance: acceptance,
+            response: responseState(entry, facts: facts, newest: Int(scratch.lastResponse[entry.index])))
+    }
+
+    /// The client's newest response to the item (`newest`: its index in `facts.responses`, -1 for none).
+    func responseState(_ entry: PreparedItem, facts: ClientFacts, newest: Int) -> PropensityItemInputs.ResponseState {
+        guard newest >= 0 else { return .none }
+        let response = facts.responses[newest]
+        switch response.outcome {
+        case .accepted:
+            let bought = if let product = entry.productKey { facts.lastPurchase(of: product) }
+                else if let category = entry.categoryKey { facts.lastPurchase(of: category) }
+                else { Timestamp?.none }
+            return bought.map { $0 < response.presentedAt } ?? true ? .acceptedPending : .other
+        case .declined:
+            return .declined
+        case .presented, .opened:
+            return facts.asOf.days(since: response.presentedAt) <= 30 ? .presentedOpen : .other
+        }
     }
 
     /// Whether `response`, the item's newest, makes the offer a follow-up: accepted within the
@@ -267,7 +311,8 @@ extension Engine {
         return Recommendation(
             itemID: entry.id, kind: entry.kind, title: entry.title, rank: rank, channel: candidate.channel,
             priority: candidate.factors.priority, text: text,
-            explanation: Explanation(admittedBy: admittedBy(candidate, facts: facts), factors: candidate.factors, trigger: trigger)
+            explanation: Explanation(admittedBy: admittedBy(candidate, facts: facts), factors: candidate.factors, trigger: trigger,
+                                     propensityReasons: propensityReasons(entry, facts: facts, factors: candidate.factors))
         )
     }
 

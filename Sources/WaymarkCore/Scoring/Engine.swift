@@ -1,3 +1,5 @@
+internal import Foundation
+
 /// The scoring engine: facts, stage, eligibility, priority, arbitration and explanations.
 ///
 /// One entry point for the nightly run, the stdio server and the CLI:
@@ -39,6 +41,11 @@ package struct Engine: Sendable {
     let itemOfID: [Int]
     /// The affinity model over the offers' categories (no dictionary look-up per item and client).
     let affinity: AffinityModel.Table
+    /// The learned purchase propensity, nil without a fitted model (the heuristic is used).
+    let scorer: PropensityScorer?
+    /// Per prepared item, log popularity and log recent popularity of its category.
+    let logPopularity: [Double]
+    let logRecentPopularity: [Double]
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -79,11 +86,39 @@ package struct Engine: Sendable {
                 affinityTarget: item.kind == .offer ? category.flatMap { affinity.target($0) } ?? -1 : -1
             )
         }
+        scorer = models.propensity.map(PropensityScorer.init)
+        let rates = models.propensity?.rates ?? PopulationRates()
+        logPopularity = categories.map { log(rates.share($0)) }
+        logRecentPopularity = categories.map { log(rates.recentShare($0)) }
         var ids = SmallKeys()
         var itemOfID: [Int] = []
         for (i, item) in catalog.items.enumerated() where ids.insert(item.id).inserted { itemOfID.append(i) }
         itemIDs = ids
         self.itemOfID = itemOfID
+    }
+
+    /// The per-client caches every item's evaluation reads: responses matched to items, the
+    /// affinity's recent and owned categories, the propensity's client inputs.
+    func scratch(for facts: ClientFacts) -> Scratch {
+        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
+        // Each responded item matched once: its newest response, and its newest decline along the chain.
+        for (k, itemID) in facts.respondedItems.keys.enumerated() {
+            guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
+            let newest = facts.newestResponse[k]
+            scratch.lastResponse[i] = newest
+            var r = newest
+            while r >= 0 {
+                if facts.responses[Int(r)].outcome == .declined {
+                    scratch.lastDecline[i] = r
+                    break
+                }
+                r = facts.olderResponse[Int(r)]
+            }
+        }
+        scratch.recent = facts.lastCategories.map { affinity.index(of: $0) }
+        if !scratch.recent.isEmpty { scratch.owned = affinity.ownedRow(of: facts) }
+        if scorer != nil { scratch.client = facts.propensityClient }
+        return scratch
     }
 
     /// Every fact of the client at `asOf`, with this catalog's thresholds and loyalty programme.
@@ -105,23 +140,7 @@ package struct Engine: Sendable {
         let contact = ContactState(facts: facts, policy: catalog.contactPolicy, recencyFullDays: settings.recencyFullDays)
 
         var rejections: [Rejection] = []
-        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
-        // Each responded item matched once: its newest response, and its newest decline along the chain.
-        for (k, itemID) in facts.respondedItems.keys.enumerated() {
-            guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
-            let newest = facts.newestResponse[k]
-            scratch.lastResponse[i] = newest
-            var r = newest
-            while r >= 0 {
-                if facts.responses[Int(r)].outcome == .declined {
-                    scratch.lastDecline[i] = r
-                    break
-                }
-                r = facts.olderResponse[Int(r)]
-            }
-        }
-        scratch.recent = facts.lastCategories.map { affinity.index(of: $0) }
-        if !scratch.recent.isEmpty { scratch.owned = affinity.ownedRow(of: facts) }
+        var scratch = scratch(for: facts)
 
         // Eligible items as plain values (no reference, no string), ranked through small sort keys.
         var candidates: [Candidate] = []

@@ -17,6 +17,9 @@ package struct FittedModels: Sendable {
     package var rfm: RFMBoundaries
     /// The time unit (in days) the lifetime models were fitted in: 1 for days, 7 for weeks.
     package var timeUnitDays: Double
+    /// The purchase propensity learned from the history (nil: the catalog-driven heuristic
+    /// acceptance × affinity × life event × p_alive).
+    package var propensity: PropensityModel?
 
     package init(
         purchases: LifetimeModel? = nil,
@@ -24,8 +27,10 @@ package struct FittedModels: Sendable {
         affinity: AffinityModel = AffinityModel(),
         acceptance: AcceptanceStatistics = AcceptanceStatistics(),
         rfm: RFMBoundaries = RFMBoundaries(),
-        timeUnitDays: Double = 7
+        timeUnitDays: Double = 7,
+        propensity: PropensityModel? = nil
     ) {
+        self.propensity = propensity
         self.purchases = purchases
         self.spend = spend
         self.affinity = affinity

@@ -55,11 +55,25 @@ package struct Explanation: Sendable, Hashable {
     package var factors: ScoreFactors
     /// The life-event trigger behind the boost, e.g. `child_born 30 days ago (window 365, boost 3 → 2.84)`.
     package var trigger: String?
+    /// With a learned propensity: its reasons in words with their contribution to the log-odds,
+    /// strongest first (`bought coffee on 12 of 20 occasions, about every 2–3 weeks, last 19 days
+    /// ago (+1.8)`); empty with the heuristic propensity.
+    package var propensityReasons: [String] = []
+
+    package init(admittedBy: [String], factors: ScoreFactors, trigger: String? = nil, propensityReasons: [String] = []) {
+        self.admittedBy = admittedBy
+        self.factors = factors
+        self.trigger = trigger
+        self.propensityReasons = propensityReasons
+    }
 
     /// One line: `priority 0.84 = propensity 0.12 (… × affinity given owned 1.46 × …) × value 500 × …`
     /// (the affinity is conditioned on the categories the client owns, see `AffinityModel`).
     package var summary: String {
         let f = factors
+        if !propensityReasons.isEmpty {
+            return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (purchase model: \(propensityReasons.prefix(3).joined(separator: "; "))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
+        }
         return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (acceptance \(fmt4(f.acceptance)) × affinity given owned \(fmt(f.affinityLift)) × life event \(fmt(f.lifeEventBoost)) × activity \(fmt(f.activity))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
     }
 }

@@ -92,7 +92,9 @@ package struct Backtest: Sendable {
         let end = cutoff.adding(days: options.horizonDays)
 
         // Fit on the history, as the nightly run fits (ModelFitter bounds every query by the as_of).
-        let stored = try ModelFitter(connection: connection, kind: options.model, logger: logger).fit(asOf: cutoff)
+        var stored = try ModelFitter(connection: connection, kind: options.model, logger: logger).fit(asOf: cutoff)
+        stored.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: options.model, logger: logger)
+            .fit(asOf: cutoff, catalog: catalog, products: products, horizonDays: options.horizonDays)
         let models = stored.fittedModels
         let popular = try Self.popularCategories(connection: connection, until: cutoff)
         logger.info("fitted the models on the history up to the cutoff", metadata: [
@@ -144,7 +146,7 @@ package struct Backtest: Sendable {
         let facts = engine.facts(for: history, asOf: cutoff)
         let result = engine.recommend(facts: facts, options: options)
         let last = history.purchases.max { ($0.at, $0.productID) < ($1.at, $1.productID) }
-        return EvaluatedClient(
+        var client = EvaluatedClient(
             clientID: snapshot.id,
             stage: facts.stage.stage,
             purchasesBefore: facts.purchaseCount,
@@ -156,6 +158,8 @@ package struct Backtest: Sendable {
             recommendedItems: result.offers.map(\.itemID),
             actualPurchases: horizon.count,
             actualCategories: Set(horizon.map(\.category)))
+        client.personalCategories = facts.categoriesByFrequency
+        return client
     }
 
     /// Categories by purchases up to `until`, most bought first (ties by name): one aggregate query.

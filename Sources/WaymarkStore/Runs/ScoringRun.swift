@@ -125,7 +125,9 @@ package struct ScoringRun {
         let fitStart = Date()
         var fitter = ModelFitter(connection: connection, kind: options.model, logger: logger)
         fitter.helperConfiguration = configuration
-        let models = try fitter.fit(asOf: options.asOf)
+        var models = try fitter.fit(asOf: options.asOf)
+        models.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: options.model, logger: logger)
+            .fit(asOf: options.asOf, catalog: catalog.catalog, products: products)
         let modelsJSON = try JSONEncoder.sorted.encode(models)
         try connection.execute("UPDATE scoring_runs SET models = $2::jsonb WHERE run_id = $1", [.int(runID), .jsonb(modelsJSON)])
         let fitSeconds = Date().timeIntervalSince(fitStart)

@@ -99,9 +99,11 @@ package struct StoredModels: Sendable, Codable, Hashable {
     package var rfm: RFM
     package var affinity: Affinity
     package var acceptance: [Acceptance]
+    /// The learned purchase propensity (nil in runs stored before it existed, or when it was off).
+    package var propensity: PropensityModel?
 
     enum CodingKeys: String, CodingKey {
-        case lifetime, spend, rfm, affinity, acceptance
+        case lifetime, spend, rfm, affinity, acceptance, propensity
         case timeUnitDays = "time_unit_days"
     }
 
@@ -136,7 +138,8 @@ package struct StoredModels: Sendable, Codable, Hashable {
             affinity: model,
             acceptance: AcceptanceStatistics(counts: counts),
             rfm: RFMBoundaries(recencyDays: rfm.recencyDays, frequency: rfm.frequency, monetary: rfm.monetary),
-            timeUnitDays: timeUnitDays)
+            timeUnitDays: timeUnitDays,
+            propensity: propensity)
     }
 }
 

@@ -1,0 +1,148 @@
+internal import Foundation
+
+extension Engine {
+    /// Appends one client's training rows of the purchase propensity: for each offer the engine
+    /// could recommend (not an owned one-off), the features as of `cutoff` and the label "bought
+    /// the offer's product (or, without one, its category) in (cutoff, end]".
+    ///
+    /// The engine must carry the models fitted at `cutoff` (affinity, acceptance, lifetime and the
+    /// population rates of `models.propensity`), so the rows see what scoring at the cutoff saw.
+    ///
+    /// - Parameters:
+    ///   - snapshot: the client's history up to `end` (later rows are ignored).
+    ///   - maxNegatives: with more offers than this, rows of offers whose category the client never
+    ///     bought and did not buy in the horizon are sampled (deterministically by client and item)
+    ///     down to about this many, each weighing (its kind's count / the sampled count).
+    /// - Returns: the number of rows appended.
+    @discardableResult
+    package func propensityRows(for snapshot: ClientSnapshot, cutoff: Timestamp, end: Timestamp, maxNegatives: Int = 64,
+                                into data: inout LogisticRegression.Data) -> Int {
+        let facts = facts(for: snapshot, asOf: cutoff)
+        let scratch = scratch(for: facts)
+        let client = facts.propensityClient
+        var boughtProducts = Set<String>()
+        var boughtCategories = Set<String>()
+        for purchase in snapshot.purchases where purchase.at > cutoff && purchase.at <= end {
+            boughtProducts.insert(purchase.productID)
+            boughtCategories.insert(purchase.category)
+        }
+        let horizon = Double(models.propensity?.horizonDays ?? max(1, end.days(since: cutoff)))
+        let smoothing = models.propensity?.smoothingDays ?? max(horizon, 7)
+        var candidates: [(entry: PreparedItem, inputs: PropensityItemInputs, label: Bool)] = []
+        var negatives = 0
+        for entry in prepared where entry.kind == .offer && (entry.categoryKey != nil || entry.productKey != nil) {
+            if !entry.repeatable {
+                if let product = entry.productKey, facts.owns(product: product) { continue }
+                if entry.productKey == nil, let category = entry.categoryKey, facts.ownsCategory(category) { continue }
+            }
+            let counts = entry.counts[scratch.stageIndex]
+            let alpha = entry.prior.alpha + counts.successes
+            let beta = entry.prior.beta + counts.failures
+            let inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: alpha / (alpha + beta),
+                                          lift: affinityLift(entry, scratch: scratch), boost: lifeEventBoost(entry, facts: facts).boost)
+            let label = if let product = entry.product { boughtProducts.contains(product) }
+                else { entry.category.map { boughtCategories.contains($0) } ?? false }
+            if inputs.category < 0 && !label { negatives += 1 }
+            candidates.append((entry, inputs, label))
+        }
+        let sampled = negatives > maxNegatives
+        let keep = sampled ? Double(maxNegatives) / Double(negatives) : 1
+        var row = [Double](repeating: 0, count: PropensityFeature.count)
+        var appended = 0
+        for candidate in candidates {
+            var weight = 1.0
+            if sampled && candidate.inputs.category < 0 && !candidate.label {
+                let u = Double(Self.rowHash(client: snapshot.id, item: candidate.entry.id) >> 11) / Double(1 << 53)
+                guard u < keep else { continue }
+                weight = 1 / keep
+            }
+            PropensityFeature.values(client: client, item: candidate.inputs, horizonDays: horizon, smoothingDays: smoothing) { row[$0.rawValue] = $1 }
+            data.append(row, label: candidate.label, weight: weight)
+            appended += 1
+        }
+        return appended
+    }
+
+    /// A stable hash of (client, item) for sampling training rows.
+    static func rowHash(client: String, item: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in client.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        hash = (hash ^ 0xFF) &* 0x0000_0100_0000_01B3
+        for byte in item.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        // A final avalanche so the low bits of nearby ids differ.
+        hash ^= hash >> 33
+        hash &*= 0xFF51_AFD7_ED55_8CCD
+        hash ^= hash >> 33
+        return hash
+    }
+
+    /// The reasons of an offer's learned propensity, in words, strongest first: each feature's
+    /// contribution to the log-odds against the training average.
+    func propensityReasons(_ entry: PreparedItem, facts: ClientFacts, factors: ScoreFactors) -> [String] {
+        guard let scorer, entry.kind == .offer else { return [] }
+        let model = scorer.model
+        let client = facts.propensityClient
+        let inputs = propensityInputs(entry, facts: facts, scratch: scratch(for: facts), acceptance: factors.acceptance,
+                                      lift: factors.affinityLift, boost: factors.lifeEventBoost)
+        let x = model.features(client: client, item: inputs)
+        let means = model.meanVector
+        let w = model.weightVector
+        // Group the client's own repeat behaviour into one reason, the crowd into another.
+        var parts: [(String, Double)] = []
+        func contribution(_ features: [PropensityFeature]) -> Double {
+            features.reduce(0) { $0 + w[$1.rawValue] * (x[$1.rawValue] - means[$1.rawValue]) }
+        }
+        let category = entry.category ?? entry.product ?? "it"
+        let c = inputs.category
+        if c >= 0 {
+            let n = Int(client.occasions.categoryCount[c])
+            let since = facts.asOf.days(since: client.occasions.categoryLast[c])
+            var text = "bought \(category) on \(n) of \(client.occasions.count) occasion\(client.occasions.count == 1 ? "" : "s")"
+            if n >= 2 {
+                let cycle = client.occasions.categoryLast[c].fractionalDays(since: client.occasions.categoryFirst[c]) / Double(n - 1)
+                text += ", about every \(Self.days(cycle))"
+            }
+            text += ", last \(since == 0 ? "today" : "\(since) day\(since == 1 ? "" : "s") ago")"
+            parts.append((text, contribution([.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty])))
+        } else {
+            parts.append(("never bought \(category)", contribution([.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty])))
+        }
+        let share = exp(inputs.logPopularity)
+        parts.append(("\(Self.percent(share)) of buyers bought \(category), \(Self.percent(exp(inputs.logRecentPopularity))) in the last \(model.rates.windowDays) days",
+                      contribution([.popularity, .recentPopularity, .newPopularity])))
+        if inputs.affinityLift != 1 {
+            parts.append(("clients who bought what this client bought take it \(fmt(inputs.affinityLift))× as often", contribution([.affinity])))
+        }
+        switch inputs.response {
+        case .acceptedPending: parts.append(("the client accepted it and has not bought it yet", contribution([.acceptedPending])))
+        case .declined: parts.append(("the client declined it last time", contribution([.declined])))
+        case .presentedOpen: parts.append(("presented in the last 30 days, no answer yet", contribution([.presentedOpen])))
+        case .none, .other: break
+        }
+        if inputs.lifeEventBoost > 1 { parts.append(("a life event raises it \(fmt(inputs.lifeEventBoost))×", contribution([.lifeEvent]))) }
+        let counts = entry.counts[LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0]
+        if counts.successes + counts.failures > 0 {
+            parts.append(("accepted by \(Self.percent(factors.acceptance)) of \(facts.stage.stage.rawValue) clients offered it", contribution([.acceptance])))
+        }
+        parts.append(("client activity and recency", contribution([.activity, .lapse, .pAlive])))
+        return parts.sorted { $0.1 > $1.1 }.map { "\($0.0) (\($0.1 >= 0 ? "+" : "")\(fmt($0.1)))" }
+    }
+
+    /// "2–3 weeks", "5 days", "4 months": a cycle in words.
+    static func days(_ d: Double) -> String {
+        if d < 1.5 { return "day" }
+        if d < 13 { return "\(Int(d.rounded())) days" }
+        if d < 60 {
+            let w = d / 7
+            let lo = Int(w.rounded(.down)), hi = Int(w.rounded(.up))
+            return lo == hi ? "\(lo) weeks" : "\(lo)–\(hi) weeks"
+        }
+        if d < 700 { return "\(Int((d / 30.4).rounded())) months" }
+        return "\(Int((d / 365.25).rounded())) years"
+    }
+
+    static func percent(_ p: Double) -> String {
+        let x = p * 100
+        return x >= 10 ? "\(Int(x.rounded()))%" : x >= 1 ? "\(fmt(x))%" : "<1%"
+    }
+}

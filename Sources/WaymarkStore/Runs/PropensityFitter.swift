@@ -1,0 +1,134 @@
+internal import Foundation
+package import Logging
+package import Postgres
+package import WaymarkCore
+
+/// Learns the purchase propensity (``PropensityModel``) from the history, for a run at `asOf`.
+///
+/// 1. Fits the population models at the training cut-off `asOf − horizon` (``ModelFitter``, each
+///    query bounded by that date) and counts the categories' buyers then and at `asOf`.
+/// 2. Streams a sample of clients (a hash of the id, at most `trainingClients`) with their history
+///    up to the cut-off and their purchases in the horizon after it; the engine, built with the
+///    cut-off's models, turns each into rows: the features of every offer it could recommend and
+///    whether the client bought it in the horizon (``Engine/propensityRows(for:cutoff:end:maxNegatives:into:)``).
+/// 3. Fits the weights by penalised logistic regression, shrunk towards the prior weights.
+///
+/// The same rows, fit and seed-free sampling give the same model: the run is reproducible.
+package struct PropensityFitter {
+    package let configuration: ConnectionConfiguration
+    package let connection: Connection
+    package var kind: LifetimeModelKind
+    package var logger: Logger
+    package var workers = ProcessInfo.processInfo.activeProcessorCount
+
+    package init(configuration: ConnectionConfiguration, connection: Connection, kind: LifetimeModelKind, logger: Logger) {
+        self.configuration = configuration
+        self.connection = connection
+        self.kind = kind
+        self.logger = logger
+    }
+
+    /// The propensity model for scoring at `asOf`, or nil when the catalog turns it off.
+    ///
+    /// - Parameter horizonDays: overrides the catalog's `settings.propensity.horizon_days`
+    ///   (`waymark evaluate` learns for the horizon it evaluates).
+    /// - Throws: ``PostgresError`` when a query fails.
+    package func fit(asOf: Timestamp, catalog: Catalog, products: ProductDirectory, horizonDays: Int? = nil) throws -> PropensityModel? {
+        let settings = catalog.settings.propensity
+        guard settings.learned else { return nil }
+        let horizon = max(1, horizonDays ?? settings.horizonDays)
+        let cutoff = asOf.adding(days: -horizon)
+        let started = Date()
+        var atCutoff = try ModelFitter(connection: connection, kind: kind, logger: logger).fit(asOf: cutoff).fittedModels
+        atCutoff.propensity = PropensityModel(horizonDays: horizon, rates: try Self.rates(connection: connection, asOf: cutoff, windowDays: horizon))
+        let engine = Engine(catalog: catalog, models: atCutoff, products: products)
+
+        let existing = try connection.execute("SELECT count(*) FROM clients WHERE first_seen <= to_timestamp($1)", [.int(cutoff.seconds)]).scalar(Int.self)
+        let sample = max(1, settings.trainingClients)
+        let shard = existing > sample ? Shard(index: 0, count: min(4096, (existing + sample - 1) / sample)) : Shard.all
+        var stream = SnapshotStream(configuration: configuration, shard: shard, asOf: cutoff)
+        stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: asOf)
+        stream.defaultCollationIsByteOrder = SnapshotTable.defaultCollationIsByteOrder(connection)
+        var data = LogisticRegression.Data(features: PropensityFeature.count)
+        var clients = 0
+        var batch: [ClientSnapshot] = []
+        let workers = max(1, workers)
+        func flush() {
+            guard !batch.isEmpty else { return }
+            let parts = Backtest.map(Array(0..<min(workers, batch.count)), workers: workers) { [batch] worker in
+                var part = LogisticRegression.Data(features: PropensityFeature.count)
+                var i = worker
+                while i < batch.count {
+                    engine.propensityRows(for: batch[i], cutoff: cutoff, end: asOf, into: &part)
+                    i += workers
+                }
+                return part
+            }
+            for part in parts { data.append(contentsOf: part) }
+            batch.removeAll(keepingCapacity: true)
+        }
+        try stream.forEach { snapshot in
+            clients += 1
+            batch.append(snapshot)
+            if batch.count >= 1024 * workers { flush() }
+        }
+        flush()
+
+        let prior = PropensityFeature.priorWeights
+        let fitted = data.positives >= 10 && data.positives < data.totalWeight
+        let fit = fitted ? LogisticRegression(penalty: 1).fit(data, prior: prior)
+            : LogisticRegression.Fit(intercept: PropensityFeature.priorIntercept, weights: prior, logLoss: 0, iterations: 0, converged: true)
+        var means = [Double](repeating: 0, count: PropensityFeature.count)
+        let total = data.totalWeight
+        if total > 0 {
+            for i in 0..<data.count {
+                for j in 0..<PropensityFeature.count { means[j] += data.weights[i] * data.values[i * PropensityFeature.count + j] }
+            }
+            for j in means.indices { means[j] /= total }
+        }
+        let names = PropensityFeature.allCases.map(\.name)
+        let model = PropensityModel(
+            horizonDays: horizon, intercept: fit.intercept,
+            weights: Dictionary(uniqueKeysWithValues: zip(names, fit.weights)),
+            means: Dictionary(uniqueKeysWithValues: zip(names, means)),
+            rates: try Self.rates(connection: connection, asOf: asOf, windowDays: horizon),
+            training: PropensityModel.Training(cutoff: cutoff.isoDate, clients: clients, rows: data.count, positives: data.positives,
+                                               logLoss: fit.logLoss, iterations: fit.iterations, fitted: fitted))
+        logger.info("propensity learned", metadata: [
+            "cutoff": "\(cutoff.isoDate)", "clients": "\(clients)", "rows": "\(data.count)", "positives": "\(Int(data.positives))",
+            "log_loss": "\(fit.logLoss)", "fitted": "\(fitted)", "seconds": "\(Date().timeIntervalSince(started))",
+            "weights": "\(zip(names, fit.weights).map { "\($0)=\(String(format: "%.3f", $1))" }.joined(separator: " ")) intercept=\(String(format: "%.3f", fit.intercept))",
+        ])
+        if !fitted {
+            logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
+                           metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(data.positives))"])
+        }
+        return model
+    }
+
+    /// Buyers per category up to `asOf` and in the window before it: one aggregate query.
+    static func rates(connection: Connection, asOf: Timestamp, windowDays: Int) throws -> PopulationRates {
+        let result = try connection.execute("""
+            SELECT pr.category, count(DISTINCT p.client_id)::float8,
+                   count(DISTINCT p.client_id) FILTER (WHERE p.purchased_at > to_timestamp($2))::float8
+            FROM purchases p JOIN products pr ON pr.product_id = p.product_id
+            WHERE p.purchased_at <= to_timestamp($1)
+            GROUP BY pr.category
+            UNION ALL
+            SELECT NULL, count(DISTINCT client_id)::float8,
+                   count(DISTINCT client_id) FILTER (WHERE purchased_at > to_timestamp($2))::float8
+            FROM purchases WHERE purchased_at <= to_timestamp($1)
+            """, [.int(asOf.seconds), .int(asOf.adding(days: -windowDays).seconds)])
+        var rates = PopulationRates(windowDays: windowDays)
+        for row in result {
+            let buyers = try row.decode(Double.self, at: 1), recent = try row.decode(Double.self, at: 2)
+            if let category = try row.decode(String?.self, at: 0) {
+                rates.categories[category] = PopulationRates.Counts(buyers: buyers, recentBuyers: recent)
+            } else {
+                rates.buyers = buyers
+                rates.recentBuyers = recent
+            }
+        }
+        return rates
+    }
+}
