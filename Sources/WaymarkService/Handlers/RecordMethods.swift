@@ -1,4 +1,3 @@
-import Postgres
 import WaymarkCore
 import WaymarkStore
 
@@ -98,19 +97,9 @@ enum RecordMethods {
     }
 
     /// Runs one write method.
-    static func call(_ params: JSONValue?, kind: ImportKind, session: DatabaseSession) throws -> JSONValue {
+    static func call(_ params: JSONValue?, kind: ImportKind, store: LiveStore) throws -> JSONValue {
         let row = try row(params, kind: kind)
-        let writer = RecordWriter()
-        let outcome: RecordOutcome
-        do {
-            outcome = try session.withConnection { connection, prepared in
-                try writer.upsert(kind, values: row, on: connection, prepared: &prepared)
-            }
-        } catch let missing as MissingReference {
-            if missing.column == "client_id" { throw RPCError.clientNotFound(missing.value) }
-            throw RPCError.validationFailed([ParamProblem(path: "params." + missing.column,
-                                                          message: "unknown \(missing.what) '\(missing.value)': import or create it first")])
-        }
+        let outcome = try RPCError.mapping(clientID: nil) { try store.record(kind, values: row) }
         var result = JSONObject()
         let names = kind.columns.map(\.name)
         for key in kind.key.reversed() {

@@ -89,7 +89,7 @@ package struct ProfileReader {
 }
 
 /// The answer of ``ProfileReader/profile(clientID:asOf:timelineLimit:)``.
-package struct LiveProfile: Sendable, Codable, Hashable {
+package struct LiveProfile: Sendable, Hashable {
     package var clientID: String
     package var asOf: String
     package var segment: String
@@ -108,7 +108,7 @@ package struct LiveProfile: Sendable, Codable, Hashable {
     /// The client's result in the current night, nil before the first run (or a client added since).
     package var lastRun: LastRun?
 
-    package struct Facts: Sendable, Codable, Hashable {
+    package struct Facts: Sendable, Hashable {
         package var age: Int?
         package var tenureDays: Int
         package var purchaseCount: Int
@@ -123,36 +123,17 @@ package struct LiveProfile: Sendable, Codable, Hashable {
         package var lifeEvents: [String]
         package var interactions90d: Int
         package var nextTier: String
-
-        enum CodingKeys: String, CodingKey {
-            case age, rfm
-            case tenureDays = "tenure_days"
-            case purchaseCount = "purchase_count"
-            case totalSpend = "total_spend"
-            case averageSpend = "average_spend"
-            case firstPurchase = "first_purchase"
-            case lastPurchase = "last_purchase"
-            case daysSinceLastPurchase = "days_since_last_purchase"
-            case ownedCategories = "owned_categories"
-            case lifeEvents = "life_events"
-            case interactions90d = "interactions_90d"
-            case nextTier = "next_tier"
-        }
     }
 
-    package struct StageChange: Sendable, Codable, Hashable {
+    package struct StageChange: Sendable, Hashable {
         package var date: String
         package var stage: String
         package var previous: String?
         package var reason: String
         package var runID: Int64?
-        enum CodingKeys: String, CodingKey {
-            case date, stage, previous, reason
-            case runID = "run_id"
-        }
     }
 
-    package struct TimelineEntry: Sendable, Codable, Hashable {
+    package struct TimelineEntry: Sendable, Hashable {
         /// `YYYY-MM-DD HH:MM` (UTC).
         package var at: String
         /// purchase, interaction, life event, response.
@@ -161,35 +142,19 @@ package struct LiveProfile: Sendable, Codable, Hashable {
         package var detail: String
     }
 
-    package struct LastRun: Sendable, Codable, Hashable {
+    package struct LastRun: Sendable, Hashable {
         package var runID: Int64
         package var asOf: String
         package var stage: String
         package var clv12m: Double
         package var recommendations: [RunRecommendation]
-        enum CodingKeys: String, CodingKey {
-            case stage, recommendations
-            case runID = "run_id"
-            case asOf = "as_of"
-            case clv12m = "clv_12m"
-        }
     }
 
-    package struct RunRecommendation: Sendable, Codable, Hashable {
+    package struct RunRecommendation: Sendable, Hashable {
         package var rank: Int
         package var item: String
         package var kind: String
         package var channel: String
         package var score: Double
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case segment, region, role, consents, scores, facts, timeline
-        case clientID = "client_id"
-        case asOf = "as_of"
-        case accountID = "account_id"
-        case doNotContact = "do_not_contact"
-        case stageHistory = "stage_history"
-        case lastRun = "last_run"
     }
 }

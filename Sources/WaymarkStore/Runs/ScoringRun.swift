@@ -90,7 +90,7 @@ package struct ScoringRun {
         try store.cleanUpDeadRuns(shard: options.shard)
 
         guard let catalog = try CatalogStore(connection: connection).loadCurrent() else {
-            throw StoreError(.notFound, "no catalog is stored: load one first with waymark catalog load FILE (e.g. catalog/examples/retail.yaml)")
+            throw StoreError(.noCatalog, "no catalog is stored")
         }
         let products = try CatalogStore(connection: connection).products()
         let parameters = """
