@@ -9,6 +9,9 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
         package init(name: String) { self.name = name }
         /// Bad input: a data file, a catalog, a migration file.
         package static let invalidInput = Code(name: "invalid input")
+        /// Rows (or the header) of an import file are invalid, and nothing was stored (see
+        /// ``StoreError/issues``).
+        package static let invalidRows = Code(name: "invalid rows")
         /// The database cannot be reached (see ``StoreError/retryAfterMilliseconds``).
         package static let databaseUnavailable = Code(name: "database unavailable")
         /// Another run holds the lock.
@@ -52,6 +55,11 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
     package var retryAfterMilliseconds: Int?
     /// For ``Code/missingReference``: what is missing.
     package var reference: Reference?
+    /// For ``Code/invalidRows``: the first problems found, by file, line and column.
+    package var issues: [ImportIssue] = []
+    /// For ``Code/invalidRows``: how many rows (or header problems) were found, of which
+    /// ``issues`` holds the first ones.
+    package var errorCount = 0
 
     package init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
         self.code = code
@@ -60,4 +68,18 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     package var description: String { message }
+
+    /// Invalid rows of an import file: nothing was stored.
+    ///
+    /// - Parameters:
+    ///   - issues: the first problems found.
+    ///   - errorCount: all the problems found, of which `issues` are the first.
+    package static func invalidRows(issues: [ImportIssue], errorCount: Int) -> StoreError {
+        var lines = issues.map(\.description)
+        if errorCount > issues.count { lines.append("… and \(errorCount - issues.count) more problems") }
+        var error = StoreError(.invalidRows, lines.joined(separator: "\n"))
+        error.issues = issues
+        error.errorCount = errorCount
+        return error
+    }
 }
