@@ -33,7 +33,7 @@ package final class LiveContext: Sendable {
     ///
     /// - Throws: ``StoreError`` `.noCatalog` when no catalog is stored; ``PostgresError``.
     package func state(connection: Connection) throws -> State {
-        let check = try connection.execute("""
+        let check = try connection.executeCached("""
             SELECT (SELECT max(version) FROM catalogs),
                    (SELECT coalesce(string_agg(run_id::text, ',' ORDER BY shard_index), '') FROM current_runs)
             """)
@@ -68,7 +68,7 @@ package final class LiveContext: Sendable {
         var models = FittedModels()
         var modelsAsOf: String?
         if let first = runIDs.first {
-            let row = try connection.execute(
+            let row = try connection.executeCached(
                 "SELECT models::text, to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM scoring_runs WHERE run_id = $1", [.int(first)])
             if row.rowCount == 1, let text = row[0, 0] {
                 models = try JSONDecoder().decode(StoredModels.self, from: Data(text.utf8)).fittedModels

@@ -35,13 +35,13 @@ package struct ProfileReader {
             ownedCategories: facts.ownedCategories.sorted(), lifeEvents: facts.lastEventByKind.keys.sorted(),
             interactions90d: facts.interactions90d, nextTier: facts.loyalty.nextTier)
 
-        let history = try connection.execute("""
+        let history = try connection.executeCached("""
             SELECT to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), stage, previous, reason, run_id
             FROM stage_history WHERE client_id = $1 ORDER BY changed_at DESC LIMIT 20
             """, [.text(clientID)]).map {
             LiveProfile.StageChange(date: $0[0] ?? "", stage: $0[1] ?? "", previous: $0[2], reason: $0[3] ?? "", runID: $0[4].flatMap { Int64($0) })
         }
-        let timeline = try connection.execute("""
+        let timeline = try connection.executeCached("""
             SELECT at, what, channel, detail FROM (
                 SELECT p.purchased_at AS at, 'purchase' AS what, coalesce(p.channel, '') AS channel,
                        coalesce(pr.name, p.product_id) || ' (' || coalesce(pr.category, '?') || '), ' || p.amount::text AS detail
@@ -61,15 +61,14 @@ package struct ProfileReader {
 
         var lastRun: LiveProfile.LastRun?
         if !state.runIDs.isEmpty {
-            let ids = state.runIDs.map(String.init).joined(separator: ",")
-            let score = try connection.execute("""
+            let score = try connection.executeCached("""
                 SELECT s.run_id, to_char(r.as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD'), s.stage, s.clv_12m
                 FROM client_scores s JOIN scoring_runs r ON r.run_id = s.run_id
-                WHERE s.run_id IN (\(ids)) AND s.client_id = $1
-                """, [.text(clientID)])
+                WHERE s.run_id = ANY($2::int8[]) AND s.client_id = $1
+                """, [.text(clientID), .intArray(state.runIDs.map(Optional.some))])
             if let row = score.first {
                 let runID = try row.decode(Int64.self, at: 0)
-                let recommendations = try connection.execute("""
+                let recommendations = try connection.executeCached("""
                     SELECT rank, item_id, kind, channel, score FROM recommendations WHERE run_id = $1 AND client_id = $2 ORDER BY rank
                     """, [.int(runID), .text(clientID)]).map {
                     LiveProfile.RunRecommendation(rank: try $0.decode(Int.self, at: 0), item: try $0.decode(String.self, at: 1),
