@@ -10,6 +10,8 @@
 // - Statements take bound parameters only (`$1`, `$2`, … → `PQexecParams` / `PQexecPrepared`):
 //   no API splices text into SQL. The one exception, `executeScript(unsafeSQL:)`, runs trusted,
 //   parameterless multi-statement text such as migration files.
+// - `executeCached(sql, parameters)` prepares a statement once per session and remembers its
+//   name itself (as GRDB's `cachedStatement(sql:)`): callers pass SQL text, never names.
 // - `PostgresValue` / `PostgresEncodable` encode parameters (integers, doubles, text, bool,
 //   `Date` as timestamptz, `PostgresDate`, exact `PostgresNumeric`, jsonb, text/int arrays).
 // - `QueryResult` owns the `PGresult` and decodes values on demand (`PostgresDecodable`):

@@ -14,7 +14,7 @@ package import WaymarkCore
 ///
 /// Not `Sendable`: one owner, the server's loop.
 package final class LiveStore {
-    package let session: StoreSession
+    let session: StoreSession
     /// This store's catalog and model cache (not the process-wide one, so two stores in one
     /// process, as in the tests, never share a cache across databases).
     let context = LiveContext()
