@@ -52,7 +52,6 @@ let package = Package(
             dependencies: [
                 "WaymarkStore",
                 "WaymarkCore",
-                "Postgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

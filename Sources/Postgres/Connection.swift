@@ -10,6 +10,8 @@
 // - Statements take bound parameters only (`$1`, `$2`, … → `PQexecParams` / `PQexecPrepared`):
 //   no API splices text into SQL. The one exception, `executeScript(unsafeSQL:)`, runs trusted,
 //   parameterless multi-statement text such as migration files.
+// - `executeCached(sql, parameters)` prepares a statement once per session and remembers its
+//   name itself (as GRDB's `cachedStatement(sql:)`): callers pass SQL text, never names.
 // - `PostgresValue` / `PostgresEncodable` encode parameters (integers, doubles, text, bool,
 //   `Date` as timestamptz, `PostgresDate`, exact `PostgresNumeric`, jsonb, text/int arrays).
 // - `QueryResult` owns the `PGresult` and decodes values on demand (`PostgresDecodable`):
@@ -43,9 +45,12 @@ package import Logging
 ///     .scalar(Int.self)
 /// ```
 package final class Connection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     private let noticeSink: NoticeSink
     private var savepointCounter = 0
+    /// The statements prepared by ``executeCached(_:_:)`` on this session, by SQL text.
+    var cachedStatements: [String: String] = [:]
+    private var cachedStatementCounter = 0
     /// The configuration the connection was opened with.
     package let configuration: ConnectionConfiguration
 
@@ -95,88 +100,6 @@ package final class Connection {
     }
 
     deinit { PQfinish(handle) }
-
-    // MARK: - State
-
-    /// Whether the connection is usable.
-    package enum Status: Sendable, Hashable {
-        /// Open and usable.
-        case ok
-        /// Broken (the server went away, the backend was terminated); call ``reset()``.
-        case bad
-    }
-
-    /// The connection's state as libpq last saw it (updated by each statement).
-    package var status: Status { PQstatus(handle) == CONNECTION_OK ? .ok : .bad }
-
-    /// Whether the connection is open as far as libpq knows. A lost server is only noticed on
-    /// the next statement; use ``ping()`` to find out now.
-    package var isHealthy: Bool { status == .ok }
-
-    /// Where the session is with respect to transactions.
-    package enum TransactionStatus: Sendable, Hashable {
-        /// Not in a transaction.
-        case idle
-        /// A statement is running.
-        case active
-        /// In a transaction block.
-        case inTransaction
-        /// In a transaction block that failed; only ROLLBACK is accepted.
-        case inFailedTransaction
-        /// The connection is bad.
-        case unknown
-    }
-
-    /// The session's transaction state (`PQtransactionStatus`).
-    package var transactionStatus: TransactionStatus {
-        switch PQtransactionStatus(handle) {
-        case PQTRANS_IDLE: .idle
-        case PQTRANS_ACTIVE: .active
-        case PQTRANS_INTRANS: .inTransaction
-        case PQTRANS_INERROR: .inFailedTransaction
-        default: .unknown
-        }
-    }
-
-    /// The process ID of the server backend serving this connection (`pg_backend_pid()`).
-    package var backendPID: Int { Int(PQbackendPID(handle)) }
-
-    /// The server version as an integer, e.g. 150018 for 15.18.
-    package var serverVersion: Int { Int(PQserverVersion(handle)) }
-
-    /// The database name of the connection.
-    package var database: String { PQdb(handle).map { String(cString: $0) } ?? "" }
-
-    /// The user name of the connection.
-    package var user: String { PQuser(handle).map { String(cString: $0) } ?? "" }
-
-    /// "socket /path (port 5432), database "x" as user "y"", for messages; never the password.
-    package var target: String {
-        Self.describeTarget(host: PQhost(handle), port: PQport(handle), database: PQdb(handle), user: PQuser(handle))
-    }
-
-    /// Checks that the server answers (`SELECT 1`), updating ``status``.
-    ///
-    /// - Returns: `true` when the server answered; `false` when the connection is broken.
-    @discardableResult
-    package func ping() -> Bool {
-        (try? execute("SELECT 1")) != nil
-    }
-
-    /// Closes and reopens the connection with the same parameters (`PQreset`).
-    ///
-    /// Session state is lost: prepared statements, session advisory locks, `SET`s, temporary
-    /// tables. The session settings this layer needs are applied again.
-    ///
-    /// - Throws: ``PostgresError`` of kind `.connectionFailed` when the server still cannot be reached.
-    package func reset() throws(PostgresError) {
-        logger.info("resetting connection", metadata: ["postgres.target": "\(target)"])
-        PQreset(handle)
-        guard PQstatus(handle) == CONNECTION_OK else {
-            throw Self.connectFailure(handle, configuration: configuration)
-        }
-        try configureSession()
-    }
 
     // MARK: - Statements
 
@@ -248,7 +171,7 @@ package final class Connection {
 
     // MARK: - Internals
 
-    private func configureSession() throws(PostgresError) {
+    func configureSession() throws(PostgresError) {
         let setup = "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3"
         _ = try check(PQexec(handle, setup), statement: setup, parameters: nil)
     }
@@ -343,6 +266,11 @@ package final class Connection {
     /// Runs `body` with the handle, for the COPY and lock extensions.
     var rawHandle: OpaquePointer { handle }
 
+    func nextCachedStatementNumber() -> Int {
+        cachedStatementCounter += 1
+        return cachedStatementCounter
+    }
+
     func nextSavepointName() -> String {
         savepointCounter += 1
         return "swift_postgres_savepoint_\(savepointCounter)"
@@ -354,122 +282,10 @@ package final class Connection {
         }
     }
 
-    private static func encode(_ parameters: [PostgresValue?], statement: String) throws(PostgresError) -> EncodedParameters {
-        var encoded = EncodedParameters()
-        encoded.types.reserveCapacity(parameters.count)
-        encoded.offsets.reserveCapacity(parameters.count)
-        for (index, parameter) in parameters.enumerated() {
-            guard let parameter else {
-                encoded.types.append(0)
-                encoded.offsets.append(nil)
-                continue
-            }
-            encoded.types.append(parameter.type.rawValue)
-            encoded.offsets.append(encoded.storage.count)
-            let start = encoded.storage.count
-            encoded.storage.append(contentsOf: parameter.text.utf8)
-            if encoded.storage[start...].contains(0) {
-                var error = PostgresError(
-                    kind: .clientMisuse,
-                    message: "parameter $\(index + 1) contains a NUL character (U+0000), which PostgreSQL text cannot store",
-                    hint: "Remove NUL characters from the input, or store binary data as bytea.",
-                    statement: statement
-                )
-                error.parameters = parameters.map { $0?.text }
-                throw error
-            }
-            encoded.storage.append(0)
-        }
-        return encoded
-    }
-
-    private static func withParameters<R>(
-        _ encoded: EncodedParameters,
-        _ body: (Int32, UnsafePointer<UInt32>?, UnsafePointer<UnsafePointer<CChar>?>?) -> R
-    ) -> R {
-        encoded.storage.withUnsafeBufferPointer { storage in
-            let base = UnsafeRawPointer(storage.baseAddress)
-            let pointers: [UnsafePointer<CChar>?] = encoded.offsets.map { offset in
-                offset.map { (base! + $0).assumingMemoryBound(to: CChar.self) }
-            }
-            return encoded.types.withUnsafeBufferPointer { types in
-                pointers.withUnsafeBufferPointer { values in
-                    body(Int32(encoded.types.count), types.baseAddress, values.baseAddress)
-                }
-            }
-        }
-    }
-
-    private static func withCStringArrays<R>(
-        _ pairs: [(String, String)],
-        _ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<UnsafePointer<CChar>?>) -> R
-    ) -> R {
-        var storage: [UInt8] = []
-        var keyOffsets: [Int] = []
-        var valueOffsets: [Int] = []
-        for (key, value) in pairs {
-            keyOffsets.append(storage.count)
-            storage.append(contentsOf: key.utf8)
-            storage.append(0)
-            valueOffsets.append(storage.count)
-            storage.append(contentsOf: value.utf8)
-            storage.append(0)
-        }
-        return storage.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!)
-            let keys = keyOffsets.map { Optional((base + $0).assumingMemoryBound(to: CChar.self)) } + [nil]
-            let values = valueOffsets.map { Optional((base + $0).assumingMemoryBound(to: CChar.self)) } + [nil]
-            return keys.withUnsafeBufferPointer { k in values.withUnsafeBufferPointer { v in body(k.baseAddress!, v.baseAddress!) } }
-        }
-    }
-
-    private static func connectFailure(_ connection: OpaquePointer, configuration: ConnectionConfiguration) -> PostgresError {
-        var reason = clean(String(cString: PQerrorMessage(connection)))
-        if let password = PQpass(connection).map({ String(cString: $0) }), !password.isEmpty {
-            reason = reason.replacingOccurrences(of: password, with: "****")
-        }
-        let target = describeTarget(host: PQhost(connection), port: PQport(connection), database: PQdb(connection), user: PQuser(connection))
-        return PostgresError(
-            kind: .connectionFailed,
-            code: .sqlclientUnableToEstablishSqlconnection,
-            message: "could not connect to PostgreSQL at \(target): \(reason.nonEmpty ?? "unknown reason")",
-            hint: "Check that the server is running and that the host or socket, port, database and user are right (\(configuration.redactedDescription))."
-        )
-    }
-
-    static func describeTarget(
-        host: UnsafeMutablePointer<CChar>?, port: UnsafeMutablePointer<CChar>?,
-        database: UnsafeMutablePointer<CChar>?, user: UnsafeMutablePointer<CChar>?
-    ) -> String {
-        let host = host.map { String(cString: $0) } ?? ""
-        let port = port.map { String(cString: $0) } ?? ""
-        let database = database.map { String(cString: $0) } ?? ""
-        let user = user.map { String(cString: $0) } ?? ""
-        var text = host.hasPrefix("/") || host.hasPrefix("@") || host.isEmpty
-            ? "socket \(host.isEmpty ? "(default directory)" : host)" : "host \(host)"
-        if !port.isEmpty { text += " port \(port)" }
-        text += ", database \"\(database)\""
-        if !user.isEmpty { text += " as user \"\(user)\"" }
-        return text
-    }
-
-    /// libpq messages end with a newline and may span lines with tab indents; make them one line.
-    static func clean(_ message: String) -> String {
-        message.split(whereSeparator: { $0 == "\n" || $0 == "\t" })
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
-            .joined(separator: " ")
-    }
 }
 
 @available(*, unavailable)
 extension Connection: Sendable {}
-
-private struct EncodedParameters {
-    var storage: [UInt8] = []
-    var offsets: [Int?] = []
-    var types: [UInt32] = []
-}
 
 /// Holds the logger for libpq's notice callback, which gets it through an opaque pointer.
 private final class NoticeSink {

@@ -30,15 +30,18 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 /// A message and an exit code for any error.
 func describe(_ error: any Error) -> (String, Int32) {
     switch error {
-    case let error as ImportFailure:
-        return (error.description + "\nnothing was imported (fix the rows above, or pass --reject-file FILE to import the good rows)", ExitCodes.invalidInput)
     case let error as CatalogError:
         return (error.description + "\nnothing was stored", ExitCodes.invalidInput)
     case let error as StoreError:
         switch error.code {
         case .invalidInput: return (error.message, ExitCodes.invalidInput)
+        case .invalidRows:
+            return (error.message + "\nnothing was imported (fix the rows above, or pass --reject-file FILE to import the good rows)", ExitCodes.invalidInput)
         case .databaseUnavailable: return (error.message, ExitCodes.databaseUnavailable)
         case .locked: return (error.message, ExitCodes.locked)
+        case .noCatalog: return (error.message + ": load one with waymark catalog load FILE", ExitCodes.failure)
+        case .noPublishedRun: return (error.message + ": run waymark score first", ExitCodes.failure)
+        case .runNotFound: return (error.message + ": see waymark runs list", ExitCodes.failure)
         default: return (error.message, ExitCodes.failure)
         }
     case let error as PostgresError:

@@ -29,21 +29,19 @@ import WaymarkCore
     }
 
     @Test func awkwardNumbersAndOptionalMembers() throws {
-        let text = #"""
-            {"client_id":"C\"1\\","as_of":"2024-01-01","catalog_version":3,"catalog_document_version":"v1",
-             "run_ids":[4,5],"models_as_of":"2023-12-31",
-             "scores":{"stage":"active","stage_reason":"r\n","previous_stage":"onboarding","stage_since":"2023-01-01",
-                       "p_alive":1.0,"expected_purchases_90d":1e-05,"clv_12m":1.2345678901234567e20,"tier":"Gold",
-                       "points":-3,"points_to_next_tier":0,"advocate":true},
-             "offers":[{"rank":1,"item":"o","kind":"offer","title":"Ö ☃","channel":"web","score":0.30000000000000004,
-                        "text":"t","reasons":["a","b"],"trigger":"child_born","summary":"s",
-                        "factors":{"priority":2.5,"acceptance":0,"lever":-0.0,"value":100,"activity":5e-324}}],
-             "messages":[{"rank":1,"item":"m","kind":"message","title":"T","channel":"email","score":1,
-                          "reasons":[],"summary":"","factors":{}}],
-             "not_recommended":[{"item":"x","kind":"offer","check":"rule","reason":"no","priority":0.1},
-                                {"item":"y","kind":"offer","check":"consent","reason":"no"}]}
-            """#
-        let answer = try JSONDecoder().decode(LiveRecommendations.self, from: Data(text.utf8))
+        let answer = LiveRecommendations(
+            clientID: "C\"1\\", asOf: "2024-01-01", catalogVersion: 3, catalogDocumentVersion: "v1",
+            runIDs: [4, 5], modelsAsOf: "2023-12-31",
+            scores: LiveScores(stage: "active", stageReason: "r\n", previousStage: "onboarding", stageSince: "2023-01-01",
+                               pAlive: 1.0, expectedPurchases90d: 1e-05, clv12m: 1.2345678901234567e20, tier: "Gold",
+                               points: -3, pointsToNextTier: 0, advocate: true),
+            offers: [LiveRecommendation(rank: 1, item: "o", kind: "offer", title: "Ö ☃", channel: "web", score: 0.30000000000000004,
+                                        text: "t", reasons: ["a", "b"], trigger: "child_born", summary: "s",
+                                        factors: ["priority": 2.5, "acceptance": 0, "lever": -0.0, "value": 100, "activity": .leastNonzeroMagnitude])],
+            messages: [LiveRecommendation(rank: 1, item: "m", kind: "message", title: "T", channel: "email", score: 1,
+                                          text: nil, reasons: [], trigger: nil, summary: "", factors: [:])],
+            notRecommended: [LiveRejection(item: "x", kind: "offer", check: "rule", reason: "no", priority: 0.1),
+                             LiveRejection(item: "y", kind: "offer", check: "consent", reason: "no", priority: nil)])
         try Self.expectSame(answer)
         var bare = answer
         bare.modelsAsOf = nil

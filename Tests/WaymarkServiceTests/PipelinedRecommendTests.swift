@@ -65,8 +65,8 @@ import WaymarkCore
     }
 
     @Test func preparedSnapshotsServeTheRunAndAreDroppedAfterIt() throws {
-        let session = DatabaseSession(configuration: database.configuration(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let live = LiveMethods(session: session)
+        let store = LiveStore(configuration: database.configuration(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let live = LiveMethods(store: store)
         let params: [JSONValue?] = [
             try JSONParser.parse(#"{"client_id":"C3","as_of":"2024-03-10"}"#),
             try JSONParser.parse(#"{"client_id":"C1","as_of":"2024-03-10"}"#),

@@ -77,7 +77,7 @@ struct ImporterBulkLoadTests {
         #expect {
             _ = try importText(db, .purchases, text)
         } throws: { error in
-            guard let issue = (error as? ImportFailure)?.issues.first else { return false }
+            guard let issue = (error as? StoreError)?.issues.first else { return false }
             return issue.line == 5 && issue.value == "C404" && issue.message.contains("unknown client")
         }
         #expect(try db.count("purchases") == 0)
@@ -89,9 +89,9 @@ struct ImporterBulkLoadTests {
         let db = try StoreTestDatabase()
         try seed(db)
         let purchaseIndexes = try indexes(db, "purchases")
-        #expect(throws: ImportFailure.self) {
+        #expect {
             _ = try importText(db, .purchases, Self.purchases + "P9,C1,fund-index,yesterday,1\n")
-        }
+        } throws: { ($0 as? StoreError)?.code == .invalidRows }
         #expect(try db.count("purchases") == 0)
         #expect(try indexes(db, "purchases") == purchaseIndexes)
     }

@@ -68,7 +68,7 @@ struct ImporterTests {
         #expect {
             _ = try importText(db, .purchases, lines.joined(separator: "\n"))
         } throws: { error in
-            guard let failure = error as? ImportFailure, let issue = failure.issues.first else { return false }
+            guard let failure = error as? StoreError, let issue = failure.issues.first else { return false }
             return failure.errorCount == 1 && issue.line == 251 && issue.column == "purchased_at"
                 && issue.value == "2022-13-01T10:00:00Z" && issue.description.hasPrefix("purchases.csv:251: column purchased_at")
         }
@@ -88,7 +88,7 @@ struct ImporterTests {
         #expect {
             _ = try importText(db, .purchases, text)
         } throws: { error in
-            guard let failure = error as? ImportFailure else { return false }
+            guard let failure = error as? StoreError else { return false }
             return failure.issues.first?.line == 3 && failure.issues.first?.message.contains("unknown client") == true
         }
         #expect(try db.count("purchases") == 0)
@@ -150,7 +150,7 @@ struct ImporterTests {
         #expect {
             _ = try importText(db, .products, "product_id,nme,category,list_price,colour\n")
         } throws: { error in
-            guard let failure = error as? ImportFailure else { return false }
+            guard let failure = error as? StoreError else { return false }
             let text = failure.description
             return text.contains("column nme: unknown column for products; did you mean 'name'?")
                 && text.contains("column colour") && text.contains("column name: required column is missing")
@@ -160,11 +160,11 @@ struct ImporterTests {
     @Test("CSV syntax errors and empty files are reported with a line")
     func syntax() throws {
         let db = try StoreTestDatabase()
-        #expect(throws: ImportFailure.self) { _ = try importText(db, .products, "") }
+        #expect { _ = try importText(db, .products, "") } throws: { ($0 as? StoreError)?.code == .invalidRows }
         #expect {
             _ = try importText(db, .products, "product_id,name,category,list_price\np1,\"never closed,cat,1\n")
         } throws: { error in
-            (error as? ImportFailure)?.issues.first?.line == 2
+            (error as? StoreError)?.issues.first?.line == 2
         }
         #expect(try db.count("products") == 0)
     }
@@ -184,7 +184,7 @@ struct ImporterTests {
         #expect {
             _ = try importText(db, .clients, #"{"client_id": "J3", "first_seen": "2023-01-01T00:00:00Z", "segmnt": "x"}"#, format: .jsonl)
         } throws: { error in
-            (error as? ImportFailure)?.description.contains("did you mean 'segment'") == true
+            (error as? StoreError)?.description.contains("did you mean 'segment'") == true
         }
     }
 

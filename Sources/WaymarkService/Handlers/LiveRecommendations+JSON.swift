@@ -1,15 +1,13 @@
 import WaymarkStore
 
-/// `recommend`'s answer as a ``JSONValue`` built directly, without a round trip through
-/// `JSONEncoder` and the parser (the hot path of the stdio server).
+/// `recommend`'s wire form, defined here once: the stdio server's `recommend` result and
+/// `waymark recommend --format json` (through `Encodable`, which encodes this value).
 ///
-/// The result is the same value `JSONValue(encoding:)` makes (members in sorted key order,
-/// optional members left out when nil, doubles written as Swift writes them with a trailing
-/// `.0` dropped); a test compares the two on real answers.
-extension LiveRecommendations {
-    /// The JSON form; nil when a number cannot be written in JSON (not finite), for which the
-    /// caller falls back to the encoder and its error.
-    var directJSON: JSONValue? {
+/// Members in sorted key order, optional members left out when nil, doubles written as Swift
+/// writes them with a trailing `.0` dropped (``JSONValue/double(_:)``).
+extension LiveRecommendations: JSONRepresentable {
+    /// The JSON form; nil when a number cannot be written in JSON (not finite).
+    package var directJSON: JSONValue? {
         var members: [(key: String, value: JSONValue)] = [
             ("as_of", .string(asOf)),
             ("catalog_document_version", .string(catalogDocumentVersion)),
@@ -91,21 +89,5 @@ extension LiveRejection {
             members.append(("priority", number))
         }
         return .sortedObject(members)
-    }
-}
-
-extension JSONValue {
-    /// An object with its members sorted by key, as `JSONEncoder`'s `.sortedKeys` writes them.
-    static func sortedObject(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
-        .object(JSONObject(members.sorted { $0.key < $1.key }))
-    }
-
-    /// A double as `JSONEncoder` writes it (Swift's shortest form, `1.0` as `1`); nil when not
-    /// finite.
-    static func double(_ value: Double) -> JSONValue? {
-        guard value.isFinite else { return nil }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        return .number(text)
     }
 }

@@ -1,4 +1,3 @@
-import Postgres
 import WaymarkCore
 import WaymarkStore
 
@@ -32,15 +31,15 @@ enum RecordMethods {
                 continue
             }
             switch text(value, type: column.type) {
-            case .success(let text):
+            case .text(let text):
                 if let normalised = RowValidator.normalise(text, as: column.type) {
                     row.append(normalised)
                 } else {
                     reader.fail(column.name, "expected \(expectation(column.type))")
                     row.append(nil)
                 }
-            case .failure(let problem):
-                reader.fail(column.name + problem.suffix, problem.message)
+            case .problem(let suffix, let message):
+                reader.fail(column.name + suffix, message)
                 row.append(nil)
             }
         }
@@ -48,42 +47,44 @@ enum RecordMethods {
         return row
     }
 
-    struct Problem: Error {
-        var suffix = ""
-        var message: String
+    /// A field's text, or what is wrong with its JSON type.
+    enum FieldText {
+        case text(String)
+        /// `suffix` extends the field's path (an array element: `[2]`).
+        case problem(suffix: String = "", message: String)
     }
 
     /// The field's text as the importer would read it from a file, or what is wrong with its JSON type.
-    static func text(_ value: JSONValue, type: ImportFieldType) -> Result<String, Problem> {
+    static func text(_ value: JSONValue, type: ImportFieldType) -> FieldText {
         switch (type, value) {
         case (.amount, .number(let literal)), (.positiveInteger, .number(let literal)):
-            return .success(literal)
+            return .text(literal)
         case (.positiveInteger, _):
-            return .failure(Problem(message: "expected \(expectation(type)), found \(value.typeDescription)"))
+            return .problem(message: "expected \(expectation(type)), found \(value.typeDescription)")
         case (.bool, .bool(let flag)):
-            return .success(flag ? "true" : "false")
+            return .text(flag ? "true" : "false")
         case (.bool, _):
-            return .failure(Problem(message: "expected true or false, found \(value.typeDescription)"))
+            return .problem(message: "expected true or false, found \(value.typeDescription)")
         case (.jsonObject, .object):
-            return .success(value.jsonText)
+            return .text(value.jsonText)
         case (.jsonObject, _):
-            return .failure(Problem(message: "expected a JSON object, found \(value.typeDescription)"))
+            return .problem(message: "expected a JSON object, found \(value.typeDescription)")
         case (.channelList, .array(let elements)):
             var names: [String] = []
             for (index, element) in elements.enumerated() {
                 guard case .string(let name) = element, Channel(rawValue: name.lowercased()) != nil else {
-                    return .failure(Problem(suffix: "[\(index)]", message: "expected a channel: " + Channel.allCases.map(\.rawValue).joined(separator: ", ")))
+                    return .problem(suffix: "[\(index)]", message: "expected a channel: " + Channel.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 names.append(name)
             }
-            return .success(names.joined(separator: ";"))
+            return .text(names.joined(separator: ";"))
         case (.channelList, _):
-            return .failure(Problem(message: "expected an array of channels, e.g. [\"email\", \"sms\"], found \(value.typeDescription)"))
+            return .problem(message: "expected an array of channels, e.g. [\"email\", \"sms\"], found \(value.typeDescription)")
         case (_, .string(let text)):
-            if text.utf8.contains(0) { return .failure(Problem(message: "must not contain the NUL character")) }
-            return .success(text)
+            if text.utf8.contains(0) { return .problem(message: "must not contain the NUL character") }
+            return .text(text)
         default:
-            return .failure(Problem(message: "expected a string (\(expectation(type))), found \(value.typeDescription)"))
+            return .problem(message: "expected a string (\(expectation(type))), found \(value.typeDescription)")
         }
     }
 
@@ -98,19 +99,9 @@ enum RecordMethods {
     }
 
     /// Runs one write method.
-    static func call(_ params: JSONValue?, kind: ImportKind, session: DatabaseSession) throws -> JSONValue {
+    static func call(_ params: JSONValue?, kind: ImportKind, store: LiveStore) throws -> JSONValue {
         let row = try row(params, kind: kind)
-        let writer = RecordWriter()
-        let outcome: RecordOutcome
-        do {
-            outcome = try session.withConnection { connection, prepared in
-                try writer.upsert(kind, values: row, on: connection, prepared: &prepared)
-            }
-        } catch let missing as MissingReference {
-            if missing.column == "client_id" { throw RPCError.clientNotFound(missing.value) }
-            throw RPCError.validationFailed([ParamProblem(path: "params." + missing.column,
-                                                          message: "unknown \(missing.what) '\(missing.value)': import or create it first")])
-        }
+        let outcome = try RPCError.mapping(clientID: nil) { try store.record(kind, values: row) }
         var result = JSONObject()
         let names = kind.columns.map(\.name)
         for key in kind.key.reversed() {

@@ -1,17 +1,15 @@
-import Foundation
-import Postgres
 import WaymarkCore
 import WaymarkStore
 
 /// `health` and `catalog`.
 final class StatusMethods {
-    private let session: DatabaseSession
+    private let store: LiveStore
     private let serverVersion: String
-    /// The catalog parsed last, reused while its version stays the current one.
-    private var cachedCatalog: (version: CatalogStore.Version, items: JSONValue)?
+    /// The catalog's items as JSON, made last, reused while its version stays the current one.
+    private var cachedItems: (version: CatalogStore.Version, items: JSONValue)?
 
-    init(session: DatabaseSession, serverVersion: String) {
-        self.session = session
+    init(store: LiveStore, serverVersion: String) {
+        self.store = store
         self.serverVersion = serverVersion
     }
 
@@ -21,7 +19,7 @@ final class StatusMethods {
         try reader.finish()
         var result: JSONObject = [:]
         let server: JSONValue = .object(["name": .string("waymark"), "version": .string(serverVersion)])
-        guard session.ping() else {
+        guard store.isReachable() else {
             result["status"] = .string("degraded")
             result["database"] = .object(["reachable": .bool(false)])
             result["last_run"] = .null
@@ -29,32 +27,23 @@ final class StatusMethods {
             result["server"] = server
             return .object(result)
         }
-        let (run, catalog): (JSONValue, JSONValue) = try session.withConnection { connection, _ in
-            let runs = try connection.execute("""
-                SELECT run_id, \(Self.iso("as_of")), \(Self.iso("published_at")), catalog_version
-                FROM scoring_runs WHERE status = 'published' ORDER BY published_at DESC, run_id DESC LIMIT 1
-                """)
-            var run = JSONValue.null
-            if runs.rowCount == 1 {
-                run = .object([
-                    "run_id": .number(String(try runs.decode(Int64.self, row: 0, column: 0))),
-                    "as_of": .string(try runs.decode(String.self, row: 0, column: 1)),
-                    "published_at": .string(try runs.decode(String.self, row: 0, column: 2)),
-                    "catalog_version": try runs.decode(Int64?.self, row: 0, column: 3).map { .number(String($0)) } ?? .null,
-                ])
-            }
-            let catalogs = try connection.execute("""
-                SELECT version, name, \(Self.iso("loaded_at")) FROM catalogs ORDER BY version DESC LIMIT 1
-                """)
-            var catalog = JSONValue.null
-            if catalogs.rowCount == 1 {
-                catalog = .object([
-                    "version": .number(String(try catalogs.decode(Int64.self, row: 0, column: 0))),
-                    "name": .string(try catalogs.decode(String.self, row: 0, column: 1)),
-                    "loaded_at": .string(try catalogs.decode(String.self, row: 0, column: 2)),
-                ])
-            }
-            return (run, catalog)
+        let status = try RPCError.mapping(clientID: nil) { try store.status() }
+        var run = JSONValue.null
+        if let last = status.lastRun {
+            run = .object([
+                "run_id": .number(String(last.runID)),
+                "as_of": .string(last.asOf),
+                "published_at": .string(last.publishedAt),
+                "catalog_version": last.catalogVersion.map { .number(String($0)) } ?? .null,
+            ])
+        }
+        var catalog = JSONValue.null
+        if let current = status.catalog {
+            catalog = .object([
+                "version": .number(String(current.version)),
+                "name": .string(current.name),
+                "loaded_at": .string(current.loadedAt),
+            ])
         }
         result["status"] = .string("ok")
         result["database"] = .object(["reachable": .bool(true)])
@@ -70,19 +59,15 @@ final class StatusMethods {
         let kind = reader.string("kind")
         if let kind, CatalogItem.Kind(rawValue: kind) == nil { reader.fail("kind", "expected offer or message") }
         try reader.finish()
-        let (version, items): (CatalogStore.Version, JSONValue) = try session.withConnection { connection, _ in
-            let store = CatalogStore(connection: connection)
-            guard let current = try store.currentVersion() else {
-                throw RPCError.notReady("no catalog is loaded: load one with `waymark catalog load FILE`")
-            }
-            if let cachedCatalog, cachedCatalog.version == current { return cachedCatalog }
-            guard let loaded = try store.load(version: current.version) else {
-                throw RPCError.notReady("no catalog is loaded: load one with `waymark catalog load FILE`")
-            }
-            let items = JSONValue.array(loaded.catalog.items.map(Self.json))
-            cachedCatalog = (loaded.version, items)
-            return (loaded.version, items)
+        let loaded = try RPCError.mapping(clientID: nil) { try store.currentCatalog() }
+        let items: JSONValue
+        if let cachedItems, cachedItems.version == loaded.version {
+            items = cachedItems.items
+        } else {
+            items = JSONValue.array(loaded.catalog.items.map(Self.json))
+            cachedItems = (loaded.version, items)
         }
+        let version = loaded.version
         var selected = items
         if let kind, case .array(let all) = items {
             selected = .array(all.filter { $0["kind"] == .string(kind) })
@@ -93,11 +78,6 @@ final class StatusMethods {
             "document_version": .string(version.documentVersion),
             "items": selected,
         ])
-    }
-
-    /// A timestamptz column as ISO 8601 UTC text with second precision.
-    static func iso(_ column: String) -> String {
-        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 
     static func json(_ item: CatalogItem) -> JSONValue {
@@ -139,8 +119,6 @@ final class StatusMethods {
 
     /// A double as a JSON number (non-finite values, which a valid catalog cannot hold, as null).
     static func number(_ value: Double) -> JSONValue {
-        guard value.isFinite else { return .null }
-        if value == value.rounded(), abs(value) < 1e15 { return .number(String(Int64(value))) }
-        return .number("\(value)")
+        JSONValue.double(value) ?? .null
     }
 }

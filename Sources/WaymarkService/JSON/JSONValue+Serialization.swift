@@ -70,3 +70,19 @@ extension JSONValue {
         self = try JSONParser.parse(data, maximumDepth: 512)
     }
 }
+
+extension JSONValue {
+    /// An object with its members sorted by key, as `JSONEncoder`'s `.sortedKeys` writes them.
+    package static func sortedObject(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
+        .object(JSONObject(members.sorted { $0.key < $1.key }))
+    }
+
+    /// A double as `JSONEncoder` writes it (Swift's shortest form, `1.0` as `1`); nil when not
+    /// finite.
+    package static func double(_ value: Double) -> JSONValue? {
+        guard value.isFinite else { return nil }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        return .number(text)
+    }
+}

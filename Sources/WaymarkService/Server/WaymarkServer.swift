@@ -1,10 +1,10 @@
 package import Logging
-package import Postgres
+package import WaymarkStore
 
 /// How `waymark serve` runs.
 package struct ServerConfiguration: Sendable {
     /// Where the database is.
-    package var database: ConnectionConfiguration
+    package var database: DatabaseConfiguration
     /// The version `health` reports.
     package var serverVersion: String
     /// The longest request line read (default 1 MiB).
@@ -12,7 +12,7 @@ package struct ServerConfiguration: Sendable {
 
     package static let defaultMaximumLineBytes = 1 << 20
 
-    package init(database: ConnectionConfiguration, serverVersion: String, maximumLineBytes: Int = defaultMaximumLineBytes) {
+    package init(database: DatabaseConfiguration, serverVersion: String, maximumLineBytes: Int = defaultMaximumLineBytes) {
         self.database = database
         self.serverVersion = serverVersion
         self.maximumLineBytes = maximumLineBytes
@@ -25,17 +25,17 @@ package enum WaymarkServer {
     package static let methods = ["recommend", "profile", "upsert_client", "record_purchase", "record_interaction",
                                   "record_life_event", "record_response", "catalog", "health", "shutdown"]
 
-    /// A service with every Waymark method registered, working on one database session.
+    /// A service with every Waymark method registered, working on one ``LiveStore``.
     package static func makeService(configuration: ServerConfiguration, logger: Logger) -> RPCService {
         let service = RPCService(logger: logger)
-        let session = DatabaseSession(configuration: configuration.database, logger: logger)
+        let store = LiveStore(configuration: configuration.database, logger: logger)
         for (method, kind) in RecordMethods.kinds {
-            service.register(method) { params in try RecordMethods.call(params, kind: kind, session: session) }
+            service.register(method) { params in try RecordMethods.call(params, kind: kind, store: store) }
         }
-        let status = StatusMethods(session: session, serverVersion: configuration.serverVersion)
+        let status = StatusMethods(store: store, serverVersion: configuration.serverVersion)
         service.register("health", status.health)
         service.register("catalog", status.catalog)
-        let live = LiveMethods(session: session)
+        let live = LiveMethods(store: store)
         service.register("recommend", live.recommend)
         service.registerPrefetch("recommend", live.prefetcher)
         service.register("profile", live.profile)

@@ -122,7 +122,7 @@ package struct CatalogStore {
             throw StoreError(.invalidInput, """
                 the stored catalog version \(stored) no longer validates with this waymark:
                 \(error.description)
-                load a corrected catalog with: waymark catalog load FILE
+                load a corrected catalog to replace it
                 """, underlying: error)
         }
         return Loaded(catalog: catalog, version: try Self.version(result, row: 0, documentVersion: catalog.version))

@@ -196,29 +196,35 @@ struct LineSplitter {
 
 /// Turns one JSON Lines object into fields in the order of the kind's columns.
 enum JSONLinesRow {
+    /// A line's fields, or the problem with it.
+    enum Parsed {
+        case fields([String])
+        case issue(ImportIssue)
+    }
+
     /// nil for a blank line; the fields, or the problem with the line.
-    static func fields(_ bytes: ArraySlice<UInt8>, header: [String], file: String, line: Int) -> Result<[String], ImportIssue>? {
+    static func fields(_ bytes: ArraySlice<UInt8>, header: [String], file: String, line: Int) -> Parsed? {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
         let object: [String: Any]
         do {
             guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any] else {
-                return .failure(ImportIssue(file: file, line: line, message: "expected a JSON object on the line"))
+                return .issue(ImportIssue(file: file, line: line, message: "expected a JSON object on the line"))
             }
             object = parsed
         } catch {
-            return .failure(ImportIssue(file: file, line: line, message: "invalid JSON (\(error.localizedDescription))"))
+            return .issue(ImportIssue(file: file, line: line, message: "invalid JSON (\(error.localizedDescription))"))
         }
         let known = Set(header)
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             let hint = nearest(unknown, in: header).map { "; did you mean '\($0)'?" } ?? ""
-            return .failure(ImportIssue(file: file, line: line, column: unknown, message: "unknown field\(hint)"))
+            return .issue(ImportIssue(file: file, line: line, column: unknown, message: "unknown field\(hint)"))
         }
         var fields: [String] = []
         fields.reserveCapacity(header.count)
         for name in header {
             fields.append(text(of: object[name]))
         }
-        return .success(fields)
+        return .fields(fields)
     }
 
     private static func text(of value: Any?) -> String {

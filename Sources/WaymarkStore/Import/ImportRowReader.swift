@@ -86,7 +86,7 @@ struct ImportRowReader {
 
     /// Reads `input` to the end.
     /// - Parameter sink: Receives each valid row.
-    /// - Throws: ``ImportFailure`` for bad rows without a reject file, a bad header, an empty file
+    /// - Throws: ``StoreError`` `.invalidRows` for bad rows without a reject file, a bad header, an empty file
     ///   or a CSV syntax error; whatever `sink` or the input throws.
     func read(_ input: inout some ChunkedInput, into sink: (ImportRow) throws -> Void) throws -> Counts {
         var counts = Counts()
@@ -145,7 +145,7 @@ struct ImportRowReader {
                 }
                 try parser.finishRaw(onRecord: handle)
             } catch let error as CSVError {
-                throw ImportFailure(issues: issues + [ImportIssue(file: name, line: error.line, message: error.descriptionWithoutLine)],
+                throw StoreError.invalidRows(issues: issues + [ImportIssue(file: name, line: error.line, message: error.descriptionWithoutLine)],
                                     errorCount: errorRows + 1)
             }
         case .jsonl:
@@ -155,8 +155,8 @@ struct ImportRowReader {
             func handleLine(_ bytes: ArraySlice<UInt8>, line: Int) throws {
                 switch JSONLinesRow.fields(bytes, header: header, file: name, line: line) {
                 case .none: return  // a blank line
-                case .some(.success(let fields)): try handle(fields, line: line)
-                case .some(.failure(let issue)):
+                case .some(.fields(let fields)): try handle(fields, line: line)
+                case .some(.issue(let issue)):
                     counts.rowsRead += 1
                     if let rejectFile {
                         rejectFile.reject(line: line, reason: issue.shortDescription, fields: [String(decoding: bytes, as: UTF8.self)])
@@ -174,10 +174,10 @@ struct ImportRowReader {
             try lines.finish(handleLine)
         }
         if validator == nil {
-            throw ImportFailure(issues: [ImportIssue(file: name, line: 1, message: "the file is empty: expected a header row naming the columns (\(columns.map(\.name).joined(separator: ",")))")], errorCount: 1)
+            throw StoreError.invalidRows(issues: [ImportIssue(file: name, line: 1, message: "the file is empty: expected a header row naming the columns (\(columns.map(\.name).joined(separator: ",")))")], errorCount: 1)
         }
         if errorRows > 0 {
-            throw ImportFailure(issues: issues, errorCount: errorRows)
+            throw StoreError.invalidRows(issues: issues, errorCount: errorRows)
         }
         return counts
     }

@@ -16,7 +16,7 @@ extension Importer {
     /// staged path then imports the file with its usual semantics and messages.
     ///
     /// - Returns: The summary, or nil when the staged path must do the import.
-    /// - Throws: ``ImportFailure`` for bad rows (nothing stored), as the staged path would;
+    /// - Throws: ``StoreError`` `.invalidRows` for bad rows (nothing stored), as the staged path would;
     ///   ``PostgresError`` when the database fails.
     func bulkLoad(reader: ImportRowReader, input: inout some ChunkedInput) throws -> ImportSummary? {
         let kind = reader.kind
@@ -30,7 +30,7 @@ extension Importer {
                 try connection.execute("LOCK TABLE \(table) IN ACCESS EXCLUSIVE MODE")
                 try connection.execute("SET LOCAL lock_timeout = 0")
                 guard try connection.execute("SELECT NOT EXISTS (SELECT 1 FROM \(table))").scalar(Bool.self) else {
-                    throw BulkLoadDeclined("the table filled up meanwhile")
+                    throw StoreError.bulkLoadDeclined("the table filled up meanwhile")
                 }
                 let rebuild = try dropUniqueConstraintsAndIndexes(of: table)
 
@@ -72,7 +72,7 @@ extension Importer {
                         SELECT EXISTS (SELECT 1 FROM \(table) s
                                        WHERE NOT EXISTS (SELECT 1 FROM \(reference.table) t WHERE t.\(reference.tableColumn) = s.\(reference.column)))
                         """).scalar(Bool.self)
-                    if anyUnknown { throw BulkLoadDeclined("the file names an unknown \(reference.what)") }
+                    if anyUnknown { throw StoreError.bulkLoadDeclined("the file names an unknown \(reference.what)") }
                     clock.lap("checked references to \(reference.table)")
                 }
 
@@ -81,7 +81,7 @@ extension Importer {
                     do {
                         try connection.execute(statement)
                     } catch let error as PostgresError where error.code == .uniqueViolation {
-                        throw BulkLoadDeclined("the file repeats an id")
+                        throw StoreError.bulkLoadDeclined("the file repeats an id")
                     }
                 }
                 clock.lap("built the indexes of \(table)")
@@ -90,8 +90,8 @@ extension Importer {
             }
             reader.progress?(ImportProgress(rows: summary.rowsRead, bytes: bytesRead))
             return summary
-        } catch let declined as BulkLoadDeclined {
-            logger.debug("bulk load declined: importing through staging", metadata: ["kind": "\(kind.rawValue)", "reason": "\(declined.reason)"])
+        } catch let declined as StoreError where declined.code == .bulkLoadDeclined {
+            logger.debug("bulk load declined: importing through staging", metadata: ["kind": "\(kind.rawValue)", "reason": "\(declined.message)"])
         } catch let error as PostgresError where error.code.map(Self.bulkLoadRefusals.contains) == true {
             // The table is in use, or this role may not drop its indexes (not the owner), or
             // another table's foreign key depends on them.
@@ -180,7 +180,7 @@ private struct InMemoryReferenceCheck {
         cache = Array(repeating: Array(repeating: [], count: Self.slots), count: checked.count)
     }
 
-    /// - Throws: ``BulkLoadDeclined`` when the row names an id that does not exist.
+    /// - Throws: ``StoreError`` `.bulkLoadDeclined` when the row names an id that does not exist.
     mutating func check(_ row: ImportRow, columns names: [ImportColumn]) throws {
         for index in columns.indices {
             try row.withFieldBytes(columns[index]) { bytes in
@@ -191,7 +191,7 @@ private struct InMemoryReferenceCheck {
                 if cache[index][slot].elementsEqual(bytes) { return }
                 let value = String(decoding: bytes, as: UTF8.self)
                 guard known[index].contains(value) else {
-                    throw BulkLoadDeclined("the file names an unknown \(names[columns[index]].name) '\(value)'")
+                    throw StoreError.bulkLoadDeclined("the file names an unknown \(names[columns[index]].name) '\(value)'")
                 }
                 cache[index][slot] = Array(bytes)
             }
@@ -199,8 +199,14 @@ private struct InMemoryReferenceCheck {
     }
 }
 
-/// Why the bulk path stepped aside for the staged one (logged at debug level).
-private struct BulkLoadDeclined: Error {
-    let reason: String
-    init(_ reason: String) { self.reason = reason }
+extension StoreError.Code {
+    /// The bulk path stepped aside for the staged one (never leaves the importer).
+    fileprivate static let bulkLoadDeclined = StoreError.Code(name: "bulk load declined")
+}
+
+extension StoreError {
+    /// Why the bulk path stepped aside for the staged one (logged at debug level).
+    fileprivate static func bulkLoadDeclined(_ reason: String) -> StoreError {
+        StoreError(.bulkLoadDeclined, reason)
+    }
 }

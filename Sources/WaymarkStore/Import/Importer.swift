@@ -52,7 +52,7 @@ package struct ImportProgress: Sendable {
 /// Imports one file of one kind: COPY into a staging table, set-based checks, one upsert; or,
 /// when the table is still empty, COPY straight into it (see ``bulkLoad(reader:input:)``).
 ///
-/// All or nothing by default: one bad row and nothing is stored (``ImportFailure`` lists the first
+/// All or nothing by default: one bad row and nothing is stored (``StoreError`` `.invalidRows` lists the first
 /// problems with file, line, column, value and what was expected). With a reject file, good rows
 /// are imported and each bad row is written there with its reason. Re-importing a file changes
 /// nothing: rows are upserted by their natural id, and a row equal to the stored one is not
@@ -75,7 +75,7 @@ package struct Importer {
     ///   - name: The file's name for messages (`-` for standard input).
     ///   - rejectFile: Where to write bad rows; nil for all-or-nothing.
     ///   - progress: Called now and then with the rows and bytes read so far.
-    /// - Throws: ``ImportFailure`` (nothing stored) for bad rows without a reject file, a bad
+    /// - Throws: ``StoreError`` `.invalidRows` (nothing stored) for bad rows without a reject file, a bad
     ///   header or a CSV syntax error; ``PostgresError`` when the database fails.
     package func importRows(
         kind: ImportKind,
@@ -168,7 +168,7 @@ package struct Importer {
                         found.append(ImportIssue(file: name, line: try row.decode(Int.self, at: 0), column: reference.column, value: value,
                                                  message: "unknown \(reference.what): import the \(reference.table) first"))
                     }
-                    throw ImportFailure(issues: found, errorCount: count)
+                    throw StoreError.invalidRows(issues: found, errorCount: count)
                 }
             }
         }

@@ -82,22 +82,22 @@ extension ImportKind {
 
 extension ImportColumn {
     /// Appends a valid value, as the file has it, in the binary format of the column's type.
-    /// - Throws: ``ImportValueNotEncodable`` when the value does not parse (a bug: it was validated).
+    /// - Throws: ``StoreError`` `.failure` when the value does not parse (a bug: it was validated).
     static func appendBinary(bytes: UnsafeBufferPointer<UInt8>, as column: ImportColumn, to writer: inout BinaryCopyInWriter) throws {
         switch column.type {
         case .id, .text, .channel:
             try writer.appendText(bytes: bytes)
         case .timestamp:
-            guard let timestamp = FieldFormats.parseTimestamp(bytes: bytes) else { throw ImportValueNotEncodable(column: column.name) }
+            guard let timestamp = FieldFormats.parseTimestamp(bytes: bytes) else { throw Self.notEncodable(column.name) }
             writer.appendTimestamp(microsecondsSinceUnixEpoch: timestamp.microseconds)
         case .amount:
-            guard let units = FieldFormats.parseAmount(bytes: bytes, scale: 2) else { throw ImportValueNotEncodable(column: column.name) }
+            guard let units = FieldFormats.parseAmount(bytes: bytes, scale: 2) else { throw Self.notEncodable(column.name) }
             writer.appendNumeric(units: units, scale: 2)
         case .positiveInteger:
-            guard let value = parseInteger(bytes, as: Int32.self) else { throw ImportValueNotEncodable(column: column.name) }
+            guard let value = parseInteger(bytes, as: Int32.self) else { throw Self.notEncodable(column.name) }
             writer.appendInt32(value)
         case .date, .bool, .channelList, .jsonObject, .oneOf:
-            throw ImportValueNotEncodable(column: column.name)
+            throw Self.notEncodable(column.name)
         }
     }
 
@@ -110,10 +110,9 @@ extension ImportColumn {
         }
         try value.withUTF8 { bytes in try appendBinary(bytes: bytes, as: column, to: &writer) }
     }
-}
 
-/// A validated value that would not encode: a bug in the importer, reported rather than stored wrong.
-struct ImportValueNotEncodable: Error, CustomStringConvertible {
-    let column: String
-    var description: String { "internal error: a validated value of column \(column) has no binary encoding" }
+    /// A validated value that would not encode: a bug in the importer, reported rather than stored wrong.
+    static func notEncodable(_ column: String) -> StoreError {
+        StoreError(.failure, "internal error: a validated value of column \(column) has no binary encoding")
+    }
 }

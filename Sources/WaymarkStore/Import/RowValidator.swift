@@ -2,7 +2,7 @@ import Foundation
 import WaymarkCore
 
 /// One problem with one row (or the header) of an import file.
-package struct ImportIssue: Error, Sendable, Equatable, CustomStringConvertible {
+package struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
     package var file: String
     package var line: Int
     /// The column, when the problem is with one field.
@@ -45,7 +45,7 @@ package struct RowValidator: Sendable {
 
     /// Matches the header against the kind's columns.
     /// - Throws: ``ImportIssue``s for unknown, duplicate or missing required columns, all at once.
-    package init(kind: ImportKind, file: String, header: [String]) throws(ImportFailure) {
+    package init(kind: ImportKind, file: String, header: [String]) throws(StoreError) {
         self.kind = kind
         self.file = file
         self.columns = kind.columns
@@ -69,17 +69,18 @@ package struct RowValidator: Sendable {
             issues.append(ImportIssue(file: file, line: 1, column: column.name,
                                       message: "required column is missing from the header"))
         }
-        if !issues.isEmpty { throw ImportFailure(issues: issues, errorCount: issues.count) }
+        if !issues.isEmpty { throw StoreError.invalidRows(issues: issues, errorCount: issues.count) }
         self.positions = columns.map { index[$0.name] }
     }
 
     /// Validates one row; on success returns its fields in the kind's column order, normalised
     /// for COPY (nil = NULL).
-    package func validate(_ fields: [String], line: Int) -> Result<[String?], ImportRowError> {
+    package func validate(_ fields: [String], line: Int) -> Result<[String?], StoreError> {
         guard fields.count == width else {
-            return .failure(ImportRowError(issues: [ImportIssue(
+            return .failure(StoreError.invalidRows(issues: [ImportIssue(
                 file: file, line: line,
-                message: "expected \(width) fields as in the header, found \(fields.count) (a field with a comma must be quoted)")]))
+                message: "expected \(width) fields as in the header, found \(fields.count) (a field with a comma must be quoted)")],
+                errorCount: 1))
         }
         var output: [String?] = []
         output.reserveCapacity(columns.count)
@@ -102,7 +103,7 @@ package struct RowValidator: Sendable {
                 output.append(nil)
             }
         }
-        return issues.isEmpty ? .success(output) : .failure(ImportRowError(issues: issues))
+        return issues.isEmpty ? .success(output) : .failure(StoreError.invalidRows(issues: issues, errorCount: issues.count))
     }
 
     /// The COPY text of one valid field, or nil when it is not valid for the type.
@@ -148,29 +149,6 @@ package struct RowValidator: Sendable {
             let lowered = raw.lowercased()
             return values.contains(lowered) ? lowered : nil
         }
-    }
-}
-
-/// The problems of one row.
-package struct ImportRowError: Error, Sendable {
-    package var issues: [ImportIssue]
-}
-
-/// An import that stored nothing, with the first problems found and how many there were.
-package struct ImportFailure: Error, Sendable, CustomStringConvertible {
-    package var issues: [ImportIssue]
-    /// All rows or header problems found, of which `issues` holds the first ones.
-    package var errorCount: Int
-
-    package init(issues: [ImportIssue], errorCount: Int) {
-        self.issues = issues
-        self.errorCount = errorCount
-    }
-
-    package var description: String {
-        var lines = issues.map(\.description)
-        if errorCount > issues.count { lines.append("… and \(errorCount - issues.count) more problems") }
-        return lines.joined(separator: "\n")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 package import Postgres
 package import WaymarkCore
 
@@ -9,9 +10,9 @@ package import WaymarkCore
 /// with the client's snapshot (``SnapshotLoader/loadWithFreshness(clientID:asOf:)``, no extra
 /// round trip) or by one cheap query; the catalog, models and products are read again only when
 /// those changed. Safe to share
-/// between threads (a lock guards the cache); the connection passed in is used by the caller's
+/// between threads (a mutex guards the cache); the connection passed in is used by the caller's
 /// thread only.
-package final class LiveContext: @unchecked Sendable {
+package final class LiveContext: Sendable {
     /// The state an answer was computed with.
     package struct State: Sendable {
         package var engine: Engine
@@ -24,8 +25,7 @@ package final class LiveContext: @unchecked Sendable {
     /// One cache per process.
     package static let shared = LiveContext()
 
-    private let lock = NSLock()
-    private var cached: State?
+    private let cached = Mutex<State?>(nil)
 
     package init() {}
 
@@ -33,12 +33,12 @@ package final class LiveContext: @unchecked Sendable {
     ///
     /// - Throws: ``StoreError`` `.noCatalog` when no catalog is stored; ``PostgresError``.
     package func state(connection: Connection) throws -> State {
-        let check = try connection.execute("""
+        let check = try connection.executeCached("""
             SELECT (SELECT max(version) FROM catalogs),
                    (SELECT coalesce(string_agg(run_id::text, ',' ORDER BY shard_index), '') FROM current_runs)
             """)
         guard let catalogVersion = try check.decode(Int64?.self, row: 0, column: 0) else {
-            throw StoreError(.noCatalog, "no catalog is stored: load one with waymark catalog load FILE")
+            throw StoreError(.noCatalog, "no catalog is stored")
         }
         let runIDs = (check[0, 1] ?? "").split(separator: ",").compactMap { Int64($0) }
         return try state(connection: connection, catalogVersion: catalogVersion, runIDs: runIDs)
@@ -51,18 +51,16 @@ package final class LiveContext: @unchecked Sendable {
     /// - Throws: ``StoreError`` `.noCatalog` when `freshness` has no catalog; ``PostgresError``.
     package func state(connection: Connection, freshness: SnapshotLoader.Freshness) throws -> State {
         guard let catalogVersion = freshness.catalogVersion else {
-            throw StoreError(.noCatalog, "no catalog is stored: load one with waymark catalog load FILE")
+            throw StoreError(.noCatalog, "no catalog is stored")
         }
         return try state(connection: connection, catalogVersion: catalogVersion, runIDs: freshness.runIDs)
     }
 
     private func state(connection: Connection, catalogVersion: Int64, runIDs: [Int64]) throws -> State {
-        lock.lock()
-        if let cached, cached.catalogVersion == catalogVersion, cached.runIDs == runIDs {
-            lock.unlock()
-            return cached
+        let current = cached.withLock { $0 }
+        if let current, current.catalogVersion == catalogVersion, current.runIDs == runIDs {
+            return current
         }
-        lock.unlock()
         let store = CatalogStore(connection: connection)
         guard let loaded = try store.load(version: catalogVersion) else {
             throw StoreError(.noCatalog, "catalog version \(catalogVersion) disappeared while loading it; try again")
@@ -70,7 +68,7 @@ package final class LiveContext: @unchecked Sendable {
         var models = FittedModels()
         var modelsAsOf: String?
         if let first = runIDs.first {
-            let row = try connection.execute(
+            let row = try connection.executeCached(
                 "SELECT models::text, to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM scoring_runs WHERE run_id = $1", [.int(first)])
             if row.rowCount == 1, let text = row[0, 0] {
                 models = try JSONDecoder().decode(StoredModels.self, from: Data(text.utf8)).fittedModels
@@ -79,9 +77,7 @@ package final class LiveContext: @unchecked Sendable {
         }
         let state = State(engine: Engine(catalog: loaded.catalog, models: models, products: try store.products()),
                           catalogVersion: catalogVersion, runIDs: runIDs, modelsAsOf: modelsAsOf)
-        lock.lock()
-        cached = state
-        lock.unlock()
+        cached.withLock { $0 = state }
         return state
     }
 }

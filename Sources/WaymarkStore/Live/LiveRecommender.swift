@@ -76,8 +76,9 @@ package struct LiveRecommender {
     }
 }
 
-/// The answer of ``LiveRecommender/recommend(clientID:asOf:top:channel:explain:)``.
-package struct LiveRecommendations: Sendable, Codable, Hashable {
+/// The answer of ``LiveRecommender/recommend(clientID:asOf:top:channel:explain:)``; its wire
+/// form is the Service's to define.
+package struct LiveRecommendations: Sendable, Hashable {
     package var clientID: String
     package var asOf: String
     /// The stored catalog version used.
@@ -92,21 +93,10 @@ package struct LiveRecommendations: Sendable, Codable, Hashable {
     package var messages: [LiveRecommendation]
     /// Every item not recommended, with the reason; only when asked for.
     package var notRecommended: [LiveRejection]?
-
-    enum CodingKeys: String, CodingKey {
-        case scores, offers, messages
-        case clientID = "client_id"
-        case asOf = "as_of"
-        case catalogVersion = "catalog_version"
-        case catalogDocumentVersion = "catalog_document_version"
-        case runIDs = "run_ids"
-        case modelsAsOf = "models_as_of"
-        case notRecommended = "not_recommended"
-    }
 }
 
 /// A client's scores.
-package struct LiveScores: Sendable, Codable, Hashable {
+package struct LiveScores: Sendable, Hashable {
     package var stage: String
     package var stageReason: String
     package var previousStage: String?
@@ -118,6 +108,21 @@ package struct LiveScores: Sendable, Codable, Hashable {
     package var points: Int
     package var pointsToNextTier: Int
     package var advocate: Bool
+
+    package init(stage: String, stageReason: String, previousStage: String?, stageSince: String, pAlive: Double,
+                 expectedPurchases90d: Double, clv12m: Double, tier: String, points: Int, pointsToNextTier: Int, advocate: Bool) {
+        self.stage = stage
+        self.stageReason = stageReason
+        self.previousStage = previousStage
+        self.stageSince = stageSince
+        self.pAlive = pAlive
+        self.expectedPurchases90d = expectedPurchases90d
+        self.clv12m = clv12m
+        self.tier = tier
+        self.points = points
+        self.pointsToNextTier = pointsToNextTier
+        self.advocate = advocate
+    }
 
     init(_ s: ClientScores) {
         stage = s.stage.rawValue
@@ -132,21 +137,10 @@ package struct LiveScores: Sendable, Codable, Hashable {
         pointsToNextTier = s.pointsToNextTier
         advocate = s.advocate
     }
-
-    enum CodingKeys: String, CodingKey {
-        case stage, tier, points, advocate
-        case stageReason = "stage_reason"
-        case previousStage = "previous_stage"
-        case stageSince = "stage_since"
-        case pAlive = "p_alive"
-        case expectedPurchases90d = "expected_purchases_90d"
-        case clv12m = "clv_12m"
-        case pointsToNextTier = "points_to_next_tier"
-    }
 }
 
 /// One recommended offer or message, with the reasons in words and every factor.
-package struct LiveRecommendation: Sendable, Codable, Hashable {
+package struct LiveRecommendation: Sendable, Hashable {
     package var rank: Int
     package var item: String
     package var kind: String
@@ -160,6 +154,21 @@ package struct LiveRecommendation: Sendable, Codable, Hashable {
     /// priority = propensity × value × context × lever, in words.
     package var summary: String
     package var factors: [String: Double]
+
+    package init(rank: Int, item: String, kind: String, title: String, channel: String, score: Double, text: String?,
+                 reasons: [String], trigger: String?, summary: String, factors: [String: Double]) {
+        self.rank = rank
+        self.item = item
+        self.kind = kind
+        self.title = title
+        self.channel = channel
+        self.score = score
+        self.text = text
+        self.reasons = reasons
+        self.trigger = trigger
+        self.summary = summary
+        self.factors = factors
+    }
 
     init(_ r: Recommendation) {
         rank = r.rank
@@ -182,7 +191,7 @@ package struct LiveRecommendation: Sendable, Codable, Hashable {
 }
 
 /// An item that was not recommended, and why.
-package struct LiveRejection: Sendable, Codable, Hashable {
+package struct LiveRejection: Sendable, Hashable {
     package var item: String
     package var kind: String
     /// The check that dropped it: validity, do_not_contact, consent, rule, prerequisites,

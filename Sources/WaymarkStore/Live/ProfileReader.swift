@@ -35,13 +35,13 @@ package struct ProfileReader {
             ownedCategories: facts.ownedCategories.sorted(), lifeEvents: facts.lastEventByKind.keys.sorted(),
             interactions90d: facts.interactions90d, nextTier: facts.loyalty.nextTier)
 
-        let history = try connection.execute("""
+        let history = try connection.executeCached("""
             SELECT to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), stage, previous, reason, run_id
             FROM stage_history WHERE client_id = $1 ORDER BY changed_at DESC LIMIT 20
             """, [.text(clientID)]).map {
             LiveProfile.StageChange(date: $0[0] ?? "", stage: $0[1] ?? "", previous: $0[2], reason: $0[3] ?? "", runID: $0[4].flatMap { Int64($0) })
         }
-        let timeline = try connection.execute("""
+        let timeline = try connection.executeCached("""
             SELECT at, what, channel, detail FROM (
                 SELECT p.purchased_at AS at, 'purchase' AS what, coalesce(p.channel, '') AS channel,
                        coalesce(pr.name, p.product_id) || ' (' || coalesce(pr.category, '?') || '), ' || p.amount::text AS detail
@@ -61,15 +61,14 @@ package struct ProfileReader {
 
         var lastRun: LiveProfile.LastRun?
         if !state.runIDs.isEmpty {
-            let ids = state.runIDs.map(String.init).joined(separator: ",")
-            let score = try connection.execute("""
+            let score = try connection.executeCached("""
                 SELECT s.run_id, to_char(r.as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD'), s.stage, s.clv_12m
                 FROM client_scores s JOIN scoring_runs r ON r.run_id = s.run_id
-                WHERE s.run_id IN (\(ids)) AND s.client_id = $1
-                """, [.text(clientID)])
+                WHERE s.run_id = ANY($2::int8[]) AND s.client_id = $1
+                """, [.text(clientID), .intArray(state.runIDs.map(Optional.some))])
             if let row = score.first {
                 let runID = try row.decode(Int64.self, at: 0)
-                let recommendations = try connection.execute("""
+                let recommendations = try connection.executeCached("""
                     SELECT rank, item_id, kind, channel, score FROM recommendations WHERE run_id = $1 AND client_id = $2 ORDER BY rank
                     """, [.int(runID), .text(clientID)]).map {
                     LiveProfile.RunRecommendation(rank: try $0.decode(Int.self, at: 0), item: try $0.decode(String.self, at: 1),
@@ -89,7 +88,7 @@ package struct ProfileReader {
 }
 
 /// The answer of ``ProfileReader/profile(clientID:asOf:timelineLimit:)``.
-package struct LiveProfile: Sendable, Codable, Hashable {
+package struct LiveProfile: Sendable, Hashable {
     package var clientID: String
     package var asOf: String
     package var segment: String
@@ -108,7 +107,7 @@ package struct LiveProfile: Sendable, Codable, Hashable {
     /// The client's result in the current night, nil before the first run (or a client added since).
     package var lastRun: LastRun?
 
-    package struct Facts: Sendable, Codable, Hashable {
+    package struct Facts: Sendable, Hashable {
         package var age: Int?
         package var tenureDays: Int
         package var purchaseCount: Int
@@ -123,36 +122,17 @@ package struct LiveProfile: Sendable, Codable, Hashable {
         package var lifeEvents: [String]
         package var interactions90d: Int
         package var nextTier: String
-
-        enum CodingKeys: String, CodingKey {
-            case age, rfm
-            case tenureDays = "tenure_days"
-            case purchaseCount = "purchase_count"
-            case totalSpend = "total_spend"
-            case averageSpend = "average_spend"
-            case firstPurchase = "first_purchase"
-            case lastPurchase = "last_purchase"
-            case daysSinceLastPurchase = "days_since_last_purchase"
-            case ownedCategories = "owned_categories"
-            case lifeEvents = "life_events"
-            case interactions90d = "interactions_90d"
-            case nextTier = "next_tier"
-        }
     }
 
-    package struct StageChange: Sendable, Codable, Hashable {
+    package struct StageChange: Sendable, Hashable {
         package var date: String
         package var stage: String
         package var previous: String?
         package var reason: String
         package var runID: Int64?
-        enum CodingKeys: String, CodingKey {
-            case date, stage, previous, reason
-            case runID = "run_id"
-        }
     }
 
-    package struct TimelineEntry: Sendable, Codable, Hashable {
+    package struct TimelineEntry: Sendable, Hashable {
         /// `YYYY-MM-DD HH:MM` (UTC).
         package var at: String
         /// purchase, interaction, life event, response.
@@ -161,35 +141,19 @@ package struct LiveProfile: Sendable, Codable, Hashable {
         package var detail: String
     }
 
-    package struct LastRun: Sendable, Codable, Hashable {
+    package struct LastRun: Sendable, Hashable {
         package var runID: Int64
         package var asOf: String
         package var stage: String
         package var clv12m: Double
         package var recommendations: [RunRecommendation]
-        enum CodingKeys: String, CodingKey {
-            case stage, recommendations
-            case runID = "run_id"
-            case asOf = "as_of"
-            case clv12m = "clv_12m"
-        }
     }
 
-    package struct RunRecommendation: Sendable, Codable, Hashable {
+    package struct RunRecommendation: Sendable, Hashable {
         package var rank: Int
         package var item: String
         package var kind: String
         package var channel: String
         package var score: Double
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case segment, region, role, consents, scores, facts, timeline
-        case clientID = "client_id"
-        case asOf = "as_of"
-        case accountID = "account_id"
-        case doNotContact = "do_not_contact"
-        case stageHistory = "stage_history"
-        case lastRun = "last_run"
     }
 }

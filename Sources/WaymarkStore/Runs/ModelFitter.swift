@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 package import Logging
 package import Postgres
 package import WaymarkCore
@@ -248,33 +249,29 @@ package struct ModelFitter {
 }
 
 /// A value computed on a thread of its own; ``value()`` waits for it.
-final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<Value, any Error>?
-    private var thread: WorkerThread?
+final class BackgroundResult<Value: Sendable>: Sendable {
+    /// Where the thread leaves its outcome.
+    private final class Slot: Sendable {
+        let result = Mutex<Result<Value, any Error>?>(nil)
+    }
+
+    private let slot = Slot()
+    private let thread: WorkerThread
 
     init(name: String, _ body: @escaping @Sendable () throws -> Value) {
-        thread = WorkerThread(name: name) { [self] in
+        let slot = self.slot
+        thread = WorkerThread(name: name) {
             let outcome = Result { try body() }
-            lock.lock()
-            result = outcome
-            lock.unlock()
+            slot.result.withLock { $0 = outcome }
         }
     }
 
-    /// Waits for the thread, once (also when the value is never asked for).
-    private func join() {
-        thread?.join()
-        thread = nil
-    }
-
-    deinit { join() }
+    /// Waits for the thread also when the value is never asked for.
+    deinit { thread.join() }
 
     /// Waits for the thread and returns its value or rethrows its error.
     func value() throws -> Value {
-        join()
-        lock.lock()
-        defer { lock.unlock() }
-        return try result!.get()
+        thread.join()
+        return try slot.result.withLock { $0 }!.get()
     }
 }

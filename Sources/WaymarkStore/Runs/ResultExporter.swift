@@ -35,13 +35,13 @@ package struct ResultExporter {
                 AND EXISTS (SELECT 1 FROM pg_class WHERE relname = 'recommendations_r' || r.run_id AND relispartition)
                 """, [.int(runID)])
             guard result.rowCount == 1 else {
-                throw StoreError(.notFound, "run \(runID) has no published results (never published, failed or pruned): see waymark runs list")
+                throw StoreError(.runNotFound, "run \(runID) has no published results (never published, failed or pruned)")
             }
             runIDs = [runID]
         } else {
             runIDs = try RunStore(connection: connection).currentRunIDs()
             guard !runIDs.isEmpty else {
-                throw StoreError(.notFound, "no scoring run is published yet: run waymark score first")
+                throw StoreError(.noPublishedRun, "no scoring run is published yet")
             }
         }
         let list = runIDs.map(String.init).joined(separator: ",")

@@ -68,7 +68,7 @@ package struct RunStore {
               AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             LIMIT 1
             """, [.int(Int64(UInt32(truncatingIfNeeded: key >> 32))), .int(Int64(UInt32(truncatingIfNeeded: key)))])
-        var message = "another waymark score holds the lock for shard \(shard)"
+        var message = "another scoring run holds the lock for shard \(shard)"
         let run = try connection.execute("""
             SELECT run_id, to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD'), to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC',
                    coalesce(parameters->>'pid', '?'), coalesce(parameters->>'host', '?')
@@ -143,7 +143,7 @@ package struct RunStore {
             SELECT \(Self.columns), r.parameters::text, r.models::text, r.summary::text FROM scoring_runs r WHERE r.run_id = $1
             """, [.int(runID)])
         guard let row = result.first else {
-            throw StoreError(.notFound, "no scoring run \(runID): see waymark runs list")
+            throw StoreError(.runNotFound, "no scoring run \(runID)")
         }
         return try Self.run(row, details: true)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 package import Logging
 package import Postgres
 package import WaymarkCore
@@ -90,7 +91,7 @@ package struct ScoringRun {
         try store.cleanUpDeadRuns(shard: options.shard)
 
         guard let catalog = try CatalogStore(connection: connection).loadCurrent() else {
-            throw StoreError(.notFound, "no catalog is stored: load one first with waymark catalog load FILE (e.g. catalog/examples/retail.yaml)")
+            throw StoreError(.noCatalog, "no catalog is stored")
         }
         let products = try CatalogStore(connection: connection).products()
         let parameters = """
@@ -330,35 +331,25 @@ package struct ScoringRun {
     }
 }
 
-/// Workers' tallies, merged under a lock.
-final class TallyBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tally = ScoringRun.Tally()
+/// Workers' tallies, merged under a mutex.
+final class TallyBox: Sendable {
+    private let tally = Mutex(ScoringRun.Tally())
     func add(_ other: ScoringRun.Tally) {
-        lock.lock()
-        tally.merge(other)
-        lock.unlock()
+        tally.withLock { $0.merge(other) }
     }
     var total: ScoringRun.Tally {
-        lock.lock()
-        defer { lock.unlock() }
-        return tally
+        tally.withLock { $0 }
     }
 }
 
 /// A shared counter.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
+final class Counter: Sendable {
+    private let count = Atomic(0)
     func add(_ n: Int) {
-        lock.lock()
-        count += n
-        lock.unlock()
+        count.add(n, ordering: .relaxed)
     }
     var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
+        count.load(ordering: .relaxed)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A blocking first-in first-out queue of bounded capacity between threads.
 ///
@@ -67,26 +68,22 @@ final class BoundedQueue<Element>: @unchecked Sendable {
 }
 
 /// The first error raised by any thread of a pipeline.
-final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: (any Error)?
+final class FirstError: Sendable {
+    private let stored = Mutex<(any Error)?>(nil)
 
     func record(_ error: any Error) {
-        lock.lock()
-        if stored == nil { stored = error }
-        lock.unlock()
+        stored.withLock { if $0 == nil { $0 = error } }
     }
 
     var error: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
+        stored.withLock { $0 }
     }
 }
 
-/// Runs `body` on a new thread; `join()` waits for it.
-final class WorkerThread: @unchecked Sendable {
+/// Runs `body` on a new thread; `join()` waits for it (the first call; later ones return at once).
+final class WorkerThread: Sendable {
     private let done = DispatchSemaphore(value: 0)
+    private let joined = Mutex(false)
 
     init(name: String, _ body: @escaping @Sendable () -> Void) {
         let done = self.done
@@ -99,5 +96,12 @@ final class WorkerThread: @unchecked Sendable {
         thread.start()
     }
 
-    func join() { done.wait() }
+    func join() {
+        joined.withLock { joined in
+            if !joined {
+                done.wait()
+                joined = true
+            }
+        }
+    }
 }

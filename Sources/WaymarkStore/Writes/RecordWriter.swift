@@ -10,15 +10,6 @@ package enum RecordOutcome: String, Sendable, Equatable, Codable {
     case unchanged
 }
 
-/// A single-row write refused because it refers to something that does not exist.
-package struct MissingReference: Error, Sendable, Equatable {
-    /// The column holding the reference (`client_id`, `product_id`).
-    package var column: String
-    /// What is missing ("client", "product").
-    package var what: String
-    package var value: String
-}
-
 /// Writes one validated row of an import kind, idempotently, by its natural id.
 ///
 /// The same columns, types, defaults and upsert rule as ``Importer``: the row is inserted, or
@@ -28,8 +19,9 @@ package struct MissingReference: Error, Sendable, Equatable {
 package struct RecordWriter {
     package init() {}
 
-    /// The prepared statement's name for `kind`.
-    package static func statementName(_ kind: ImportKind) -> String { "waymark_record_\(kind.rawValue)" }
+    /// Each kind's statement, built once (the connection prepares it once per session).
+    private static let statements: [ImportKind: String] = Dictionary(
+        uniqueKeysWithValues: ImportKind.allCases.map { ($0, statement($0)) })
 
     /// The statement of `kind`: parameters in the kind's column order, as normalised text; it
     /// returns one boolean per reference (known or not), then `inserted` (true: inserted, false:
@@ -69,26 +61,22 @@ package struct RecordWriter {
     ///   - values: The row in the kind's column order, each normalised with
     ///     ``RowValidator/normalise(_:as:)``; nil stores the column's default (or NULL).
     ///   - connection: Where to write.
-    ///   - prepared: The statement names already prepared on this session; updated here.
     /// - Returns: What was done.
-    /// - Throws: ``MissingReference`` for an unknown client or product (nothing written);
+    /// - Throws: ``StoreError`` `.missingReference` for an unknown client or product (nothing written);
     ///   ``PostgresError`` when the database fails.
-    package func upsert(_ kind: ImportKind, values: [String?], on connection: Connection,
-                        prepared: inout Set<String>) throws -> RecordOutcome {
+    package func upsert(_ kind: ImportKind, values: [String?], on connection: Connection) throws -> RecordOutcome {
         let columns = kind.columns
         precondition(values.count == columns.count, "one value per column of \(kind)")
         let parameters: [PostgresValue?] = zip(columns, values).map { column, value in
             (value ?? column.defaultValue).map { PostgresValue.text($0) }
         }
-        let name = Self.statementName(kind)
-        if !prepared.contains(name) {
-            try connection.prepare(name: name, sql: Self.statement(kind))
-            prepared.insert(name)
-        }
-        let result = try connection.executePrepared(name: name, parameters)
+        let result = try connection.executeCached(Self.statements[kind] ?? Self.statement(kind), parameters)
         for (index, reference) in kind.references.enumerated() where try !result.decode(Bool.self, row: 0, column: index) {
             let position = columns.firstIndex { $0.name == reference.column }!
-            throw MissingReference(column: reference.column, what: reference.what, value: values[position] ?? "")
+            let value = values[position] ?? ""
+            var error = StoreError(.missingReference, "unknown \(reference.what) '\(value)'")
+            error.reference = StoreError.Reference(column: reference.column, what: reference.what, value: value)
+            throw error
         }
         switch try result.decode(Bool?.self, row: 0, column: kind.references.count) {
         case true?: return .inserted

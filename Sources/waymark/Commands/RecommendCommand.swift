@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaymarkCore
+import WaymarkService
 import WaymarkStore
 
 /// `waymark recommend CLIENT`.

@@ -2,19 +2,22 @@ import Foundation
 package import Logging
 package import Postgres
 
-/// The server's one database connection: opened lazily, reopened after a loss, with backoff.
+/// Where the database is, as the Store's callers name it (libpq's environment, a URL, …).
+package typealias DatabaseConfiguration = ConnectionConfiguration
+
+/// One long-lived database connection: opened lazily, reopened after a loss, with backoff.
 ///
-/// A request that finds the database unreachable fails fast with -32003 instead of waiting; the
-/// next attempt to connect is made once the backoff has passed (100 ms, doubling to 2 s), so the
-/// server comes back by itself when the database does. A connection lost in the middle of a
-/// request is reopened at once and the request retried once: every statement the methods run is
-/// a read or an idempotent upsert, so a retry cannot write twice.
-package final class DatabaseSession {
-    package let configuration: ConnectionConfiguration
+/// A call that finds the database unreachable fails fast with ``StoreError/Code/databaseUnavailable``
+/// instead of waiting; the next attempt to connect is made once the backoff has passed (100 ms,
+/// doubling to 2 s), so the session comes back by itself when the database does. A connection
+/// lost in the middle of a call is reopened at once and the call retried once: every statement
+/// the live paths run is a read or an idempotent upsert, so a retry cannot write twice.
+///
+/// Not `Sendable`: one owner (the stdio server's loop).
+package final class StoreSession {
+    package let configuration: DatabaseConfiguration
     private let logger: Logger
     private var connection: Connection?
-    /// Names of the statements prepared on the current connection.
-    private var prepared: Set<String> = []
     private var nextAttempt: ContinuousClock.Instant?
     private var backoff: Duration = .zero
     private static let firstBackoff: Duration = .milliseconds(100)
@@ -22,7 +25,7 @@ package final class DatabaseSession {
     /// The reason of the last failure to connect, for the log and `health`.
     package private(set) var lastFailure: String?
 
-    package init(configuration: ConnectionConfiguration, logger: Logger) {
+    package init(configuration: DatabaseConfiguration, logger: Logger) {
         var configuration = configuration
         if configuration.connectTimeout == nil { configuration.connectTimeout = 5 }
         self.configuration = configuration
@@ -31,21 +34,22 @@ package final class DatabaseSession {
 
     /// Runs `body` with a usable connection.
     ///
-    /// - Throws: ``RPCError`` -32003 when the database cannot be reached, -32004 for a
+    /// - Throws: ``StoreError`` `.databaseUnavailable` when the database cannot be reached (with
+    ///   ``StoreError/retryAfterMilliseconds`` when the next attempt is known), `.conflict` for a
     ///   serialization failure or deadlock; rethrows everything else `body` throws.
-    package func withConnection<T>(_ body: (Connection, inout Set<String>) throws -> T) throws -> T {
+    func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
         var attempts = 0
         while true {
             attempts += 1
             let connection = try open()
             do {
-                return try body(connection, &prepared)
+                return try body(connection)
             } catch let error as PostgresError where error.isConnectionProblem || !connection.isHealthy {
                 logger.warning("lost the database connection", metadata: ["error": "\(error)"])
                 drop()
-                if attempts >= 2 { throw RPCError.databaseUnavailable(retryAfterMilliseconds: nil) }
+                if attempts >= 2 { throw Self.unavailable(retryAfter: nil, underlying: error) }
             } catch let error as PostgresError where error.isRetryableTransactionFailure {
-                throw RPCError.conflict()
+                throw StoreError(.conflict, "the database reported a serialization failure or deadlock; try again", underlying: error)
             }
         }
     }
@@ -58,13 +62,18 @@ package final class DatabaseSession {
         return (try? open())?.ping() ?? false
     }
 
-    private func open() throws(RPCError) -> Connection {
+    private static func unavailable(retryAfter: Duration?, underlying: (any Error & Sendable)?) -> StoreError {
+        var error = StoreError(.databaseUnavailable, "the database is unavailable", underlying: underlying)
+        error.retryAfterMilliseconds = retryAfter.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
+        return error
+    }
+
+    private func open() throws(StoreError) -> Connection {
         if let connection, connection.isHealthy { return connection }
         drop()
         let now = ContinuousClock.now
         if let nextAttempt, now < nextAttempt {
-            let wait = nextAttempt - now
-            throw RPCError.databaseUnavailable(retryAfterMilliseconds: Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000))
+            throw Self.unavailable(retryAfter: nextAttempt - now, underlying: nil)
         }
         do {
             let opened = try Connection(configuration: configuration, logger: logger)
@@ -79,12 +88,14 @@ package final class DatabaseSession {
             nextAttempt = ContinuousClock.now + backoff
             if lastFailure == nil { logger.error("cannot reach the database", metadata: ["error": "\(error)"]) }
             lastFailure = error.redactedMessage
-            throw RPCError.databaseUnavailable(retryAfterMilliseconds: Int(backoff.components.seconds * 1000 + backoff.components.attoseconds / 1_000_000_000_000_000))
+            throw Self.unavailable(retryAfter: backoff, underlying: error)
         }
     }
 
     private func drop() {
         connection = nil
-        prepared.removeAll()
     }
 }
+
+@available(*, unavailable)
+extension StoreSession: Sendable {}

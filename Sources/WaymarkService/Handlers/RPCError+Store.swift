@@ -1,0 +1,39 @@
+import WaymarkStore
+
+extension RPCError {
+    /// The protocol error for a Store error, as docs/protocol.md lists them: -32003 the database
+    /// is unavailable, -32004 a conflict, -32001 an unknown client, -32005 no catalog yet,
+    /// -32002 a write naming an unknown product; nil for any other (an internal error).
+    ///
+    /// - Parameter clientID: the client the call asked for, for -32001.
+    static func from(_ error: StoreError, clientID: String?) -> RPCError? {
+        switch error.code {
+        case .databaseUnavailable:
+            return .databaseUnavailable(retryAfterMilliseconds: error.retryAfterMilliseconds)
+        case .conflict:
+            return .conflict()
+        case .notFound:
+            return clientID.map { .clientNotFound($0) }
+        case .noCatalog:
+            return .notReady("no catalog is loaded: load one with `waymark catalog load FILE`")
+        case .missingReference:
+            guard let reference = error.reference else { return nil }
+            if reference.column == "client_id" { return .clientNotFound(reference.value) }
+            return .validationFailed([ParamProblem(path: "params." + reference.column,
+                                                   message: "unknown \(reference.what) '\(reference.value)': import or create it first")])
+        default:
+            return nil
+        }
+    }
+
+    /// Runs a Store call, turning its ``StoreError`` into the protocol's error (see
+    /// ``from(_:clientID:)``); other errors pass through.
+    static func mapping<T>(clientID: String?, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            if let rpc = from(error, clientID: clientID) { throw rpc }
+            throw error
+        }
+    }
+}
