@@ -40,6 +40,11 @@ package struct LogisticRegression: Sendable {
             weights.append(weight)
         }
 
+        /// Replaces one value (a feature computed after the rows, such as a target encoding).
+        package mutating func set(row: Int, feature: Int, to value: Double) {
+            values[row * features + feature] = value.isFinite ? value : 0
+        }
+
         package mutating func append(contentsOf other: Data) {
             precondition(other.features == features)
             values += other.values

@@ -26,6 +26,9 @@ package enum PropensityFeature: Int, CaseIterable, Sendable {
     case popularity
     /// log of the share of recent buyers (the last horizon) who bought the category.
     case recentPopularity
+    /// log of the share of clients at the client's stage who bought the offer in a horizon (learned
+    /// from the training rows, out of fold): stage base rates.
+    case stageRate
     /// For a category the client never bought, `popularity` (new clients and new categories
     /// follow the crowd more).
     case newPopularity
@@ -62,6 +65,7 @@ package enum PropensityFeature: Int, CaseIterable, Sendable {
         case .boughtBefore: "bought_before"
         case .popularity: "popularity"
         case .recentPopularity: "recent_popularity"
+        case .stageRate: "stage_rate"
         case .newPopularity: "new_popularity"
         case .novelty: "novelty"
         case .affinity: "affinity"
@@ -97,6 +101,7 @@ package enum PropensityFeature: Int, CaseIterable, Sendable {
         case .boughtBefore: 0.5
         case .popularity: 0.7
         case .recentPopularity: 0.3
+        case .stageRate: 0.5
         case .newPopularity: 0.2
         case .novelty: 0.5
         case .affinity: 0.5
@@ -150,6 +155,8 @@ package struct PropensityItemInputs: Sendable {
     /// log popularity and log recent popularity of the category (`PopulationRates`).
     package var logPopularity: Double
     package var logRecentPopularity: Double
+    /// log of the offer's base rate at the client's stage.
+    package var logStageRate: Double
     package var affinityLift: Double
     package var lifeEventBoost: Double
     package var acceptance: Double
@@ -161,9 +168,10 @@ package struct PropensityItemInputs: Sendable {
         case none, acceptedPending, declined, presentedOpen, other
     }
 
-    package init(category: Int, logPopularity: Double, logRecentPopularity: Double, affinityLift: Double, lifeEventBoost: Double, acceptance: Double,
-                 response: ResponseState = .none) {
+    package init(category: Int, logPopularity: Double, logRecentPopularity: Double, logStageRate: Double = 0, affinityLift: Double,
+                 lifeEventBoost: Double, acceptance: Double, response: ResponseState = .none) {
         self.response = response
+        self.logStageRate = logStageRate
         self.category = category
         self.logPopularity = logPopularity
         self.logRecentPopularity = logRecentPopularity
@@ -210,6 +218,7 @@ extension PropensityFeature {
         body(.boughtBefore, bought ? 1 : 0)
         body(.popularity, item.logPopularity)
         body(.recentPopularity, item.logRecentPopularity)
+        body(.stageRate, item.logStageRate)
         body(.newPopularity, bought ? 0 : item.logPopularity)
         body(.novelty, bought ? 0 : client.novelty)
         body(.affinity, log(max(item.affinityLift, 1e-6)))
@@ -227,4 +236,52 @@ extension PropensityFeature {
 
 extension Double {
     func clamped(min lower: Double) -> Double { Swift.max(self, lower) }
+}
+
+/// The inputs of "does the client buy any offer within the horizon".
+package enum PropensityClientFeature: Int, CaseIterable, Sendable {
+    /// log(1 + occasions).
+    case activity
+    /// log(1 + days since the last occasion / the usual gap).
+    case lapse
+    /// Probability alive.
+    case pAlive
+    /// 1 for a client without a purchase.
+    case prospect
+    /// log(1 + days since the last occasion).
+    case recency
+
+    package var name: String {
+        switch self {
+        case .activity: "activity"
+        case .lapse: "lapse"
+        case .pAlive: "p_alive"
+        case .prospect: "prospect"
+        case .recency: "recency"
+        }
+    }
+
+    package static let count = allCases.count
+    package static let priorIntercept = -1.0
+    package static let priorWeights: [Double] = allCases.map {
+        switch $0 {
+        case .activity: 0.5
+        case .lapse: -0.5
+        case .pAlive: 1.0
+        case .prospect: -1.0
+        case .recency: -0.2
+        }
+    }
+
+    /// The values for one client, indexed by `rawValue`.
+    package static func values(_ client: borrowing PropensityClient) -> [Double] {
+        let m = Double(client.occasions.count)
+        return [
+            log1p(m),
+            m > 0 ? log1p(client.lastDays / max(client.usualGapDays ?? 30, 1)) : 0,
+            client.pAlive,
+            m > 0 ? 0 : 1,
+            m > 0 ? log1p(client.lastDays) : 0,
+        ]
+    }
 }

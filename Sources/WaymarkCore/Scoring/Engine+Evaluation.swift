@@ -50,6 +50,8 @@ extension Engine {
         var lastDecline: [Int32]
         /// The propensity's inputs of the client (with a learned propensity only).
         var client: PropensityClient?
+        /// P(the client buys any offer in the horizon) (with a learned propensity only).
+        var buyProbability = 1.0
 
         init(stageIndex: Int, items: Int) {
             self.stageIndex = stageIndex
@@ -190,7 +192,7 @@ extension Engine {
         let activity = facts.pAlive
         let propensity: Double
         if let scorer, entry.kind == .offer, let client = scratch.client {
-            propensity = scorer.probability(client: client, item: propensityInputs(entry, facts: facts, scratch: scratch, acceptance: acceptance, lift: lift, boost: boost))
+            propensity = scratch.buyProbability * scorer.probability(client: client, item: propensityInputs(entry, facts: facts, scratch: scratch, acceptance: acceptance, lift: lift, boost: boost))
         } else {
             propensity = acceptance * lift * boost * activity
         }
@@ -244,6 +246,7 @@ extension Engine {
         PropensityItemInputs(
             category: entry.categoryKey.map { facts.categoryIndex($0) } ?? -1,
             logPopularity: logPopularity[entry.index], logRecentPopularity: logRecentPopularity[entry.index],
+            logStageRate: logStageRate[entry.index * LifecycleStage.allCases.count + scratch.stageIndex],
             affinityLift: lift, lifeEventBoost: boost, acceptance: acceptance,
             response: responseState(entry, facts: facts, newest: Int(scratch.lastResponse[entry.index])))
     }

@@ -1,7 +1,8 @@
 internal import Foundation
 
 extension Engine {
-    /// Appends one client's training rows of the purchase propensity: for each offer the engine
+    /// Appends one client's training rows of the purchase propensity: a client row (does the
+    /// client buy any offer in the horizon?) and, for a client who does, for each offer the engine
     /// could recommend (not an owned one-off), the features as of `cutoff` and the label "bought
     /// the offer's product (or, without one, its category) in (cutoff, end]".
     ///
@@ -16,7 +17,7 @@ extension Engine {
     /// - Returns: the number of rows appended.
     @discardableResult
     package func propensityRows(for snapshot: ClientSnapshot, cutoff: Timestamp, end: Timestamp, maxNegatives: Int = 64,
-                                into data: inout LogisticRegression.Data) -> Int {
+                                into data: inout PropensityTrainingSet) -> Int {
         let facts = facts(for: snapshot, asOf: cutoff)
         let scratch = scratch(for: facts)
         let client = facts.propensityClient
@@ -45,10 +46,15 @@ extension Engine {
             if inputs.category < 0 && !label { negatives += 1 }
             candidates.append((entry, inputs, label))
         }
+        // Whether the client buys at all is learned per client; which offer, from the buyers' rows.
+        let buys = candidates.contains { $0.label }
+        data.appendClient(PropensityClientFeature.values(client), label: buys)
+        guard buys else { return 0 }
         let sampled = negatives > maxNegatives
         let keep = sampled ? Double(maxNegatives) / Double(negatives) : 1
         var row = [Double](repeating: 0, count: PropensityFeature.count)
         var appended = 0
+        let fold = Int(Self.rowHash(client: snapshot.id, item: "") & 1)
         for candidate in candidates {
             var weight = 1.0
             if sampled && candidate.inputs.category < 0 && !candidate.label {
@@ -57,7 +63,7 @@ extension Engine {
                 weight = 1 / keep
             }
             PropensityFeature.values(client: client, item: candidate.inputs, horizonDays: horizon, smoothingDays: smoothing) { row[$0.rawValue] = $1 }
-            data.append(row, label: candidate.label, weight: weight)
+            data.append(row, label: candidate.label, weight: weight, item: candidate.entry.index, stage: scratch.stageIndex, fold: fold)
             appended += 1
         }
         return appended

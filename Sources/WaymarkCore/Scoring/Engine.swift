@@ -46,6 +46,8 @@ package struct Engine: Sendable {
     /// Per prepared item, log popularity and log recent popularity of its category.
     let logPopularity: [Double]
     let logRecentPopularity: [Double]
+    /// Per prepared item and stage (`index × stages + stage`), the log of its stage base rate.
+    let logStageRate: [Double]
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -90,6 +92,15 @@ package struct Engine: Sendable {
         let rates = models.propensity?.rates ?? PopulationRates()
         logPopularity = categories.map { log(rates.share($0)) }
         logRecentPopularity = categories.map { log(rates.recentShare($0)) }
+        var stageRates: [Double] = []
+        stageRates.reserveCapacity(items.count * LifecycleStage.allCases.count)
+        for (item, category) in zip(items, categories) {
+            for stage in LifecycleStage.allCases {
+                let rate = models.propensity?.stageRates[stage.rawValue]?[item.id] ?? models.propensity?.itemRates[item.id] ?? rates.share(category)
+                stageRates.append(log(max(rate, 1e-6)))
+            }
+        }
+        logStageRate = stageRates
         var ids = SmallKeys()
         var itemOfID: [Int] = []
         for (i, item) in catalog.items.enumerated() where ids.insert(item.id).inserted { itemOfID.append(i) }
@@ -117,7 +128,11 @@ package struct Engine: Sendable {
         }
         scratch.recent = facts.lastCategories.map { affinity.index(of: $0) }
         if !scratch.recent.isEmpty { scratch.owned = affinity.ownedRow(of: facts) }
-        if scorer != nil { scratch.client = facts.propensityClient }
+        if let scorer {
+            let client = facts.propensityClient
+            scratch.client = client
+            scratch.buyProbability = scorer.buyProbability(client: client)
+        }
         return scratch
     }
 

@@ -49,14 +49,14 @@ package struct PropensityFitter {
         var stream = SnapshotStream(configuration: configuration, shard: shard, asOf: cutoff)
         stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: asOf)
         stream.defaultCollationIsByteOrder = SnapshotTable.defaultCollationIsByteOrder(connection)
-        var data = LogisticRegression.Data(features: PropensityFeature.count)
+        var set = PropensityTrainingSet()
         var clients = 0
         var batch: [ClientSnapshot] = []
         let workers = max(1, workers)
         func flush() {
             guard !batch.isEmpty else { return }
             let parts = Backtest.map(Array(0..<min(workers, batch.count)), workers: workers) { [batch] worker in
-                var part = LogisticRegression.Data(features: PropensityFeature.count)
+                var part = PropensityTrainingSet()
                 var i = worker
                 while i < batch.count {
                     engine.propensityRows(for: batch[i], cutoff: cutoff, end: asOf, into: &part)
@@ -64,7 +64,7 @@ package struct PropensityFitter {
                 }
                 return part
             }
-            for part in parts { data.append(contentsOf: part) }
+            for part in parts { set.append(contentsOf: part) }
             batch.removeAll(keepingCapacity: true)
         }
         try stream.forEach { snapshot in
@@ -74,34 +74,17 @@ package struct PropensityFitter {
         }
         flush()
 
-        let prior = PropensityFeature.priorWeights
-        let fitted = data.positives >= 10 && data.positives < data.totalWeight
-        let fit = fitted ? LogisticRegression(penalty: 1).fit(data, prior: prior)
-            : LogisticRegression.Fit(intercept: PropensityFeature.priorIntercept, weights: prior, logLoss: 0, iterations: 0, converged: true)
-        var means = [Double](repeating: 0, count: PropensityFeature.count)
-        let total = data.totalWeight
-        if total > 0 {
-            for i in 0..<data.count {
-                for j in 0..<PropensityFeature.count { means[j] += data.weights[i] * data.values[i * PropensityFeature.count + j] }
-            }
-            for j in means.indices { means[j] /= total }
-        }
-        let names = PropensityFeature.allCases.map(\.name)
-        let model = PropensityModel(
-            horizonDays: horizon, intercept: fit.intercept,
-            weights: Dictionary(uniqueKeysWithValues: zip(names, fit.weights)),
-            means: Dictionary(uniqueKeysWithValues: zip(names, means)),
-            rates: try Self.rates(connection: connection, asOf: asOf, windowDays: horizon),
-            training: PropensityModel.Training(cutoff: cutoff.isoDate, clients: clients, rows: data.count, positives: data.positives,
-                                               logLoss: fit.logLoss, iterations: fit.iterations, fitted: fitted))
+        let model = set.fit(itemIDs: catalog.items.map(\.id), horizonDays: horizon,
+                            rates: try Self.rates(connection: connection, asOf: asOf, windowDays: horizon), cutoff: cutoff, clients: clients)
+        let training = model.training!
         logger.info("propensity learned", metadata: [
-            "cutoff": "\(cutoff.isoDate)", "clients": "\(clients)", "rows": "\(data.count)", "positives": "\(Int(data.positives))",
-            "log_loss": "\(fit.logLoss)", "fitted": "\(fitted)", "seconds": "\(Date().timeIntervalSince(started))",
-            "weights": "\(zip(names, fit.weights).map { "\($0)=\(String(format: "%.3f", $1))" }.joined(separator: " ")) intercept=\(String(format: "%.3f", fit.intercept))",
+            "cutoff": "\(cutoff.isoDate)", "clients": "\(clients)", "rows": "\(training.rows)", "positives": "\(Int(training.positives))",
+            "log_loss": "\(training.logLoss)", "fitted": "\(training.fitted)", "seconds": "\(Date().timeIntervalSince(started))",
+            "weights": "\(PropensityFeature.allCases.map { "\($0.name)=\(String(format: "%.3f", model.weights[$0.name] ?? 0))" }.joined(separator: " ")) intercept=\(String(format: "%.3f", model.intercept))",
         ])
-        if !fitted {
+        if !training.fitted {
             logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
-                           metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(data.positives))"])
+                           metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(training.positives))"])
         }
         return model
     }
