@@ -2,6 +2,7 @@ import Foundation
 package import Logging
 package import Postgres
 package import WaymarkCore
+package import WaymarkLifetime
 
 /// Fits the run's models on every client, from aggregates computed in SQL.
 ///

@@ -2,6 +2,7 @@ import Foundation
 package import Logging
 package import Postgres
 package import WaymarkCore
+package import WaymarkLifetime
 
 /// The options of one nightly run (`waymark score`).
 package struct ScoringOptions: Sendable {

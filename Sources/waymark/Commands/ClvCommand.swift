@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaymarkCore
+import WaymarkLifetime
 
 /// `waymark clv`: the lifetime-value models on their own, for analysts.
 struct ClvCommand: ParsableCommand {
