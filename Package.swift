@@ -46,6 +46,15 @@ let package = Package(
             name: "WaymarkGenerator",
             dependencies: ["WaymarkCore"]
         ),
+        // Reports rendered from Mustache templates (the evaluation's HTML page). No I/O.
+        .target(
+            name: "WaymarkReports",
+            dependencies: [
+                "WaymarkCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")]
+        ),
         // Waymark's SQL: migrations, importers, snapshot streaming, run publishing.
         .target(
             name: "WaymarkStore",
@@ -75,6 +84,7 @@ let package = Package(
                 "WaymarkCore",
                 "WaymarkLifetime",
                 "WaymarkGenerator",
+                "WaymarkReports",
                 "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,7 +103,7 @@ let package = Package(
             resources: [.copy("Resources/bench-engine-catalog.yaml")]
         ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "WaymarkCoreTests", dependencies: ["WaymarkCore", "WaymarkLifetime", "WaymarkGenerator"]),
+        .testTarget(name: "WaymarkCoreTests", dependencies: ["WaymarkCore", "WaymarkLifetime", "WaymarkGenerator", "WaymarkReports"]),
         .testTarget(name: "WaymarkLifetimeTests", dependencies: ["WaymarkLifetime", "WaymarkCore"]),
         .testTarget(name: "WaymarkGeneratorTests", dependencies: ["WaymarkGenerator", "WaymarkCore"]),
         .testTarget(name: "WaymarkStoreTests", dependencies: ["WaymarkStore", "WaymarkCore", "WaymarkLifetime", "Postgres"]),
