@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// A growable byte buffer of CSV text with allocation-free formatting of the values the
 /// generator writes (ids, timestamps, dates, amounts), so a million clients format quickly.
 ///

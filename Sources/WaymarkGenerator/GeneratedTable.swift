@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// One of the files the generator writes, named after its import kind (docs/formats.md).
 package enum GeneratedTable: Int, CaseIterable, Sendable {
     case clients, products, purchases, events, interactions, responses

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// What to generate: size, seed, history window and flavour.
 ///
 /// The history covers `years` calendar years up to the start (00:00:00Z) of `endDay`: every

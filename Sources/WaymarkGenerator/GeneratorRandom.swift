@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 import Foundation
 
 /// A small, fast, seedable random number generator (xoshiro256**) with the samplers the data

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// The synthetic population's products, categories, lifecycle ladders, life-event triggers and
 /// the catalog item ids its responses name: every id the generator writes comes from this file.
 ///

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 internal import Foundation
 
 /// Quasi-Newton minimisation (BFGS with a backtracking Armijo line search) for smooth objectives

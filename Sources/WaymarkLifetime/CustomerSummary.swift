@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// One client's purchase summary in the BTYD "customer summary" form: frequency, recency, age.
 ///
 /// - `frequency` (x) is the number of *repeat* purchases (all purchases minus the first);

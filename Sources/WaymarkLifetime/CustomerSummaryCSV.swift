@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// One row of a customer-summary file: a client id, its summary and, optionally, its average spend.
 package struct CustomerSummaryRow: Sendable, Hashable {
     package var clientID: String

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 internal import Foundation
 
 /// The three parameters of the Gamma-Gamma spend model.

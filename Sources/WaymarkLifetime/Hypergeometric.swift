@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 internal import Foundation
 
 /// The Gaussian hypergeometric function ₂F₁(a, b; c; z) for real arguments and z < 1.

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// An error from fitting or evaluating a lifetime-value model: what failed, where, how to fix it.
 package struct LifetimeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of failure, extensible.

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 internal import Foundation
 
 /// Options for maximum-likelihood fitting of the lifetime-value models.

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 internal import Foundation
 
 /// Which purchase-and-dropout model to fit.

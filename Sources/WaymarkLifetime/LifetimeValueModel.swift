@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 internal import Foundation
 
 /// Customer lifetime value from a purchase model and a spend model: expected purchases × expected spend.

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 internal import Foundation
 
 /// The BG/NBD or MBG/NBD log-likelihood of a grouped data set, tuned for the optimiser's inner loop.

@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// Derivative-free minimisation (Nelder–Mead downhill simplex) with restarts.
 ///
 /// Fits Gamma-Gamma, and takes over a BG/NBD or MBG/NBD fit when ``BFGS`` does not converge: it
