@@ -13,13 +13,11 @@ enum GenStream {
 let genSecondsPerDay: Int64 = 86_400
 let genSecondsPerYear = 31_557_600.0
 
-/// Channels as written (docs/formats.md).
-enum GenChannel: Int {
-    case web, email, sms, phone, store, app, social, advisor, post
-
-    static let names: [[UInt8]] = ["web", "email", "sms", "phone", "store", "app", "social", "advisor", "post"].map { Array($0.utf8) }
-    var bytes: [UInt8] { Self.names[rawValue] }
-    var bit: UInt16 { 1 << UInt16(rawValue) }
+/// Core's channels as the generator writes them (docs/formats.md): the name's bytes, looked up
+/// by ordinal so that writing a row allocates nothing.
+extension Channel {
+    static let nameBytes: [[UInt8]] = Channel.allCases.map { Array($0.rawValue.utf8) }
+    var bytes: [UInt8] { Self.nameBytes[ordinal] }
 }
 
 enum GenInteractionKind: Int {
@@ -29,11 +27,17 @@ enum GenInteractionKind: Int {
     var bytes: [UInt8] { Self.names[rawValue] }
 }
 
-enum GenOutcome: Int {
-    case presented, opened, accepted, declined
-
-    static let names: [[UInt8]] = ["presented", "opened", "accepted", "declined"].map { Array($0.utf8) }
-    var bytes: [UInt8] { Self.names[rawValue] }
+/// Core's response outcomes as the generator writes them.
+extension Response.Outcome {
+    static let nameBytes: [[UInt8]] = Response.Outcome.allCases.map { Array($0.rawValue.utf8) }
+    var bytes: [UInt8] {
+        switch self {
+        case .presented: Self.nameBytes[0]
+        case .opened: Self.nameBytes[1]
+        case .accepted: Self.nameBytes[2]
+        case .declined: Self.nameBytes[3]
+        }
+    }
 }
 
 enum GenGroupKind { case single, household, business }
@@ -96,7 +100,7 @@ struct GenPurchaseRecord {
     var category: Int
     var quantity: Int
     var cents: Int
-    var channel: GenChannel
+    var channel: Channel
 }
 
 struct GenEventRecord {
@@ -107,7 +111,7 @@ struct GenEventRecord {
 
 struct GenInteractionRecord {
     var time: Int64
-    var channel: GenChannel
+    var channel: Channel
     var kind: GenInteractionKind
     /// -1 none, 0..<100 a message, 100 + c the offer of category c.
     var item: Int
@@ -117,8 +121,8 @@ struct GenResponseRecord {
     var presented: Int64
     var responded: Int64 // -1 when none
     var item: Int
-    var channel: GenChannel
-    var outcome: GenOutcome
+    var channel: Channel
+    var outcome: Response.Outcome
 }
 
 /// What the purchase process decided, for the later steps.

@@ -94,7 +94,7 @@ extension PopulationGenerator {
         let birthSecond = endSecond - Int64(age * genSecondsPerYear)
 
         var consents: UInt16 = 0
-        let consentShares: [(GenChannel, Double)] = isAdvisor
+        let consentShares: [(Channel, Double)] = isAdvisor
             ? [(.email, 0.75), (.sms, 0.3), (.phone, 0.45), (.app, 0.35), (.advisor, 0.55), (.post, 0.2)]
             : [(.email, 0.75), (.sms, 0.35), (.phone, 0.15), (.app, 0.5), (.post, 0.1)]
         for (channel, share) in consentShares where rng.chance(share) { consents |= channel.bit }

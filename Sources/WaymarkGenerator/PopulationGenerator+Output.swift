@@ -63,9 +63,9 @@ extension PopulationGenerator {
             if let role = client.role { out.field(role) }
             out.comma()
             var first = true
-            for channel in 0..<GenChannel.names.count where client.consents & (1 << UInt16(channel)) != 0 {
+            for channel in Channel.allCases where client.consents & channel.bit != 0 {
                 if !first { out.bytes.append(UInt8(ascii: ";")) }
-                out.raw(GenChannel.names[channel])
+                out.raw(channel.bytes)
                 first = false
             }
             out.comma()

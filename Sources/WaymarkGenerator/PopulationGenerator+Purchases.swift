@@ -54,7 +54,7 @@ extension PopulationGenerator {
         return timeline
     }
 
-    func purchaseChannel(_ flavour: GeneratorFlavour, _ rng: inout GeneratorRandom) -> GenChannel {
+    func purchaseChannel(_ flavour: GeneratorFlavour, _ rng: inout GeneratorRandom) -> Channel {
         let u = rng.uniform()
         if flavour == .advisor {
             return u < 0.45 ? .advisor : u < 0.7 ? .web : u < 0.88 ? .phone : .app
@@ -147,7 +147,7 @@ extension PopulationGenerator {
         let isAdvisor = ladders[client.ladder].flavour == .advisor
         let first = client.firstSeen
         let day = Double(genSecondsPerDay)
-        func add(_ time: Int64, _ channel: GenChannel, _ kind: GenInteractionKind, item: Int = -1) {
+        func add(_ time: Int64, _ channel: Channel, _ kind: GenInteractionKind, item: Int = -1) {
             guard time >= first && time < endSecond else { return }
             scratch.interactions.append(GenInteractionRecord(time: time, channel: channel, kind: kind, item: item))
         }
@@ -191,7 +191,7 @@ extension PopulationGenerator {
         // Background engagement: more while active, a trickle after dropping out.
         let rate = rng.gamma(shape: 2, rate: 2 / parameters.interactionsPerYear)
         let activeEnd = timeline.dead ? (scratch.purchases.last?.time ?? endSecond) : endSecond
-        let emailConsent = client.consents & GenChannel.email.bit != 0
+        let emailConsent = client.consents & Channel.email.bit != 0
         for (from, to, share) in [(first, activeEnd, 1.0), (activeEnd, endSecond, 0.1)] where to > from {
             let span = Double(to - from)
             let count = min(rng.poisson(mean: rate * share * span / genSecondsPerYear), 500)

@@ -8,15 +8,15 @@ extension PopulationGenerator {
     /// and to background offers (accepted mostly when the client then bought the category).
     func makeResponses(_ client: GenClientProfile, _ timeline: GenTimeline, _ rng: inout GeneratorRandom, _ scratch: inout GeneratorScratch) {
         guard !client.doNotContact else { return }
-        let messageChannel: GenChannel? =
-            client.consents & GenChannel.app.bit != 0 ? .app
-            : client.consents & GenChannel.email.bit != 0 ? .email
-            : client.consents & GenChannel.sms.bit != 0 ? .sms
-            : client.consents & GenChannel.post.bit != 0 ? .post : nil
+        let messageChannel: Channel? =
+            client.consents & Channel.app.bit != 0 ? .app
+            : client.consents & Channel.email.bit != 0 ? .email
+            : client.consents & Channel.sms.bit != 0 ? .sms
+            : client.consents & Channel.post.bit != 0 ? .post : nil
         let ladder = ladders[client.ladder]
-        let offerChannel: GenChannel? =
-            ladder.flavour == .advisor && client.consents & GenChannel.advisor.bit != 0 ? .advisor
-            : messageChannel ?? (client.consents & GenChannel.phone.bit != 0 ? .phone : nil)
+        let offerChannel: Channel? =
+            ladder.flavour == .advisor && client.consents & Channel.advisor.bit != 0 ? .advisor
+            : messageChannel ?? (client.consents & Channel.phone.bit != 0 ? .phone : nil)
         let day = Double(genSecondsPerDay)
         let hour = Double(3600)
 
@@ -27,7 +27,7 @@ extension PopulationGenerator {
         func message(_ item: Int, at presented: Int64, accepted acceptChance: Double = 0) {
             guard let channel = messageChannel, presented >= client.firstSeen, presented < endSecond else { return }
             let u = rng.uniform()
-            var outcome: GenOutcome = u < acceptChance ? .accepted : u < acceptChance + 0.55 ? .opened : u < acceptChance + 0.6 ? .declined : .presented
+            var outcome: Response.Outcome = u < acceptChance ? .accepted : u < acceptChance + 0.55 ? .opened : u < acceptChance + 0.6 ? .declined : .presented
             var responded: Int64 = -1
             if outcome != .presented {
                 if let time = reaction(presented, meanDays: 1) { responded = time } else { outcome = .presented }
@@ -122,7 +122,7 @@ extension PopulationGenerator {
                 break
             }
             let u = rng.uniform()
-            var outcome: GenOutcome
+            var outcome: Response.Outcome
             var responded: Int64 = -1
             if let boughtAt {
                 outcome = u < 0.65 ? .accepted : u < 0.85 ? .opened : .presented
