@@ -33,30 +33,14 @@ package struct CSVBytes: Sendable {
         value.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    /// Appends a text field, quoted per RFC 4180 when it holds `,`, `"`, CR or LF.
+    /// Appends a text field, quoted per RFC 4180 when it holds `,`, `"`, CR or LF (Core's `CSVWriter`).
     package mutating func field(_ value: String) {
-        var utf8 = Array(value.utf8)
-        Self.appendField(&bytes, &utf8)
+        CSVWriter.appendField(value.utf8, to: &bytes)
     }
 
     /// Appends a text field given as UTF-8 bytes, quoted when needed.
     package mutating func field(_ value: [UInt8]) {
-        var copy = value
-        Self.appendField(&bytes, &copy)
-    }
-
-    private static func appendField(_ bytes: inout [UInt8], _ value: inout [UInt8]) {
-        let needsQuotes = value.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-        guard needsQuotes else {
-            bytes.append(contentsOf: value)
-            return
-        }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in value {
-            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
-            bytes.append(byte)
-        }
-        bytes.append(UInt8(ascii: "\""))
+        CSVWriter.appendField(value, to: &bytes)
     }
 
     /// Appends a non-negative integer in decimal, left-padded with zeros to `width` digits.

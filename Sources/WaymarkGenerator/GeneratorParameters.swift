@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// The true parameters of the synthetic population: the buy-till-you-die process (BG/NBD),
 /// the spend (Gamma-Gamma) and the shares that shape the story.
 ///

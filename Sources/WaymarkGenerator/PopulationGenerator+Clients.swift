@@ -9,10 +9,10 @@ extension PopulationGenerator {
     func groupLayout(of index: Int) -> (head: Int, kind: GenGroupKind, position: Int) {
         let blockSize = 8
         let blockStart = index - index % blockSize
-        var rng = GeneratorRandom(seed: configuration.seed, index: UInt64(blockStart / blockSize), stream: GenStream.layout)
+        var rng = SeededGenerator(seed: configuration.seed, index: UInt64(blockStart / blockSize), stream: GenStream.layout)
         var start = blockStart
         while start < blockStart + blockSize {
-            let u = rng.uniform()
+            let u = rng.uniformHalfOpen()
             let kind: GenGroupKind
             let size: Int
             if u < 0.85 {
@@ -20,7 +20,7 @@ extension PopulationGenerator {
                 size = 1
             } else if u < 0.98 {
                 kind = .household
-                let v = rng.uniform()
+                let v = rng.uniformHalfOpen()
                 size = v < 0.5 ? 2 : v < 0.8 ? 3 : 4
             } else {
                 kind = .business
@@ -37,17 +37,17 @@ extension PopulationGenerator {
         let parameters = configuration.parameters
         let layout = groupLayout(of: index)
         // What the whole group shares comes from the head's household stream.
-        var shared = GeneratorRandom(seed: configuration.seed, index: UInt64(layout.head), stream: GenStream.household)
+        var shared = SeededGenerator(seed: configuration.seed, index: UInt64(layout.head), stream: GenStream.household)
         let ladder = configuration.flavour == .mixed && !shared.chance(parameters.mixedAdvisorShare) ? 1 : 0
         let isAdvisor = ladders[ladder].flavour == .advisor
         let span = Double(endSecond - startSecond)
         let growth = parameters.acquisitionGrowthPerYear * span / genSecondsPerYear
-        let u = shared.uniform()
+        let u = shared.uniformHalfOpen()
         let fraction = growth > 1e-9 ? log1p(u * expm1(growth)) / growth : u
         let headFirstSeen = startSecond + Int64(fraction * span)
-        let headAge = isAdvisor ? 42 + 14 * shared.normal() : 38 + 12 * shared.normal()
+        let headAge = isAdvisor ? 42 + 14 * shared.polarNormal() : 38 + 12 * shared.polarNormal()
         let region = shared.weightedIndex(genRegionWeights)
-        let segmentDraw = shared.uniform()
+        let segmentDraw = shared.uniformHalfOpen()
         let segment: String
         if layout.kind == .business {
             segment = "smb"
@@ -57,10 +57,10 @@ extension PopulationGenerator {
             segment = segmentDraw < 0.75 ? "mass" : "affluent"
         }
 
-        var rng = GeneratorRandom(seed: configuration.seed, index: UInt64(index), stream: GenStream.person)
+        var rng = SeededGenerator(seed: configuration.seed, index: UInt64(index), stream: GenStream.person)
         var firstSeen = headFirstSeen
         if layout.position > 0 {
-            let joined = headFirstSeen + Int64(rng.uniform() * 365 * Double(genSecondsPerDay))
+            let joined = headFirstSeen + Int64(rng.uniformHalfOpen() * 365 * Double(genSecondsPerDay))
             if joined < endSecond { firstSeen = joined }
         }
         let tenureYears = Double(endSecond - firstSeen) / genSecondsPerYear
@@ -74,20 +74,20 @@ extension PopulationGenerator {
             age = headAge
             role = "head"
         case (.household, 1):
-            age = headAge + 4 * rng.normal()
+            age = headAge + 4 * rng.polarNormal()
             role = "partner"
         case (.household, _):
-            age = headAge - (24 + 10 * rng.uniform())
+            age = headAge - (24 + 10 * rng.uniformHalfOpen())
             role = "child"
             if age < minimumAge {
-                age = headAge + 4 * rng.normal()
+                age = headAge + 4 * rng.polarNormal()
                 role = "member"
             }
         case (.business, 0):
-            age = 45 + 10 * rng.normal()
+            age = 45 + 10 * rng.polarNormal()
             role = "decision_maker"
         case (.business, _):
-            age = 38 + 10 * rng.normal()
+            age = 38 + 10 * rng.polarNormal()
             role = rng.chance(0.7) ? "influencer" : "user"
         }
         age = min(max(age, minimumAge), 95)
@@ -112,43 +112,43 @@ extension PopulationGenerator {
 extension PopulationGenerator {
     /// Life events at ages that make sense; only those between first_seen and the end are
     /// known to the business and written (and only those boost purchases).
-    func makeEvents(_ client: GenClientProfile, _ rng: inout GeneratorRandom, _ scratch: inout GeneratorScratch) {
+    func makeEvents(_ client: GenClientProfile, _ rng: inout SeededGenerator, _ scratch: inout GeneratorScratch) {
         func add(_ kind: Int, atAge age: Double, detail: Int = 0) {
             let time = client.birthSecond + Int64(age * genSecondsPerYear)
             if time >= client.firstSeen && time < endSecond {
                 scratch.events.append(GenEventRecord(time: time, kind: kind, detail: detail))
             }
         }
-        var jobAge = 18 + 8 * rng.uniform()
+        var jobAge = 18 + 8 * rng.uniformHalfOpen()
         if rng.chance(0.45) {
-            let graduationAge = 21 + 3 * rng.uniform()
+            let graduationAge = 21 + 3 * rng.uniformHalfOpen()
             add(GenEventKind.graduation, atAge: graduationAge)
-            jobAge = graduationAge + 0.1 + 0.9 * rng.uniform()
+            jobAge = graduationAge + 0.1 + 0.9 * rng.uniformHalfOpen()
         }
         if rng.chance(0.85) { add(GenEventKind.firstJob, atAge: jobAge) }
         let married = rng.chance(0.55)
-        let marriageAge = min(max(31 + 5 * rng.normal(), 21), 60)
+        let marriageAge = min(max(31 + 5 * rng.polarNormal(), 21), 60)
         if married { add(GenEventKind.marriage, atAge: marriageAge) }
         if married || rng.chance(0.2) {
-            let draw = rng.uniform()
+            let draw = rng.uniformHalfOpen()
             let children = draw < 0.25 ? 0 : draw < 0.6 ? 1 : draw < 0.9 ? 2 : 3
-            var childAge = married ? marriageAge + 1 + 4 * rng.uniform() : 26 + 12 * rng.uniform()
+            var childAge = married ? marriageAge + 1 + 4 * rng.uniformHalfOpen() : 26 + 12 * rng.uniformHalfOpen()
             for number in 0..<children where childAge <= 45 {
                 add(GenEventKind.childBorn, atAge: childAge, detail: number + 1)
-                childAge += 1.5 + 2.5 * rng.uniform()
+                childAge += 1.5 + 2.5 * rng.uniformHalfOpen()
             }
         }
         if rng.chance(0.6) {
-            add(GenEventKind.homePurchase, atAge: min(max(33 + 6 * rng.normal(), 23), 60), detail: 1)
-            for _ in 0..<rng.poisson(mean: 1) { add(GenEventKind.homePurchase, atAge: 30 + 40 * rng.uniform(), detail: 0) }
+            add(GenEventKind.homePurchase, atAge: min(max(33 + 6 * rng.polarNormal(), 23), 60), detail: 1)
+            for _ in 0..<rng.populationPoisson(mean: 1) { add(GenEventKind.homePurchase, atAge: 30 + 40 * rng.uniformHalfOpen(), detail: 0) }
         }
-        for _ in 0..<rng.poisson(mean: 2) {
-            add(GenEventKind.relocation, atAge: 20 + 55 * rng.uniform(), detail: rng.weightedIndex(genRegionWeights))
+        for _ in 0..<rng.populationPoisson(mean: 2) {
+            add(GenEventKind.relocation, atAge: 20 + 55 * rng.uniformHalfOpen(), detail: rng.weightedIndex(genRegionWeights))
         }
         if rng.chance(client.group == .business && client.isHead ? 0.7 : 0.07) {
-            add(GenEventKind.businessStarted, atAge: 25 + 30 * rng.uniform(), detail: rng.int(in: 1...25))
+            add(GenEventKind.businessStarted, atAge: 25 + 30 * rng.uniformHalfOpen(), detail: rng.int(in: 1...25))
         }
-        if rng.chance(0.9) { add(GenEventKind.retirementApproaching, atAge: 58 + 4 * rng.uniform()) }
+        if rng.chance(0.9) { add(GenEventKind.retirementApproaching, atAge: 58 + 4 * rng.uniformHalfOpen()) }
         scratch.events.sort { $0.time < $1.time }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 
 extension PopulationGenerator {
     /// Custom attributes for some clients, as a JSON object (or nil).
-    func makeAttributes(_ client: GenClientProfile, _ timeline: GenTimeline, _ rng: inout GeneratorRandom) -> String? {
+    func makeAttributes(_ client: GenClientProfile, _ timeline: GenTimeline, _ rng: inout SeededGenerator) -> String? {
         var parts: [String] = []
         let thresholds = ladders[client.ladder].tierThresholdsCents
         if timeline.totalCents >= thresholds[thresholds.count - 1] && rng.chance(0.6) { parts.append("\"vip\":true") }

@@ -7,11 +7,11 @@ extension PopulationGenerator {
     /// The buy-till-you-die process: first purchase after an exponential delay, then repeat
     /// purchases at rate λ ~ Gamma(r, α); after each repeat purchase the client drops out for
     /// good with probability p ~ Beta(a, b). Amounts: list price × quantity × Gamma-Gamma multiplier.
-    func makePurchases(_ client: GenClientProfile, _ rng: inout GeneratorRandom, _ scratch: inout GeneratorScratch) -> GenTimeline {
+    func makePurchases(_ client: GenClientProfile, _ rng: inout SeededGenerator, _ scratch: inout GeneratorScratch) -> GenTimeline {
         let parameters = configuration.parameters
         let unitSeconds = parameters.timeUnitDays * Double(genSecondsPerDay)
         let lambda = rng.gamma(shape: parameters.purchaseRateShape, rate: parameters.purchaseRateRate)
-        let dropout = rng.beta(parameters.dropoutA, parameters.dropoutB)
+        let dropout = rng.populationBeta(parameters.dropoutA, parameters.dropoutB)
         let spendRate = rng.gamma(shape: parameters.spendRateShape, rate: parameters.spendRateRate)
         let buyer = !rng.chance(parameters.prospectShare)
         let delay = rng.exponential(rate: 1) * parameters.firstPurchaseDelayMeanDays * Double(genSecondsPerDay)
@@ -54,8 +54,8 @@ extension PopulationGenerator {
         return timeline
     }
 
-    func purchaseChannel(_ flavour: GeneratorFlavour, _ rng: inout GeneratorRandom) -> Channel {
-        let u = rng.uniform()
+    func purchaseChannel(_ flavour: GeneratorFlavour, _ rng: inout SeededGenerator) -> Channel {
+        let u = rng.uniformHalfOpen()
         if flavour == .advisor {
             return u < 0.45 ? .advisor : u < 0.7 ? .web : u < 0.88 ? .phone : .app
         }
@@ -67,7 +67,7 @@ extension PopulationGenerator {
     /// young for, and multiplies the categories of a recent life event by its fading boost.
     func chooseCategory(
         _ ladder: GeneratorLadder, client: GenClientProfile, at time: Int64, owned: UInt64, ownedCategories: UInt16,
-        highestRung: Int, rng: inout GeneratorRandom, scratch: inout GeneratorScratch
+        highestRung: Int, rng: inout SeededGenerator, scratch: inout GeneratorScratch
     ) -> Int {
         let age = client.age(at: time)
         let triggers = ladderBytes[client.ladder].triggersByKind
@@ -121,7 +121,7 @@ extension PopulationGenerator {
     }
 
     func chooseProduct(
-        _ ladder: GeneratorLadder, category: Int, owned: UInt64, rng: inout GeneratorRandom, scratch: inout GeneratorScratch
+        _ ladder: GeneratorLadder, category: Int, owned: UInt64, rng: inout SeededGenerator, scratch: inout GeneratorScratch
     ) -> Int {
         let candidates = ladder.productsByCategory[category]
         var total = 0.0
@@ -142,7 +142,7 @@ extension PopulationGenerator {
 // MARK: - Interactions
 
 extension PopulationGenerator {
-    func makeInteractions(_ client: GenClientProfile, _ timeline: GenTimeline, _ rng: inout GeneratorRandom, _ scratch: inout GeneratorScratch) {
+    func makeInteractions(_ client: GenClientProfile, _ timeline: GenTimeline, _ rng: inout SeededGenerator, _ scratch: inout GeneratorScratch) {
         let parameters = configuration.parameters
         let isAdvisor = ladders[client.ladder].flavour == .advisor
         let first = client.firstSeen
@@ -153,7 +153,7 @@ extension PopulationGenerator {
         }
 
         // How the client arrived.
-        let u = rng.uniform()
+        let u = rng.uniformHalfOpen()
         if isAdvisor {
             if u < 0.4 { add(first, .web, .visit) }
             else if u < 0.65 { add(first, .advisor, .meeting) }
@@ -168,9 +168,9 @@ extension PopulationGenerator {
 
         // Research before each purchase, support after some.
         for purchase in scratch.purchases {
-            for _ in 0..<rng.poisson(mean: 1) {
-                let time = max(first, purchase.time - Int64(rng.uniform() * 14 * day))
-                let v = rng.uniform()
+            for _ in 0..<rng.populationPoisson(mean: 1) {
+                let time = max(first, purchase.time - Int64(rng.uniformHalfOpen() * 14 * day))
+                let v = rng.uniformHalfOpen()
                 if isAdvisor {
                     if v < 0.35 { add(time, .advisor, .meeting) }
                     else if v < 0.55 { add(time, .phone, .call) }
@@ -181,10 +181,10 @@ extension PopulationGenerator {
                 }
             }
             if rng.chance(0.08) {
-                add(purchase.time + Int64(rng.uniform() * 30 * day), rng.chance(0.6) ? .phone : .email, .support)
+                add(purchase.time + Int64(rng.uniformHalfOpen() * 30 * day), rng.chance(0.6) ? .phone : .email, .support)
             }
             if rng.chance(0.01) {
-                add(purchase.time + Int64(rng.uniform() * 30 * day), rng.chance(0.5) ? .phone : .email, .complaint)
+                add(purchase.time + Int64(rng.uniformHalfOpen() * 30 * day), rng.chance(0.5) ? .phone : .email, .complaint)
             }
         }
 
@@ -194,10 +194,10 @@ extension PopulationGenerator {
         let emailConsent = client.consents & Channel.email.bit != 0
         for (from, to, share) in [(first, activeEnd, 1.0), (activeEnd, endSecond, 0.1)] where to > from {
             let span = Double(to - from)
-            let count = min(rng.poisson(mean: rate * share * span / genSecondsPerYear), 500)
+            let count = min(rng.populationPoisson(mean: rate * share * span / genSecondsPerYear), 500)
             for _ in 0..<count {
-                let time = from + Int64(rng.uniform() * span)
-                let v = rng.uniform()
+                let time = from + Int64(rng.uniformHalfOpen() * span)
+                let v = rng.uniformHalfOpen()
                 if v < 0.4 { add(time, .web, .visit) }
                 else if v < 0.6 { add(time, .app, .visit) }
                 else if v < 0.85 { add(time, emailConsent ? .email : .web, emailConsent ? .open : .visit) }
@@ -211,12 +211,12 @@ extension PopulationGenerator {
         if rng.chance(advocateShare) {
             let from = scratch.purchases.first?.time ?? first
             let span = Double(endSecond - from)
-            for _ in 0..<(1 + rng.poisson(mean: 0.8)) {
-                let time = from + Int64(rng.uniform() * span)
+            for _ in 0..<(1 + rng.populationPoisson(mean: 0.8)) {
+                let time = from + Int64(rng.uniformHalfOpen() * span)
                 if rng.chance(0.5) {
                     add(time, rng.chance(0.6) ? .web : .social, .review)
                 } else {
-                    let v = rng.uniform()
+                    let v = rng.uniformHalfOpen()
                     add(time, v < 0.4 ? .email : v < 0.7 ? .app : .web, .referral)
                 }
             }

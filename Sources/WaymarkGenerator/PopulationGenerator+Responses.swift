@@ -6,7 +6,7 @@ import Foundation
 extension PopulationGenerator {
     /// Responses to messages after purchases and milestones, to offers that led to a purchase,
     /// and to background offers (accepted mostly when the client then bought the category).
-    func makeResponses(_ client: GenClientProfile, _ timeline: GenTimeline, _ rng: inout GeneratorRandom, _ scratch: inout GeneratorScratch) {
+    func makeResponses(_ client: GenClientProfile, _ timeline: GenTimeline, _ rng: inout SeededGenerator, _ scratch: inout GeneratorScratch) {
         guard !client.doNotContact else { return }
         let messageChannel: Channel? =
             client.consents & Channel.app.bit != 0 ? .app
@@ -26,7 +26,7 @@ extension PopulationGenerator {
         }
         func message(_ item: Int, at presented: Int64, accepted acceptChance: Double = 0) {
             guard let channel = messageChannel, presented >= client.firstSeen, presented < endSecond else { return }
-            let u = rng.uniform()
+            let u = rng.uniformHalfOpen()
             var outcome: Response.Outcome = u < acceptChance ? .accepted : u < acceptChance + 0.55 ? .opened : u < acceptChance + 0.6 ? .declined : .presented
             var responded: Int64 = -1
             if outcome != .presented {
@@ -42,7 +42,7 @@ extension PopulationGenerator {
         var progressSent = false
         let thresholds = ladder.tierThresholdsCents
         for (number, purchase) in scratch.purchases.enumerated() {
-            let after = purchase.time + Int64((1 + 47 * rng.uniform()) * hour)
+            let after = purchase.time + Int64((1 + 47 * rng.uniformHalfOpen()) * hour)
             let newCategory = seenCategories & (1 << UInt16(purchase.category)) == 0
             seenCategories |= 1 << UInt16(purchase.category)
             if number == 0 {
@@ -65,7 +65,7 @@ extension PopulationGenerator {
                 }
             }
             if number == 3 {
-                message(GenMessage.referralAsk, at: purchase.time + Int64((2 + 18 * rng.uniform()) * day), accepted: 0.15)
+                message(GenMessage.referralAsk, at: purchase.time + Int64((2 + 18 * rng.uniformHalfOpen()) * day), accepted: 0.15)
             }
         }
         if let first = scratch.purchases.first {
@@ -76,7 +76,7 @@ extension PopulationGenerator {
                 anniversary += Int64(365 * day)
             }
             if timeline.dead {
-                message(GenMessage.winBack, at: lastPurchase + Int64((150 + 90 * rng.uniform()) * day))
+                message(GenMessage.winBack, at: lastPurchase + Int64((150 + 90 * rng.uniformHalfOpen()) * day))
             }
         }
 
@@ -86,10 +86,10 @@ extension PopulationGenerator {
         // Offers that led to a purchase: presented shortly before, mostly accepted.
         for purchase in scratch.purchases where offerIds[purchase.category] != nil {
             guard rng.chance(configuration.parameters.offerLedPurchaseShare) else { continue }
-            let presented = purchase.time - Int64((1 + 19 * rng.uniform()) * day)
+            let presented = purchase.time - Int64((1 + 19 * rng.uniformHalfOpen()) * day)
             guard presented >= client.firstSeen else { continue }
             let accepted = rng.chance(0.8)
-            let responded = presented + Int64(rng.uniform() * Double(purchase.time - presented))
+            let responded = presented + Int64(rng.uniformHalfOpen() * Double(purchase.time - presented))
             scratch.responses.append(GenResponseRecord(
                 presented: presented, responded: responded, item: 100 + purchase.category, channel: channel,
                 outcome: accepted ? .accepted : .opened))
@@ -98,9 +98,9 @@ extension PopulationGenerator {
         // Background offers, climbing the ladder: accepted when the client buys the category soon after.
         let offerCategories = ladderBytes[client.ladder].offerCategories
         let span = Double(endSecond - client.firstSeen)
-        let count = min(rng.poisson(mean: configuration.parameters.offersPerYear * span / genSecondsPerYear), 60)
+        let count = min(rng.populationPoisson(mean: configuration.parameters.offersPerYear * span / genSecondsPerYear), 60)
         for _ in 0..<count {
-            let presented = client.firstSeen + Int64(rng.uniform() * span)
+            let presented = client.firstSeen + Int64(rng.uniformHalfOpen() * span)
             var highestRung = -1
             for purchase in scratch.purchases where purchase.time < presented {
                 highestRung = max(highestRung, ladder.categories[purchase.category].rung)
@@ -121,12 +121,12 @@ extension PopulationGenerator {
                 boughtAt = purchase.time
                 break
             }
-            let u = rng.uniform()
+            let u = rng.uniformHalfOpen()
             var outcome: Response.Outcome
             var responded: Int64 = -1
             if let boughtAt {
                 outcome = u < 0.65 ? .accepted : u < 0.85 ? .opened : .presented
-                if outcome != .presented { responded = presented + Int64(rng.uniform() * Double(boughtAt - presented)) }
+                if outcome != .presented { responded = presented + Int64(rng.uniformHalfOpen() * Double(boughtAt - presented)) }
             } else {
                 outcome = u < 0.02 ? .accepted : u < 0.32 ? .declined : u < 0.62 ? .opened : .presented
                 if outcome != .presented {

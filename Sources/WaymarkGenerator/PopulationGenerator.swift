@@ -92,7 +92,7 @@ package struct PopulationGenerator: Sendable {
     package func writeClient(_ index: Int, into batch: inout GeneratedBatch, scratch: inout GeneratorScratch) {
         precondition(index >= 0 && index < configuration.clients, "client index out of range")
         let client = makeClient(index)
-        var rng = GeneratorRandom(seed: configuration.seed, index: UInt64(index), stream: GenStream.timeline)
+        var rng = SeededGenerator(seed: configuration.seed, index: UInt64(index), stream: GenStream.timeline)
         scratch.reset()
         makeEvents(client, &rng, &scratch)
         let timeline = makePurchases(client, &rng, &scratch)

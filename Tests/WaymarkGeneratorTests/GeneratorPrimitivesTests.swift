@@ -5,10 +5,10 @@ import WaymarkCore
 
 @Suite struct GeneratorRandomTests {
     @Test func sameSeedSameSequenceDifferentStreamsDiffer() {
-        var a = GeneratorRandom(seed: 7, index: 3, stream: 1)
-        var b = GeneratorRandom(seed: 7, index: 3, stream: 1)
-        var c = GeneratorRandom(seed: 7, index: 4, stream: 1)
-        var d = GeneratorRandom(seed: 8, index: 3, stream: 1)
+        var a = SeededGenerator(seed: 7, index: 3, stream: 1)
+        var b = SeededGenerator(seed: 7, index: 3, stream: 1)
+        var c = SeededGenerator(seed: 7, index: 4, stream: 1)
+        var d = SeededGenerator(seed: 8, index: 3, stream: 1)
         let sa = (0..<8).map { _ in a.next() }
         #expect(sa == (0..<8).map { _ in b.next() })
         #expect(sa != (0..<8).map { _ in c.next() })
@@ -23,20 +23,20 @@ import WaymarkCore
     }
 
     @Test func samplerMeansMatchTheirDistributions() {
-        var rng = GeneratorRandom(seed: 2024)
+        var rng = SeededGenerator(seed: 2024)
         let n = 200_000
         var gammaSum = 0.0, smallGammaSum = 0.0, betaSum = 0.0, expSum = 0.0, normalSq = 0.0
         var poissonSum = 0, bigPoissonSum = 0
         for _ in 0..<n {
             gammaSum += rng.gamma(shape: 4, rate: 2)          // mean 2
             smallGammaSum += rng.gamma(shape: 0.5, rate: 10)  // mean 0.05
-            betaSum += rng.beta(1.2, 4)                       // mean 0.2308
+            betaSum += rng.populationBeta(1.2, 4)                       // mean 0.2308
             expSum += rng.exponential(rate: 0.5)              // mean 2
-            let z = rng.normal()
+            let z = rng.polarNormal()
             normalSq += z * z                                 // mean 1
-            poissonSum += rng.poisson(mean: 3.5)
+            poissonSum += rng.populationPoisson(mean: 3.5)
         }
-        for _ in 0..<2_000 { bigPoissonSum += rng.poisson(mean: 80) }
+        for _ in 0..<2_000 { bigPoissonSum += rng.populationPoisson(mean: 80) }
         #expect(abs(gammaSum / Double(n) - 2) < 0.02)
         #expect(abs(smallGammaSum / Double(n) - 0.05) < 0.001)
         #expect(abs(betaSum / Double(n) - 1.2 / 5.2) < 0.003)
@@ -47,7 +47,7 @@ import WaymarkCore
     }
 
     @Test func boundedIntegersStayInRange() {
-        var rng = GeneratorRandom(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         var seen = Set<Int>()
         for _ in 0..<10_000 {
             let value = rng.int(in: 2...5)

@@ -1,6 +1,8 @@
 internal import Foundation
 
-/// A seeded, deterministic pseudo-random generator (xoshiro256**, seeded through SplitMix64).
+/// The seeded, deterministic pseudo-random generator (xoshiro256**, seeded through SplitMix64):
+/// the one generator of the engine (exploration, baselines), the lifetime models (simulations)
+/// and the synthetic populations (`WaymarkGenerator`, which adds its pinned samplers).
 ///
 /// The same seed gives the same sequence on every platform and in every build, so simulations,
 /// generated populations and tests are reproducible. It is not cryptographically secure.
@@ -19,12 +21,65 @@ package struct SeededGenerator: RandomNumberGenerator, MarsagliaTsangSampling, S
         core = Xoshiro256StarStar(seed: seed)
     }
 
+    /// The sub-stream for one purpose (`stream`) of one member (`index`) of a seeded population:
+    /// a member's draws do not depend on any other member's.
+    package init(seed: UInt64, index: UInt64, stream: UInt64) {
+        var state = seed ^ 0x5851_F42D_4C95_7F2D
+        var mixed = Xoshiro256StarStar.splitMix(&state)
+        state = mixed ^ (index &* 0x9E37_79B9_7F4A_7C15)
+        mixed = Xoshiro256StarStar.splitMix(&state)
+        state = mixed ^ (stream &* 0xC2B2_AE3D_27D4_EB4F)
+        self.init(seed: Xoshiro256StarStar.splitMix(&state))
+    }
+
     /// The next 64 random bits.
+    @inline(__always)
     package mutating func next() -> UInt64 { core.next() }
 
     /// A uniform draw from the open interval (0, 1): never exactly 0 or 1, so its logarithm is finite.
+    @inline(__always)
     package mutating func uniform() -> Double {
         (Double(next() >> 11) + 0.5) * 0x1.0p-53
+    }
+
+    /// A uniform draw from the half-open interval [0, 1): may be exactly 0, so it is for
+    /// comparisons (`uniformHalfOpen() < p`) and scaling, never for a logarithm.
+    @inline(__always)
+    package mutating func uniformHalfOpen() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// True with probability `p`.
+    @inline(__always)
+    package mutating func chance(_ p: Double) -> Bool {
+        uniformHalfOpen() < p
+    }
+
+    /// A uniform integer in `0..<bound` (bound > 0), with negligible bias.
+    @inline(__always)
+    package mutating func below(_ bound: Int) -> Int {
+        Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(bound)).high)
+    }
+
+    /// A uniform integer in a closed range.
+    package mutating func int(in range: ClosedRange<Int>) -> Int {
+        range.lowerBound + below(range.upperBound - range.lowerBound + 1)
+    }
+
+    /// An index drawn with probability proportional to `weights` (at least one positive).
+    package mutating func weightedIndex(_ weights: UnsafeBufferPointer<Double>, total: Double) -> Int {
+        var target = uniformHalfOpen() * total
+        for index in weights.indices {
+            target -= weights[index]
+            if target < 0 && weights[index] > 0 { return index }
+        }
+        return weights.lastIndex { $0 > 0 } ?? 0
+    }
+
+    /// An index drawn with probability proportional to `weights`.
+    package mutating func weightedIndex(_ weights: [Double]) -> Int {
+        let total = weights.reduce(0, +)
+        return weights.withUnsafeBufferPointer { weightedIndex($0, total: total) }
     }
 
     /// A standard normal draw (Box–Muller; one of the pair is discarded to keep the state simple).
