@@ -36,12 +36,32 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // Lifetime value: BG/NBD, MBG/NBD, Gamma-Gamma, their optimisers and the CLV report. No I/O.
+        .target(
+            name: "WaymarkLifetime",
+            dependencies: ["WaymarkCore"]
+        ),
+        // The synthetic populations (advisor, retail, grocery). No I/O but the files it is handed.
+        .target(
+            name: "WaymarkGenerator",
+            dependencies: ["WaymarkCore"]
+        ),
+        // Reports rendered from Mustache templates (the evaluation's HTML page). No I/O.
+        .target(
+            name: "WaymarkReports",
+            dependencies: [
+                "WaymarkCore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")]
+        ),
         // Waymark's SQL: migrations, importers, snapshot streaming, run publishing.
         .target(
             name: "WaymarkStore",
             dependencies: [
                 "Postgres",
                 "WaymarkCore",
+                "WaymarkLifetime",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Migrations")]
@@ -61,14 +81,31 @@ let package = Package(
                 "WaymarkService",
                 "WaymarkStore",
                 "WaymarkCore",
+                "WaymarkLifetime",
+                "WaymarkGenerator",
+                "WaymarkReports",
                 "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmarks, beside the product and not in it: run by scripts/bench.
+        .executableTarget(
+            name: "waymark-bench",
+            dependencies: [
+                "WaymarkCore",
+                "WaymarkLifetime",
+                "WaymarkGenerator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/WaymarkBench",
+            resources: [.copy("Resources/bench-engine-catalog.yaml")]
+        ),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "WaymarkCoreTests", dependencies: ["WaymarkCore"]),
-        .testTarget(name: "WaymarkStoreTests", dependencies: ["WaymarkStore", "WaymarkCore", "Postgres"]),
+        .testTarget(name: "WaymarkCoreTests", dependencies: ["WaymarkCore", "WaymarkLifetime", "WaymarkGenerator", "WaymarkReports"]),
+        .testTarget(name: "WaymarkLifetimeTests", dependencies: ["WaymarkLifetime", "WaymarkCore"]),
+        .testTarget(name: "WaymarkGeneratorTests", dependencies: ["WaymarkGenerator", "WaymarkCore"]),
+        .testTarget(name: "WaymarkStoreTests", dependencies: ["WaymarkStore", "WaymarkCore", "WaymarkLifetime", "Postgres"]),
         .testTarget(name: "WaymarkServiceTests", dependencies: ["WaymarkService", "WaymarkStore", "WaymarkCore", "Postgres"]),
         .testTarget(name: "WaymarkCLITests", dependencies: ["waymark"]),
     ]

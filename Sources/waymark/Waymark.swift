@@ -29,7 +29,6 @@ struct Waymark: ParsableCommand {
             ServeCommand.self,
             EvaluateCommand.self,
             ClvCommand.self,
-            BenchEngineCommand.self,
         ]
     )
 }

@@ -304,10 +304,29 @@ package enum CSVWriter {
         output.append("\n")
     }
 
+    /// Whether a field must be quoted: it holds a comma, a quote, CR or LF.
+    package static func needsQuotes(_ utf8: some Sequence<UInt8>) -> Bool {
+        utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+    }
+
+    /// Appends one field given as UTF-8 bytes, quoted (quotes doubled) when it needs it.
+    @inline(__always)
+    package static func appendField(_ field: some Collection<UInt8>, to output: inout [UInt8]) {
+        guard needsQuotes(field) else {
+            output.append(contentsOf: field)
+            return
+        }
+        output.append(0x22)
+        for byte in field {
+            if byte == 0x22 { output.append(byte) }
+            output.append(byte)
+        }
+        output.append(0x22)
+    }
+
     /// Appends one field, quoted when it holds a comma, a quote or a line break.
     package static func appendField(_ field: String, to output: inout String) {
-        let needsQuotes = field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
-        guard needsQuotes else { output.append(field); return }
+        guard needsQuotes(field.utf8) else { output.append(field); return }
         output.append("\"")
         output.append(field.replacingQuotes())
         output.append("\"")

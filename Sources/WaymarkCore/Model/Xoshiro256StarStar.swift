@@ -1,7 +1,6 @@
 internal import Foundation
 
-/// xoshiro256** seeded through SplitMix64: the one pseudo-random core behind the data
-/// generator's ``GeneratorRandom`` and the models' ``SeededGenerator``.
+/// xoshiro256** seeded through SplitMix64: the pseudo-random core behind ``SeededGenerator``.
 ///
 /// The sequence is fixed forever: generated files, simulations and pinned tests depend on it.
 package struct Xoshiro256StarStar: Sendable, Hashable {
@@ -54,13 +53,20 @@ extension MarsagliaTsangSampling {
     /// A standard gamma draw (scale 1) for `shape ≥ 1`, by Marsaglia and Tsang (2000).
     /// Callers handle shapes below 1 with the boost `G(k) = G(k + 1) · U^(1/k)` and scale the result.
     package mutating func standardGamma(shapeAtLeastOne shape: Double) -> Double {
+        standardGamma(shapeAtLeastOne: shape) { $0.normal() }
+    }
+
+    /// The same draw with the normal variates taken from `normalDraw` (a sampler whose sequence
+    /// is pinned to another normal method, such as the population generator's polar one).
+    @inline(__always)
+    package mutating func standardGamma(shapeAtLeastOne shape: Double, normal normalDraw: (inout Self) -> Double) -> Double {
         let d = shape - 1.0 / 3.0
         let c = 1 / (9 * d).squareRoot()
         while true {
             var x: Double
             var v: Double
             repeat {
-                x = normal()
+                x = normalDraw(&self)
                 v = 1 + c * x
             } while v <= 0
             v = v * v * v

@@ -6,7 +6,7 @@
 /// works: the lifetime facts then use the documented heuristic of `ClientFacts`.
 package struct FittedModels: Sendable {
     /// Probability alive and expected purchases (BG/NBD or MBG/NBD). Nil: heuristic.
-    package var purchases: LifetimeModel?
+    package var purchases: (any PurchaseBehaviourModel)?
     /// Expected average spend (Gamma-Gamma). Nil: the client's own average spend.
     package var spend: (any SpendBehaviourModel)?
     /// Next-category affinities learned from all clients' purchase sequences.
@@ -22,7 +22,7 @@ package struct FittedModels: Sendable {
     package var propensity: PropensityModel?
 
     package init(
-        purchases: LifetimeModel? = nil,
+        purchases: (any PurchaseBehaviourModel)? = nil,
         spend: (any SpendBehaviourModel)? = nil,
         affinity: AffinityModel = AffinityModel(),
         acceptance: AcceptanceStatistics = AcceptanceStatistics(),
@@ -45,4 +45,18 @@ package protocol SpendBehaviourModel: Sendable {
     /// Expected average spend per purchase of a client with `frequency` repeat purchases whose
     /// observed average spend is `averageSpend` (currency units).
     func expectedAverageSpend(frequency: Double, averageSpend: Double) -> Double
+}
+
+/// A fitted purchase-and-dropout model (BG/NBD or MBG/NBD): probability alive and expected
+/// purchases of one client, in the time unit the model was fitted in.
+///
+/// The engine reads only these two predictions; the models and their fitting live in
+/// `WaymarkLifetime`, whose `LifetimeModel` conforms.
+package protocol PurchaseBehaviourModel: Sendable {
+    /// The probability that a client with `frequency` repeat purchases, the last at `recency`,
+    /// observed for `age`, is still alive at the end of observation.
+    func probabilityAlive(frequency: Int, recency: Double, age: Double) -> Double
+    /// The expected number of purchases in the next `duration` time units (NaN when the
+    /// model's series did not converge).
+    func expectedPurchases(in duration: Double, frequency: Int, recency: Double, age: Double) -> Double
 }

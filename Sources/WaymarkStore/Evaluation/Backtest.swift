@@ -3,6 +3,7 @@ import Foundation
 package import Logging
 package import Postgres
 package import WaymarkCore
+package import WaymarkLifetime
 
 /// `waymark evaluate`: replays the engine at a cutoff and compares with what clients did next.
 ///

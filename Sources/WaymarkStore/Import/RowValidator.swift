@@ -156,24 +156,8 @@ package struct RowValidator: Sendable {
 package func nearest(_ name: String, in candidates: [String]) -> String? {
     var best: (String, Int)?
     for candidate in candidates {
-        let distance = editDistance(Array(name.lowercased().utf8), Array(candidate.utf8))
+        let distance = RuleSuggestion.editDistance(name.lowercased(), candidate)
         if distance <= max(2, candidate.count / 3), distance < (best?.1 ?? .max) { best = (candidate, distance) }
     }
     return best?.0
-}
-
-private func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

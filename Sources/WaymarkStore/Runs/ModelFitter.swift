@@ -3,6 +3,7 @@ import Synchronization
 package import Logging
 package import Postgres
 package import WaymarkCore
+package import WaymarkLifetime
 
 /// Fits the run's models on every client, from aggregates computed in SQL.
 ///

@@ -2,6 +2,7 @@ internal import Foundation
 package import Logging
 package import Postgres
 package import WaymarkCore
+package import WaymarkLifetime
 
 /// Learns the purchase propensity (``PropensityModel``) from the history, for a run at `asOf`.
 ///

@@ -3,6 +3,7 @@ import Synchronization
 package import Logging
 package import Postgres
 package import WaymarkCore
+package import WaymarkLifetime
 
 /// The options of one nightly run (`waymark score`).
 package struct ScoringOptions: Sendable {

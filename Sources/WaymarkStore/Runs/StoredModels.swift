@@ -1,4 +1,5 @@
 package import WaymarkCore
+package import WaymarkLifetime
 
 /// The fitted models of a run as stored in `scoring_runs.models` (JSON), and their conversion to
 /// and from the engine's `FittedModels`.
@@ -140,19 +141,5 @@ package struct StoredModels: Sendable, Codable, Hashable {
             rfm: RFMBoundaries(recencyDays: rfm.recencyDays, frequency: rfm.frequency, monetary: rfm.monetary),
             timeUnitDays: timeUnitDays,
             propensity: propensity)
-    }
-}
-
-/// The Gamma-Gamma model as the engine's spend model.
-package struct GammaGammaSpend: SpendBehaviourModel {
-    package var model: GammaGammaModel
-
-    package init(model: GammaGammaModel) {
-        self.model = model
-    }
-
-    package func expectedAverageSpend(frequency: Double, averageSpend: Double) -> Double {
-        let value = model.expectedAverageSpend(frequency: Int(frequency.rounded()), averageSpend: averageSpend)
-        return value.isFinite ? value : averageSpend
     }
 }

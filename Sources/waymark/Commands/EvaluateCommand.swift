@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import WaymarkCore
+import WaymarkReports
 import WaymarkStore
 
 /// `waymark evaluate`: would the recommendations have been right? A backtest against baselines.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaymarkCore
+import WaymarkGenerator
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

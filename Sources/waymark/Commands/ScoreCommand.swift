@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Postgres
 import WaymarkCore
+import WaymarkLifetime
 import WaymarkStore
 
 /// `waymark score`: the nightly run.

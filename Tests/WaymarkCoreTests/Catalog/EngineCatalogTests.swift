@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WaymarkCore
+import WaymarkGenerator
 
 @Suite struct EngineCatalogTests {
     @Test func exampleCatalogsLoadAgainstTheGeneratorProducts() throws {

@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import WaymarkCore
+import WaymarkReports
 
 /// Renders the HTML report in headless Chromium (Debian's `chromium` package) and checks the
 /// screenshot, then parses the page as XML to check the SVG charts' structure.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WaymarkCore
+import WaymarkReports
 
 /// A small evaluation whose every figure can be worked out by hand.
 enum EvaluationFixture {

@@ -1,5 +1,6 @@
 import Testing
 @testable import WaymarkCore
+import WaymarkLifetime
 
 @Suite struct EngineFactsTests {
     static let loyalty = LoyaltyProgram(pointsPerUnit: 1, categoryMultipliers: ["pension": 2],

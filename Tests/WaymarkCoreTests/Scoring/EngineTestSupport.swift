@@ -1,5 +1,6 @@
 import Foundation
 @testable import WaymarkCore
+import WaymarkGenerator
 
 /// Shared fixtures of the engine tests.
 enum Fixture {

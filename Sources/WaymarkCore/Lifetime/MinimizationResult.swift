@@ -1,8 +1,0 @@
-/// Where a minimiser (``BFGS``, ``NelderMead``) ended up.
-struct MinimizationResult {
-    var point: [Double]
-    var value: Double
-    var iterations: Int
-    var evaluations: Int
-    var converged: Bool
-}

@@ -1,0 +1,195 @@
+internal import WaymarkCore
+internal import Foundation
+
+/// The three parameters of the Gamma-Gamma spend model.
+///
+/// A client's transaction values are Gamma(p, ν) (shape p, rate ν); across clients ν is
+/// Gamma(q, v) (shape q, rate v). The population mean of a transaction is p v / (q − 1) when q > 1.
+package struct GammaGammaParameters: Sendable, Hashable, Codable {
+    package var p: Double
+    package var q: Double
+    package var v: Double
+
+    package init(p: Double, q: Double, v: Double) {
+        self.p = p
+        self.q = q
+        self.v = v
+    }
+
+    /// The parameters as an array in the order p, q, v.
+    package var values: [Double] { [p, q, v] }
+}
+
+/// A repeat buyer's spend summary: the number of repeat purchases and their average value.
+package struct SpendSummary: Sendable, Hashable, Codable {
+    /// Repeat purchases (x ≥ 1 to take part in the fit).
+    package var frequency: Int
+    /// The average value of the repeat purchases, mₓ > 0.
+    package var averageSpend: Double
+
+    package init(frequency: Int, averageSpend: Double) {
+        self.frequency = frequency
+        self.averageSpend = averageSpend
+    }
+}
+
+/// The Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"): expected average spend.
+///
+/// It assumes spend is independent of purchase frequency; fit it on repeat buyers only (x ≥ 1),
+/// because a single purchase says too little about a client's spend level.
+package struct GammaGammaModel: Sendable, Hashable, Codable {
+    package var parameters: GammaGammaParameters
+
+    package init(parameters: GammaGammaParameters) {
+        self.parameters = parameters
+    }
+
+    /// The log-likelihood of one repeat buyer's average spend.
+    ///
+    /// log L = log Γ(px + q) − log Γ(px) − log Γ(q) + q log v + (px − 1) log mₓ + px log x
+    ///         − (px + q) log(x mₓ + v), the density of mₓ given x (the sum x·mₓ is Gamma(px, ν)).
+    package func logLikelihood(frequency: Int, averageSpend: Double) -> Double {
+        let (p, q, v) = (parameters.p, parameters.q, parameters.v)
+        let x = Double(frequency)
+        let m = averageSpend
+        let px: Double = p * x
+        let gammaTerms: Double = lgamma(px + q) - lgamma(px) - lgamma(q) + q * log(v)
+        let spendTerms: Double = (px - 1) * log(m) + px * log(x) - (px + q) * log(x * m + v)
+        return gammaTerms + spendTerms
+    }
+
+    /// The expected average transaction value of a client given x repeat purchases averaging mₓ.
+    ///
+    /// E[M | x, mₓ] = p (v + x mₓ) / (p x + q − 1): a weighted mean of the population mean
+    /// p v/(q − 1) and the client's own mₓ, the client's weight growing with x. With x = 0 it is
+    /// the population mean (mₓ is ignored).
+    ///
+    /// - Returns: the expectation; NaN when p x + q ≤ 1 (the mean does not exist).
+    package func expectedAverageSpend(frequency: Int, averageSpend: Double) -> Double {
+        let (p, q, v) = (parameters.p, parameters.q, parameters.v)
+        let x = Double(frequency)
+        let denominator = p * x + q - 1
+        guard denominator > 0 else { return .nan }
+        return p * (v + (frequency > 0 ? x * averageSpend : 0)) / denominator
+    }
+
+    /// The population mean transaction value p v / (q − 1); NaN when q ≤ 1.
+    package var populationMeanSpend: Double {
+        expectedAverageSpend(frequency: 0, averageSpend: 0)
+    }
+}
+
+/// The outcome of fitting the Gamma-Gamma model.
+package struct GammaGammaFit: Sendable, Hashable, Codable {
+    package var model: GammaGammaModel
+    /// The (unpenalised) log-likelihood at the fitted parameters, summed over repeat buyers.
+    package var logLikelihood: Double
+    /// The number of repeat buyers fitted on.
+    package var clientCount: Int
+    package var iterations: Int
+    package var evaluations: Int
+    package var converged: Bool
+    /// Asymptotic standard errors; nil when not requested or not available.
+    package var standardErrors: GammaGammaParameters?
+}
+
+extension GammaGammaModel {
+    /// Fits p, q and v by maximum likelihood in log space (Nelder–Mead with restarts).
+    ///
+    /// Clients with `frequency == 0` are skipped: they carry no repeat spend. The default start
+    /// is p = 1, q = 2, v = the mean of mₓ (so the starting population mean equals the data's).
+    ///
+    /// - Throws: `LifetimeError.invalidSummary` for a negative frequency or a repeat buyer whose
+    ///   average spend is not a positive finite number (its index in `clients`);
+    ///   `LifetimeError.noData` when there is no repeat buyer; `LifetimeError.fitFailed` when the
+    ///   likelihood is not finite at the optimum.
+    package static func fit(
+        _ clients: some Sequence<SpendSummary>, options: LifetimeFitOptions = .init()
+    ) throws(LifetimeError) -> GammaGammaFit {
+        var counts: [SpendSummary: Int] = [:]
+        var total = 0
+        var spendSum = 0.0
+        for (index, client) in clients.enumerated() {
+            guard client.frequency >= 0 else {
+                throw LifetimeError(.invalidSummary, "frequency must be 0 or more, got \(client.frequency)", index: index)
+            }
+            guard client.frequency > 0 else { continue }
+            guard client.averageSpend.isFinite, client.averageSpend > 0 else {
+                throw LifetimeError(
+                    .invalidSummary,
+                    "a repeat buyer's average spend must be a positive number, got \(client.averageSpend); remove the client or fix the value",
+                    index: index)
+            }
+            counts[client, default: 0] += 1
+            total += 1
+            spendSum += client.averageSpend
+        }
+        guard total > 0 else {
+            throw LifetimeError(.noData, "no repeat buyer (frequency ≥ 1) to fit the Gamma-Gamma spend model on")
+        }
+        let groups = counts.sorted { lhs, rhs in
+            lhs.key.frequency != rhs.key.frequency ? lhs.key.frequency < rhs.key.frequency : lhs.key.averageSpend < rhs.key.averageSpend
+        }
+        let xs = groups.map { Double($0.key.frequency) }
+        let logMs = groups.map { log($0.key.averageSpend) }
+        let ms = groups.map { $0.key.averageSpend }
+        let weights = groups.map { Double($0.value) }
+        let n = Double(total)
+        func parameters(_ theta: [Double]) -> GammaGammaParameters {
+            GammaGammaParameters(p: exp(theta[0]), q: exp(theta[1]), v: exp(theta[2]))
+        }
+        func logLikelihood(_ parameters: GammaGammaParameters) -> Double {
+            let (p, q, v) = (parameters.p, parameters.q, parameters.v)
+            let constant = -lgamma(q) + q * log(v)
+            var sum = 0.0
+            for g in 0..<xs.count {
+                let x: Double = xs[g]
+                let px: Double = p * x
+                let gammaTerms: Double = lgamma(px + q) - lgamma(px)
+                let spendTerms: Double = (px - 1) * logMs[g] + px * log(x) - (px + q) * log(x * ms[g] + v)
+                let ll = constant + gammaTerms + spendTerms
+                sum += weights[g] * ll
+            }
+            return sum
+        }
+        let start: [Double]
+        if let given = options.start, given.count == 3, given.allSatisfy({ $0 > 0 && $0.isFinite }) {
+            start = given
+        } else {
+            start = [1, 2, spendSum / n]
+        }
+        let penalty = options.penalty
+        let objective: ([Double]) -> Double = { theta in
+            guard theta.allSatisfy({ abs($0) < 30 }) else { return .infinity }
+            let p = parameters(theta)
+            let penaltyTerm = penalty > 0 ? penalty * p.values.reduce(0) { $0 + $1 * $1 } : 0
+            return -logLikelihood(p) / n + penaltyTerm
+        }
+        var optimiser = NelderMead()
+        optimiser.maximumEvaluations = options.maximumEvaluations
+        let result = optimiser.minimize(objective, from: start.map { log($0) })
+        let fitted = parameters(result.point)
+        let ll = logLikelihood(fitted)
+        guard ll.isFinite else {
+            throw LifetimeError(.fitFailed, "the Gamma-Gamma likelihood is not finite at the optimum; check the average spend values")
+        }
+        var standardErrors: GammaGammaParameters?
+        if options.computeStandardErrors {
+            let hessian = numericHessian({ -logLikelihood(parameters($0)) }, at: result.point, step: 1e-4)
+            if let covariance = invertPositiveDefinite(hessian) {
+                let values = fitted.values
+                let errors = (0..<3).map { values[$0] * covariance[$0][$0].squareRoot() }
+                standardErrors = GammaGammaParameters(p: errors[0], q: errors[1], v: errors[2])
+            }
+        }
+        return GammaGammaFit(
+            model: GammaGammaModel(parameters: fitted),
+            logLikelihood: ll,
+            clientCount: total,
+            iterations: result.iterations,
+            evaluations: result.evaluations,
+            converged: result.converged,
+            standardErrors: standardErrors
+        )
+    }
+}
