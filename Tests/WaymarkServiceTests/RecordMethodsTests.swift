@@ -41,6 +41,22 @@ import Testing
         #expect(try client.decode(Bool.self, row: 0, column: 2))
     }
 
+    @Test func recordPurchaseTakesAnOptionalOrderID() throws {
+        defer { server.finish() }
+        let params = #"{"purchase_id":"P7","client_id":"C1","product_id":"fund-index","purchased_at":"2024-03-01T10:15:00Z","amount":10,"order_id":"O-42"}"#
+        #expect(status(try server.call("record_purchase", id: 1, params)) == "inserted")
+        #expect(status(try server.call("record_purchase", id: 2, params)) == "unchanged")
+        #expect(try database.connection.execute("SELECT order_id FROM purchases WHERE purchase_id = 'P7'").scalar(String.self) == "O-42")
+        let moved = params.replacingOccurrences(of: "O-42", with: "O-43")
+        #expect(status(try server.call("record_purchase", id: 3, moved)) == "updated")
+        #expect(try database.connection.execute("SELECT order_id FROM purchases WHERE purchase_id = 'P7'").scalar(String.self) == "O-43")
+        let bad = try server.call("record_purchase", id: 4, params.replacingOccurrences(of: "O-42", with: "O 42"))
+        #expect(bad.errorCode == -32602)
+        #expect(bad["error"]?["data"]?["errors"] == .array([.object(["path": .string("params.order_id"),
+                                                                     "message": .string("expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @")])]))
+        #expect(try database.connection.execute("SELECT order_id FROM purchases WHERE purchase_id = 'P7'").scalar(String.self) == "O-43")
+    }
+
     @Test func aChangedRowIsUpdatedAndTheResultSaysSo() throws {
         defer { server.finish() }
         let first = try server.call("record_response", id: 1, #"{"response_id":"R2","client_id":"C1","item_id":"offer-fund","channel":"email","presented_at":"2024-03-04T09:00:00Z","outcome":"presented"}"#)

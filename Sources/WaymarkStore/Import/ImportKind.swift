@@ -57,6 +57,7 @@ package enum ImportKind: String, CaseIterable, Sendable {
                 .init("amount", .amount, required: true),
                 .init("quantity", .positiveInteger, default: "1"),
                 .init("channel", .channel),
+                .init("order_id", .id),
             ]
         case .events:
             [

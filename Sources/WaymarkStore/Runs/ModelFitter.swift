@@ -9,10 +9,11 @@ package import WaymarkLifetime
 ///
 /// Whatever the shard, the models are fitted on the whole population, so every shard of a night
 /// scores with the same models:
-/// - lifetime (BG/NBD or MBG/NBD): per client (repeat purchases, whole weeks first → last
-///   purchase, whole weeks first purchase → as_of), grouped in SQL;
-/// - Gamma-Gamma: repeat buyers' (repeat purchases, average spend in whole units), grouped in SQL;
-/// - RFM quintiles: `percentile_disc` over buyers;
+/// - lifetime (BG/NBD or MBG/NBD): per client (repeat purchase occasions, whole weeks first →
+///   last occasion, whole weeks first occasion → as_of), grouped in SQL;
+/// - Gamma-Gamma: repeat buyers' (repeat occasions, average occasion spend in whole units),
+///   grouped in SQL;
+/// - RFM quintiles: `percentile_disc` over buyers (frequency: occasions);
 /// - affinity: category transitions from `lag()` over each client's purchases in time order, and
 ///   in the same pass each purchase after the first by the set of categories owned before it (a
 ///   running `bit_or` of category bits), grouped to (owned set, category) counts in SQL: a few
@@ -60,22 +61,28 @@ package struct ModelFitter {
                 return try Self.sequences(connection: connection, asOf: asOf)
             }
         }
-        // Per-client summaries in one pass over purchases, grouped: (repeat purchases, recency,
-        // age) for the lifetime model (kind 0), (repeat purchases, average spend) for the spend
-        // model (kind 2), and the RFM quintiles over buyers (kind 1, one row). Recency and age in
+        // Per-client summaries over purchase occasions, grouped: (repeat occasions, recency, age)
+        // for the lifetime model (kind 0), (repeat occasions, average occasion spend) for the
+        // spend model (kind 2), and the RFM quintiles over buyers (kind 1, one row). An occasion
+        // is an order (`order_id`), or the lines of a client at one time without an order id;
+        // its time is its first line's, its amount the sum of its lines. Recency and age in
         // whole time units and average spend in whole currency units, grouped separately, so the
         // number of rows (and memory) is bounded by the history's length and the spread of
         // spend, not by the clients.
         var spend: [(SpendSummary, Int)] = []
         let summaries = try connection.execute("""
-            WITH per_client AS MATERIALIZED (
-                SELECT count(*) - 1 AS x,
-                       floor(extract(epoch FROM max(purchased_at) - min(purchased_at)) / 86400 / $2)::int AS recency,
-                       floor(extract(epoch FROM to_timestamp($1) - min(purchased_at)) / 86400 / $2)::int AS age,
-                       round(avg(amount))::float8 AS average,
-                       floor(extract(epoch FROM to_timestamp($1) - max(purchased_at)) / 86400)::float8 AS recency_days,
-                       sum(amount)::float8 AS monetary
+            WITH occasions AS (
+                SELECT client_id, min(purchased_at) AS at, sum(amount) AS amount
                 FROM purchases WHERE purchased_at <= to_timestamp($1)
+                GROUP BY client_id, order_id, CASE WHEN order_id IS NULL THEN purchased_at END
+            ), per_client AS MATERIALIZED (
+                SELECT count(*) - 1 AS x,
+                       floor(extract(epoch FROM max(at) - min(at)) / 86400 / $2)::int AS recency,
+                       floor(extract(epoch FROM to_timestamp($1) - min(at)) / 86400 / $2)::int AS age,
+                       round(avg(amount))::float8 AS average,
+                       floor(extract(epoch FROM to_timestamp($1) - max(at)) / 86400)::float8 AS recency_days,
+                       sum(amount)::float8 AS monetary
+                FROM occasions
                 GROUP BY client_id
             )
             SELECT CASE WHEN GROUPING(recency) = 0 THEN 0 ELSE 2 END, x, recency, age, average, count(*), NULL, NULL, NULL

@@ -125,9 +125,10 @@ struct SnapshotLineDecoder {
             return (clientID, .profile(profile))
         case .purchases:
             guard let at = time(3) else { return nil }
+            // Order ids are not interned: each is new, they would only crowd out the products.
             return (clientID, .purchase(Purchase(
                 productID: text(1) ?? "", category: text(2) ?? "", at: at, amountCents: int(4) ?? 0,
-                quantity: Int(int(5) ?? 1), channel: channel(6))))
+                quantity: Int(int(5) ?? 1), channel: channel(6), orderID: plain(7))))
         case .lifeEvents:
             guard let at = time(2) else { return nil }
             return (clientID, .lifeEvent(LifeEvent(kind: text(1) ?? "", at: at)))

@@ -30,7 +30,7 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
         case .purchases:
             return """
                 SELECT p.client_id, p.product_id, coalesce(pr.category, ''), floor(extract(epoch FROM p.purchased_at))::bigint, \
-                (p.amount * 100)::bigint, p.quantity, coalesce(p.channel, '') \
+                (p.amount * 100)::bigint, p.quantity, coalesce(p.channel, ''), p.order_id \
                 FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id WHERE \(condition.replacingOccurrences(of: "client_id", with: "p.client_id"))\
                 \(ordered ? " ORDER BY p.client_id\(collate)" : "")
                 """
@@ -111,7 +111,8 @@ extension SnapshotTable {
             guard let at = time(3) else { return nil }
             return (clientID, .purchase(Purchase(
                 productID: fields[1] ?? "", category: fields[2] ?? "", at: at, amountCents: int(4) ?? 0,
-                quantity: Int(int(5) ?? 1), channel: fields[6].flatMap { Channel(rawValue: $0) })))
+                quantity: Int(int(5) ?? 1), channel: fields[6].flatMap { Channel(rawValue: $0) },
+                orderID: fields.count > 7 ? fields[7] : nil)))
         case .lifeEvents:
             guard let at = time(2) else { return nil }
             return (clientID, .lifeEvent(LifeEvent(kind: fields[1] ?? "", at: at)))
