@@ -93,15 +93,15 @@ package enum PropensityFeature: Int, CaseIterable, Sendable {
     package static let priorIntercept = -3.0
     package static let priorWeights: [Double] = allCases.map { feature in
         switch feature {
-        case .personalRate: 1.0
-        case .decayedShare: 1.5
+        case .personalRate: 1.5
+        case .decayedShare: 3.0
         case .share: 0.5
         case .sinceLast: -0.3
         case .due: 0.3
         case .boughtBefore: 0.5
-        case .popularity: 0.7
+        case .popularity: 0.3
         case .recentPopularity: 0.3
-        case .stageRate: 0.5
+        case .stageRate: 0.2
         case .newPopularity: 0.2
         case .novelty: 0.5
         case .affinity: 0.5
