@@ -44,6 +44,7 @@ package struct PopulationGenerator: Sendable {
         flushThreshold: Int = 1 << 20,
         flush: (GeneratedTable, [UInt8]) throws -> Void
     ) rethrows {
+        if configuration.flavour == .grocery { return try generateGrocery(flushThreshold: flushThreshold, flush: flush) }
         var batch = GeneratedBatch()
         var scratch = GeneratorScratch()
         for table in GeneratedTable.allCases { writeHeader(table, into: &batch[table]) }
@@ -63,7 +64,9 @@ package struct PopulationGenerator: Sendable {
 
     /// Appends the header line of a table.
     package func writeHeader(_ table: GeneratedTable, into out: inout CSVBytes) {
-        for (position, column) in table.columns.enumerated() {
+        // The grocer's purchases carry their order (lines of one basket are one occasion).
+        let columns = table == .purchases && configuration.flavour == .grocery ? table.columns + ["order_id"] : table.columns
+        for (position, column) in columns.enumerated() {
             if position > 0 { out.comma() }
             out.field(column)
         }

@@ -16,6 +16,9 @@ package enum GeneratorFlavour: String, CaseIterable, Sendable {
     /// Both businesses on one platform: products.csv holds both ladders; each household or
     /// single client belongs to one of them (advisor with `GeneratorParameters.mixedAdvisorShare`).
     case mixed
+    /// A grocer: 150 categories with Zipf-like popularity, orders of several lines, personal
+    /// staples bought on the client's own cycle, occasional new categories (`GroceryAssortment`).
+    case grocery
 }
 
 /// A product category: one rung of a ladder.
@@ -222,6 +225,7 @@ package enum GeneratorCatalog {
         case .advisor: [advisor]
         case .retail: [retail]
         case .mixed: [advisor, retail]
+        case .grocery: []
         }
     }
 

@@ -32,7 +32,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Years of history before --end.", valueName: "years"))
     var years: Int = GeneratorConfiguration.defaultYears
 
-    @Option(help: ArgumentHelp("Which business: advisor (financial adviser), retail (coffee retailer) or mixed (both).", valueName: "flavour"))
+    @Option(help: ArgumentHelp("Which business: advisor (financial adviser), retail (coffee retailer), mixed (both) or grocery (150 categories, baskets).", valueName: "flavour"))
     var flavour: String = GeneratorConfiguration.defaultFlavour.rawValue
 
     @Option(help: ArgumentHelp("Directory to write the files into (created when missing; existing files are replaced).", valueName: "dir"))
