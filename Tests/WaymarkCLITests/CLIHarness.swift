@@ -52,6 +52,19 @@ final class CLIHarness {
         try Self.execute(Self.binary, arguments, stdin: stdin, environment: environment(extra))
     }
 
+    /// A `waymark ARGS` process with the harness's schema, not yet started (for tests that signal
+    /// it); stdout and stderr are pipes.
+    func process(_ arguments: [String], environment extra: [String: String] = [:]) -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = environment(extra)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        return (process, out, err)
+    }
+
     /// Runs a SQL statement with psql in the harness's schema.
     func psql(_ sql: String, inSchema: Bool = true) throws -> Output {
         try Self.execute("/usr/bin/env", ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],

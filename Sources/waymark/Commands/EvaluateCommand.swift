@@ -39,8 +39,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Offers per client and the k of every metric (default: the catalog's top_offers).", valueName: "k"))
     var top: Int?
 
-    @Option(help: "table or json.")
-    var format: EvaluateFormat = .table
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Also write a self-contained HTML report (inline SVG charts) to this file.", valueName: "file.html"))
     var report: String?
@@ -96,14 +95,10 @@ struct EvaluateCommand: ParsableCommand {
                 }
                 logger.notice("wrote the HTML report", metadata: ["file": "\(report)"])
             }
-            switch format {
+            switch output.format {
             case .table: writeOutput(result.report.table())
             case .json: writeOutput(String(decoding: try EvaluationReport.jsonEncoder().encode(result.report), as: UTF8.self) + "\n")
             }
         }
     }
-}
-
-enum EvaluateFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
 }

@@ -21,8 +21,7 @@ struct ProfileCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("As of this date's midnight UTC, YYYY-MM-DD (default: now).", valueName: "date"))
     var asOf: String?
 
-    @Option(help: "table or json.")
-    var format: SummaryFormat = .table
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var database: DatabaseOptions
 
@@ -34,7 +33,7 @@ struct ProfileCommand: ParsableCommand {
         try reportingErrors {
             let connection = try database.connect(logger: database.logging.makeLogger("waymark.profile"))
             let profile = try ProfileReader(connection: connection).profile(clientID: client, asOf: asOf.flatMap { Timestamp(isoDate: $0) })
-            writeOutput(format == .json ? try jsonLine(profile) : Self.describe(profile))
+            writeOutput(output.format == .json ? try JSONOutput.line(profile) : Self.describe(profile))
         }
     }
 

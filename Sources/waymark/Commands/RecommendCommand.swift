@@ -34,8 +34,7 @@ struct RecommendCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Score as of this date's midnight UTC, YYYY-MM-DD (default: now).", valueName: "date"))
     var asOf: String?
 
-    @Option(help: "table or json.")
-    var format: SummaryFormat = .table
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var database: DatabaseOptions
 
@@ -53,7 +52,7 @@ struct RecommendCommand: ParsableCommand {
             let answer = try LiveRecommender(connection: connection).recommend(
                 clientID: client, asOf: asOf.flatMap { Timestamp(isoDate: $0) }, top: top,
                 channel: channel.flatMap { Channel(rawValue: $0) }, explain: explain)
-            writeOutput(format == .json ? try jsonLine(answer) : Self.describe(answer, explain: explain))
+            writeOutput(output.format == .json ? try JSONOutput.line(answer) : Self.describe(answer, explain: explain))
         }
     }
 

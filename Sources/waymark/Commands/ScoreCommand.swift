@@ -43,7 +43,7 @@ struct ScoreCommand: ParsableCommand {
     var model: String = LifetimeModelKind.bgnbd.rawValue
 
     @Option(help: "How to print the summary: table or json.")
-    var format: SummaryFormat = .table
+    var format: OutputFormat = .table
 
     @OptionGroup var database: DatabaseOptions
 
@@ -82,10 +82,7 @@ struct ScoreCommand: ParsableCommand {
             let summary = try run.run()
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-                writeOutput(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+                writeOutput(try JSONOutput.line(summary))
             case .table:
                 writeOutput(Self.describe(summary))
             }
