@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the built `waymark` binary as a user would, in a fresh database schema of its own.
@@ -92,15 +93,20 @@ final class CLIHarness {
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        let errData = Mutex(Data())
+        let errDone = Atomic(false)
+        let errReader = Thread {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+            errDone.store(true, ordering: .releasing)
+        }
         errReader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errReader.isFinished { Thread.sleep(forTimeInterval: 0.005) }
+        while !errDone.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.005) }
         return Output(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: errData.withLock { String(decoding: $0, as: UTF8.self) })
     }
 }
 

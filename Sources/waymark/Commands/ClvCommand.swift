@@ -36,7 +36,7 @@ extension ClvCommand {
         var file: String
 
         @Option(help: "bgnbd (the default: BG/NBD) or mbgnbd (MBG/NBD, where one-time buyers can drop out too).")
-        var model: ModelArgument = .bgnbd
+        var model: LifetimeModelKind = .bgnbd
 
         @Option(help: ArgumentHelp("Add per-client predictions over the next H time units (e.g. --predict 90).", valueName: "H"))
         var predict: Double?
@@ -70,7 +70,7 @@ extension ClvCommand {
             let report = try reportingErrors {
                 try ClvReport.make(
                     rows: CustomerSummaryCSV.parse(text, name: file == "-" ? "<stdin>" : file),
-                    kind: model.kind, horizon: predict, penalty: penalty)
+                    kind: model, horizon: predict, penalty: penalty)
             }
             switch output.format {
             case .table: writeOutput(report.table())
@@ -80,8 +80,4 @@ extension ClvCommand {
         }
     }
 
-    enum ModelArgument: String, ExpressibleByArgument, CaseIterable {
-        case bgnbd, mbgnbd
-        var kind: LifetimeModelKind { self == .bgnbd ? .bgnbd : .mbgnbd }
-    }
 }
