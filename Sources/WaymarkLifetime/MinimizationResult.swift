@@ -1,4 +1,4 @@
-package import WaymarkCore
+internal import WaymarkCore
 /// Where a minimiser (``BFGS``, ``NelderMead``) ended up.
 struct MinimizationResult {
     var point: [Double]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Postgres
 import WaymarkCore
+import WaymarkLifetime
 import WaymarkStore
 
 /// The exit codes of `waymark` (README, "Exit codes").
@@ -32,6 +33,8 @@ func describe(_ error: any Error) -> (String, Int32) {
     switch error {
     case let error as CatalogError:
         return (error.description + "\nnothing was stored", ExitCodes.invalidInput)
+    case let error as LifetimeError:
+        return ("\(error)", error.code == .fitFailed ? ExitCodes.failure : ExitCodes.invalidInput)
     case let error as StoreError:
         switch error.code {
         case .invalidInput: return (error.message, ExitCodes.invalidInput)
@@ -52,6 +55,14 @@ func describe(_ error: any Error) -> (String, Int32) {
     default:
         return (String(describing: error), ExitCodes.failure)
     }
+}
+
+/// Reports a catalog that does not validate, for the commands that print its diagnostics as they
+/// are (each line names `file:line:column`), then `trailer` when given. The exit code is the one
+/// `describe` maps `CatalogError` to.
+func catalogFailure(_ error: CatalogError, trailer: String? = nil) -> ExitCode {
+    FileHandle.standardError.write(Data((error.description + (trailer.map { "\n" + $0 } ?? "") + "\n").utf8))
+    return ExitCode(describe(error).1)
 }
 
 /// Writes a line to stderr, prefixed with `waymark: `.

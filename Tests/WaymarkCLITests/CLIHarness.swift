@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the built `waymark` binary as a user would, in a fresh database schema of its own.
@@ -52,6 +53,19 @@ final class CLIHarness {
         try Self.execute(Self.binary, arguments, stdin: stdin, environment: environment(extra))
     }
 
+    /// A `waymark ARGS` process with the harness's schema, not yet started (for tests that signal
+    /// it); stdout and stderr are pipes.
+    func process(_ arguments: [String], environment extra: [String: String] = [:]) -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = environment(extra)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        return (process, out, err)
+    }
+
     /// Runs a SQL statement with psql in the harness's schema.
     func psql(_ sql: String, inSchema: Bool = true) throws -> Output {
         try Self.execute("/usr/bin/env", ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
@@ -79,15 +93,20 @@ final class CLIHarness {
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         // Read both pipes fully before waiting, so a chatty child cannot block on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        let errData = Mutex(Data())
+        let errDone = Atomic(false)
+        let errReader = Thread {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+            errDone.store(true, ordering: .releasing)
+        }
         errReader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errReader.isFinished { Thread.sleep(forTimeInterval: 0.005) }
+        while !errDone.load(ordering: .acquiring) { Thread.sleep(forTimeInterval: 0.005) }
         return Output(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: errData.withLock { String(decoding: $0, as: UTF8.self) })
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import Testing
 import WaymarkCore
 @testable import WaymarkStore
@@ -113,17 +114,25 @@ final class EvaluationTestDatabase {
         let result = try Backtest(configuration: configuration).run(
             .init(cutoff: Self.cutoff, horizonDays: Self.horizon, topK: 2, seed: 1, catalog: catalog, workers: 2)
         ) { client in
-            collected.decisions[client.clientID] = Decision(
+            let decision = Decision(
                 items: client.recommendedItems, stage: client.stage, pAlive: client.pAlive, predicted: client.predictedPurchases,
                 purchasesBefore: client.purchasesBefore, lastCategory: client.lastCategory)
-            collected.actual[client.clientID] = client.actualCategories
+            collected.state.withLock { state in
+                state.decisions[client.clientID] = decision
+                state.actual[client.clientID] = client.actualCategories
+            }
         }
-        return (result, collected.decisions, collected.actual)
+        let (decisions, actual) = collected.state.withLock { ($0.decisions, $0.actual) }
+        return (result, decisions, actual)
     }
 
-    final class Collected: @unchecked Sendable {
-        var decisions: [String: Decision] = [:]
-        var actual: [String: Set<String>] = [:]
+    /// What the workers hand back, behind a lock the compiler checks.
+    final class Collected: Sendable {
+        struct State {
+            var decisions: [String: Decision] = [:]
+            var actual: [String: Set<String>] = [:]
+        }
+        let state = Mutex(State())
     }
 }
 

@@ -39,8 +39,7 @@ extension CatalogCommand {
                 let catalog = try CatalogCommand.validate(file: file, productsFile: products)
                 writeOutput(catalog.summary + "\n")
             } catch let error as CatalogError {
-                FileHandle.standardError.write(Data((error.description + "\n").utf8))
-                throw ExitCode(ExitCodes.invalidInput)
+                throw catalogFailure(error)
             }
         }
     }

@@ -40,8 +40,7 @@ struct CatalogLoadCommand: ParsableCommand {
                 let loaded = try CatalogStore(connection: connection).save(text, file: file)
                 writeOutput("\(loaded.catalog.summary); stored as catalog version \(loaded.version.version) (checksum \(loaded.version.checksum.prefix(12)))\n")
             } catch let error as CatalogError {
-                FileHandle.standardError.write(Data((error.description + "\nnothing was stored\n").utf8))
-                throw ExitCode(ExitCodes.invalidInput)
+                throw catalogFailure(error, trailer: "nothing was stored")
             }
         }
     }

@@ -36,7 +36,7 @@ extension ClvCommand {
         var file: String
 
         @Option(help: "bgnbd (the default: BG/NBD) or mbgnbd (MBG/NBD, where one-time buyers can drop out too).")
-        var model: ModelArgument = .bgnbd
+        var model: LifetimeModelKind = .bgnbd
 
         @Option(help: ArgumentHelp("Add per-client predictions over the next H time units (e.g. --predict 90).", valueName: "H"))
         var predict: Double?
@@ -44,8 +44,7 @@ extension ClvCommand {
         @Option(help: ArgumentHelp("L2 penalty on the parameters (e.g. 0.001), 0 for plain maximum likelihood.", valueName: "coefficient"))
         var penalty: Double = 0
 
-        @Option(help: "table or json.")
-        var format: OutputFormat = .table
+        @OptionGroup var output: OutputOptions
 
         func validate() throws {
             if let predict, !(predict > 0 && predict.isFinite) {
@@ -68,31 +67,17 @@ extension ClvCommand {
                 printError("error: cannot read \(file): \(error.localizedDescription)")
                 throw ExitCode(ExitCodes.invalidInput)
             }
-            let report: ClvReport
-            do {
-                report = try ClvReport.make(
+            let report = try reportingErrors {
+                try ClvReport.make(
                     rows: CustomerSummaryCSV.parse(text, name: file == "-" ? "<stdin>" : file),
-                    kind: model.kind, horizon: predict, penalty: penalty)
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode(error.code == .fitFailed ? ExitCodes.failure : ExitCodes.invalidInput)
+                    kind: model, horizon: predict, penalty: penalty)
             }
-            switch format {
+            switch output.format {
             case .table: writeOutput(report.table())
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                writeOutput(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+                writeOutput(try JSONOutput.document(report))
             }
         }
     }
 
-    enum ModelArgument: String, ExpressibleByArgument, CaseIterable {
-        case bgnbd, mbgnbd
-        var kind: LifetimeModelKind { self == .bgnbd ? .bgnbd : .mbgnbd }
-    }
-
-    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-        case table, json
-    }
 }

@@ -31,7 +31,7 @@ struct EvaluateCommand: ParsableCommand {
     )
 
     @Option(help: ArgumentHelp("The cutoff date, YYYY-MM-DD (e.g. 2025-07-01): history is everything up to its midnight UTC.", valueName: "date"))
-    var cutoff: String
+    var cutoff: DateArgument
 
     @Option(help: ArgumentHelp("The horizon in days after the cutoff (e.g. 180).", valueName: "days"))
     var horizon: Int
@@ -39,8 +39,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Offers per client and the k of every metric (default: the catalog's top_offers).", valueName: "k"))
     var top: Int?
 
-    @Option(help: "table or json.")
-    var format: EvaluateFormat = .table
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Also write a self-contained HTML report (inline SVG charts) to this file.", valueName: "file.html"))
     var report: String?
@@ -54,8 +53,8 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard Timestamp(isoDate: cutoff) != nil else {
-            throw ValidationError("--cutoff must be a date YYYY-MM-DD, e.g. 2025-07-01; got '\(cutoff)'")
+        guard cutoff.timestamp != nil else {
+            throw ValidationError("--cutoff must be a date YYYY-MM-DD, e.g. 2025-07-01; got '\(cutoff.text)'")
         }
         guard horizon >= 1 && horizon <= 3650 else {
             throw ValidationError("--horizon must be a number of days from 1 to 3650, e.g. 180; got \(horizon)")
@@ -87,7 +86,7 @@ struct EvaluateCommand: ParsableCommand {
                 }
             }
             let result = try Backtest(configuration: configuration, logger: logger).run(.init(
-                cutoff: Timestamp(isoDate: cutoff)!, horizonDays: horizon, topK: top, seed: seed, catalog: given))
+                cutoff: cutoff.timestamp!, horizonDays: horizon, topK: top, seed: seed, catalog: given))
             if let report {
                 do {
                     try Data(result.report.html().utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
@@ -96,14 +95,10 @@ struct EvaluateCommand: ParsableCommand {
                 }
                 logger.notice("wrote the HTML report", metadata: ["file": "\(report)"])
             }
-            switch format {
+            switch output.format {
             case .table: writeOutput(result.report.table())
             case .json: writeOutput(String(decoding: try EvaluationReport.jsonEncoder().encode(result.report), as: UTF8.self) + "\n")
             }
         }
     }
-}
-
-enum EvaluateFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
 }

@@ -33,7 +33,7 @@ struct ImportCommand: ParsableCommand {
     var rejectFile: String?
 
     @Option(name: .customLong("output-format"), help: "How to print the summary: table or json.")
-    var outputFormat: SummaryFormat = .table
+    var outputFormat: OutputFormat = .table
 
     @OptionGroup var database: DatabaseOptions
 
@@ -69,9 +69,7 @@ struct ImportCommand: ParsableCommand {
                 if let rejectFile { text += ", \(summary.rejected) rejected (see \(rejectFile))" }
                 writeOutput(text + "\n")
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                writeOutput(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+                writeOutput(try JSONOutput.line(summary))
             }
         }
     }
@@ -95,6 +93,3 @@ struct ImportFormatArgument: ExpressibleByArgument {
     static var allValueStrings: [String] { ImportFormat.allCases.map(\.rawValue) }
 }
 
-enum SummaryFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
-}

@@ -20,22 +20,21 @@ struct ProfileCommand: ParsableCommand {
     var client: String
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("As of this date's midnight UTC, YYYY-MM-DD (default: now).", valueName: "date"))
-    var asOf: String?
+    var asOf: DateArgument?
 
-    @Option(help: "table or json.")
-    var format: SummaryFormat = .table
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if let asOf, Timestamp(isoDate: asOf) == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD; got '\(asOf)'") }
+        if let asOf, asOf.timestamp == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD; got '\(asOf.text)'") }
     }
 
     func run() throws {
         try reportingErrors {
             let connection = try database.connect(logger: database.logging.makeLogger("waymark.profile"))
-            let profile = try ProfileReader(connection: connection).profile(clientID: client, asOf: asOf.flatMap { Timestamp(isoDate: $0) })
-            writeOutput(format == .json ? try jsonLine(profile) : Self.describe(profile))
+            let profile = try ProfileReader(connection: connection).profile(clientID: client, asOf: asOf?.timestamp)
+            writeOutput(output.format == .json ? try JSONOutput.line(profile) : Self.describe(profile))
         }
     }
 

@@ -33,15 +33,14 @@ struct RecommendCommand: ParsableCommand {
     var channel: String?
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Score as of this date's midnight UTC, YYYY-MM-DD (default: now).", valueName: "date"))
-    var asOf: String?
+    var asOf: DateArgument?
 
-    @Option(help: "table or json.")
-    var format: SummaryFormat = .table
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if let asOf, Timestamp(isoDate: asOf) == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD; got '\(asOf)'") }
+        if let asOf, asOf.timestamp == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD; got '\(asOf.text)'") }
         if let channel, Channel(rawValue: channel) == nil {
             throw ValidationError("--channel must be one of \(Channel.allCases.map(\.rawValue).joined(separator: ", ")); got '\(channel)'")
         }
@@ -52,9 +51,9 @@ struct RecommendCommand: ParsableCommand {
         try reportingErrors {
             let connection = try database.connect(logger: database.logging.makeLogger("waymark.recommend"))
             let answer = try LiveRecommender(connection: connection).recommend(
-                clientID: client, asOf: asOf.flatMap { Timestamp(isoDate: $0) }, top: top,
+                clientID: client, asOf: asOf?.timestamp, top: top,
                 channel: channel.flatMap { Channel(rawValue: $0) }, explain: explain)
-            writeOutput(format == .json ? try jsonLine(answer) : Self.describe(answer, explain: explain))
+            writeOutput(output.format == .json ? try JSONOutput.line(answer) : Self.describe(answer, explain: explain))
         }
     }
 

@@ -14,7 +14,7 @@ struct RunsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the scoring runs, newest first; * marks the runs readers use.")
 
         @Option(help: "How to print: table or json.")
-        var format: SummaryFormat = .table
+        var format: OutputFormat = .table
 
         @Option(help: ArgumentHelp("At most this many runs.", valueName: "n"))
         var limit: Int = 50
@@ -25,7 +25,7 @@ struct RunsCommand: ParsableCommand {
             try reportingErrors {
                 let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
                 let runs = try RunStore(connection: connection).list(limit: limit)
-                if format == .json { return writeOutput(try jsonLine(runs)) }
+                if format == .json { return writeOutput(try JSONOutput.line(runs)) }
                 var rows = [["", "RUN", "AS OF", "SHARD", "STATUS", "CATALOG", "STARTED (UTC)", "PUBLISHED (UTC)"]]
                 for run in runs {
                     rows.append([run.current ? "*" : "", String(run.runID), run.asOf, run.shard, run.status,
@@ -99,13 +99,4 @@ func alignedTable(_ rows: [[String]]) -> String {
         row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
             .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }.joined(separator: "\n") + "\n"
-}
-
-/// A value as one line of sorted-keys JSON.
-func jsonLine(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
 }

@@ -28,42 +28,42 @@ struct ScoreCommand: ParsableCommand {
     )
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Score as of this date's midnight UTC, YYYY-MM-DD (default: today).", valueName: "date"))
-    var asOf: String?
+    var asOf: DateArgument?
 
     @Option(help: ArgumentHelp("At most this many offers per client (default: the catalog's top_offers).", valueName: "k"))
     var top: Int?
 
     @Option(help: ArgumentHelp("Score one shard, K/N: the clients with hash(client_id) mod N = K.", valueName: "K/N"))
-    var shard: String?
+    var shard: ShardArgument?
 
     @Option(help: ArgumentHelp("Scoring threads (default: the number of cores).", valueName: "n"))
     var workers: Int?
 
     @Option(help: ArgumentHelp("Lifetime model: bgnbd or mbgnbd.", valueName: "model"))
-    var model: String = LifetimeModelKind.bgnbd.rawValue
+    var model = ModelKindArgument(argument: LifetimeModelKind.bgnbd.rawValue)
 
     @Option(help: "How to print the summary: table or json.")
-    var format: SummaryFormat = .table
+    var format: OutputFormat = .table
 
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if let asOf, Timestamp(isoDate: asOf) == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD, e.g. 2025-06-30; got '\(asOf)'") }
+        if let asOf, asOf.timestamp == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD, e.g. 2025-06-30; got '\(asOf.text)'") }
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
         if let workers, workers < 1 || workers > 512 { throw ValidationError("--workers must be between 1 and 512") }
-        if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError(error.message) } }
-        if LifetimeModelKind(rawValue: model) == nil { throw ValidationError("--model must be bgnbd or mbgnbd; got '\(model)'") }
+        if case .failure(let error)? = shard?.shard { throw ValidationError(error.message) }
+        if model.kind == nil { throw ValidationError("--model must be bgnbd or mbgnbd; got '\(model.text)'") }
     }
 
     func run() throws {
         try reportingErrors {
             let logger = database.logging.makeLogger("waymark.score")
             let today = Timestamp(seconds: Int64(Date().timeIntervalSince1970) / 86_400 * 86_400)
-            var options = ScoringOptions(asOf: asOf.flatMap { Timestamp(isoDate: $0) } ?? today)
+            var options = ScoringOptions(asOf: asOf?.timestamp ?? today)
             options.top = top
-            options.shard = try shard.map { try Shard(parsing: $0) } ?? .all
+            options.shard = try shard?.shard.get() ?? .all
             options.workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
-            options.model = LifetimeModelKind(rawValue: model) ?? .bgnbd
+            options.model = model.kind ?? .bgnbd
             if let delay = ProcessInfo.processInfo.environment["WAYMARK_SCORE_BATCH_DELAY_MS"].flatMap(Double.init) {
                 options.batchDelay = delay / 1000
                 options.batchSize = 16
@@ -82,10 +82,7 @@ struct ScoreCommand: ParsableCommand {
             let summary = try run.run()
             switch format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-                writeOutput(String(decoding: try encoder.encode(summary), as: UTF8.self) + "\n")
+                writeOutput(try JSONOutput.line(summary))
             case .table:
                 writeOutput(Self.describe(summary))
             }
