@@ -8,7 +8,7 @@ import WaymarkLifetime
 enum EngineBenchmark {
     /// The scoring cases, for `--only`.
     enum CaseName: String, ExpressibleByArgument, CaseIterable {
-        case recommend, facts, scoring, explain
+        case recommend, facts, scoring, explain, learned, grocery
     }
 
     struct Case: Encodable {
@@ -41,15 +41,23 @@ enum EngineBenchmark {
         var targetMedianMicroseconds: Double
         /// Whether the median of `recommend` is within the target; nil when it was not timed (`--only`).
         var meetsTarget: Bool?
+        /// The learned propensity at 50 items (≤ 20 µs) and at 500 items (≤ 100 µs); nil when not timed.
+        var learnedMeetsTarget: Bool?
+        var groceryMeetsTarget: Bool?
         enum CodingKeys: String, CodingKey {
             case purchases, interactions, responses, offers, messages, stage, iterations, warmup, cases
             case lifeEvents = "life_events", catalogItems = "catalog_items"
             case recommendedOffers = "recommended_offers", recommendedMessages = "recommended_messages"
             case targetMedianMicroseconds = "target_median_us", meetsTarget = "meets_target"
+            case learnedMeetsTarget = "learned_meets_target", groceryMeetsTarget = "grocery_500_meets_target"
         }
     }
 
     static let targetMedianMicroseconds = 20.0
+    /// With the learned propensity: 50 items within the same 20 µs, 500 items within 100 µs.
+    static let learnedHeadline = "recommend, learned propensity (50 items)"
+    static let groceryHeadline = "recommend, learned propensity (500 items)"
+    static let groceryTargetMicroseconds = 100.0
     /// The case the target is about.
     static let headline = "recommend (facts + scoring + text)"
 
@@ -79,6 +87,16 @@ enum EngineBenchmark {
                 cases.append(measure("scoring only (facts given)", iterations: iterations, warmup: warmup) {
                     sink &+= engine.recommend(facts: facts).offers.count
                 })
+            case .learned:
+                let learned = fixture.learnedEngine
+                cases.append(measure(learnedHeadline, iterations: iterations, warmup: warmup) {
+                    sink &+= learned.recommend(for: snapshot, asOf: asOf).offers.count
+                })
+            case .grocery:
+                let grocery = try EngineBenchmarkFixture.Grocery()
+                cases.append(measure(groceryHeadline, iterations: iterations, warmup: warmup) {
+                    sink &+= grocery.engine.recommend(for: grocery.snapshot, asOf: asOf).offers.count
+                })
             case .explain:
                 cases.append(measure("recommend, explaining rejections", iterations: iterations, warmup: warmup) {
                     sink &+= engine.recommend(for: snapshot, asOf: asOf, options: explain).notRecommended.count
@@ -94,7 +112,9 @@ enum EngineBenchmark {
             recommendedOffers: sample.offers.map(\.itemID), recommendedMessages: sample.messages.map(\.itemID),
             iterations: iterations, warmup: warmup, cases: cases,
             targetMedianMicroseconds: targetMedianMicroseconds,
-            meetsTarget: cases.first { $0.name == headline }.map { $0.medianMicroseconds <= targetMedianMicroseconds })
+            meetsTarget: cases.first { $0.name == headline }.map { $0.medianMicroseconds <= targetMedianMicroseconds },
+            learnedMeetsTarget: cases.first { $0.name == learnedHeadline }.map { $0.medianMicroseconds <= targetMedianMicroseconds },
+            groceryMeetsTarget: cases.first { $0.name == groceryHeadline }.map { $0.medianMicroseconds <= groceryTargetMicroseconds })
     }
 
     /// Runs `body` `warmup` times, then times each of `iterations` calls on its own.

@@ -15,6 +15,9 @@ import WaymarkLifetime
 struct EngineBenchmarkFixture {
     let asOf = Timestamp(year: 2026, month: 1, day: 1)
     let engine: Engine
+    /// The same catalog and models with a propensity model (prior weights: the same work per item
+    /// as fitted ones) and population rates over the ladders' categories.
+    let learnedEngine: Engine
     let snapshot: ClientSnapshot
 
     init() throws {
@@ -22,7 +25,51 @@ struct EngineBenchmarkFixture {
         let catalog = try CatalogLoader.load(try Self.catalogYAML(), file: "<bench-engine catalog>",
                                              references: CatalogReferences(products: products))
         snapshot = Self.snapshot(asOf: asOf, products: products)
-        engine = Engine(catalog: catalog, models: Self.models(asOf: asOf, snapshot: snapshot), products: products)
+        let models = Self.models(asOf: asOf, snapshot: snapshot)
+        engine = Engine(catalog: catalog, models: models, products: products)
+        var learned = models
+        var rates = PopulationRates(windowDays: 90, buyers: 5_000, recentBuyers: 2_000)
+        for (i, category) in products.categories.sorted().enumerated() {
+            rates.categories[category] = .init(buyers: 2_500 / Double(i + 1), recentBuyers: 1_000 / Double(i + 1))
+        }
+        learned.propensity = PropensityModel(horizonDays: 90, rates: rates)
+        learnedEngine = Engine(catalog: catalog, models: learned, products: products)
+    }
+
+    /// A grocer's client against 500 repeatable category offers: 3 years of weekly baskets (156
+    /// orders of 3–8 lines over 40 categories), a learned-shape propensity over 500 categories.
+    struct Grocery {
+        let engine: Engine
+        let snapshot: ClientSnapshot
+
+        init() throws {
+            let asOf = Timestamp(year: 2026, month: 1, day: 1)
+            let categories = (0..<500).map { "cat\($0)" }
+            var yaml = "version: bench-grocery\nitems:\n"
+            for category in categories {
+                yaml += "  - { id: offer-\(category), kind: offer, title: \(category), category: \(category), channels: [app, web, email], repeatable: true }\n"
+            }
+            let catalog = try CatalogLoader.load(yaml, file: "<bench-grocery catalog>")
+            var random = UInt64(99)
+            var purchases: [Purchase] = []
+            for order in 0..<156 {
+                let at = asOf.adding(days: -7 * (156 - order))
+                let lines = 3 + Int(Xoshiro256StarStar.splitMix(&random) % 6)
+                for _ in 0..<lines {
+                    let c = Int(Xoshiro256StarStar.splitMix(&random) % 40) * 7
+                    purchases.append(Purchase(productID: "p\(c)", category: categories[c], at: at, amountCents: 399, orderID: "o\(order)"))
+                }
+            }
+            snapshot = ClientSnapshot(profile: ClientProfile(id: "G1", firstSeen: asOf.adding(days: -1_200), consents: ChannelSet([.email, .app])),
+                                      purchases: purchases)
+            var rates = PopulationRates(windowDays: 30, buyers: 10_000, recentBuyers: 6_000)
+            for (i, category) in categories.enumerated() {
+                rates.categories[category] = .init(buyers: 5_000 / Double(i + 1), recentBuyers: 3_000 / Double(i + 1))
+            }
+            var models = FittedModels()
+            models.propensity = PropensityModel(horizonDays: 30, rates: rates)
+            engine = Engine(catalog: catalog, models: models)
+        }
     }
 
     static func products() -> ProductDirectory {

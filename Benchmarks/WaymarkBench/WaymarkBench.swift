@@ -106,6 +106,11 @@ struct BenchEngineReport: Encodable {
             out += "  median of recommend: \(us(headline.medianMicroseconds)) (target <= \(Int(e.targetMedianMicroseconds)) µs: "
             out += met ? "met)\n" : "NOT met)\n"
         }
+        for (name, target, met) in [(EngineBenchmark.learnedHeadline, e.targetMedianMicroseconds, e.learnedMeetsTarget),
+                                    (EngineBenchmark.groceryHeadline, EngineBenchmark.groceryTargetMicroseconds, e.groceryMeetsTarget)] {
+            guard let met, let c = e.cases.first(where: { $0.name == name }) else { continue }
+            out += "  median of \(name): \(us(c.medianMicroseconds)) (target <= \(Int(target)) µs: \(met ? "met" : "NOT met"))\n"
+        }
         if let l = lifetime {
             out += "\nlifetime: \(l.clients) clients (\(l.distinctTriples) distinct triples), generated in \(secs(l.generationSeconds))\n"
             out += pad("  model", 10) + pad("grouping", 11, right: true) + pad("fit", 11, right: true) + pad("total", 11, right: true)

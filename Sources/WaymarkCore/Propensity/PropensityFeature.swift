@@ -160,6 +160,9 @@ package struct PropensityItemInputs: Sendable {
     package var affinityLift: Double
     package var lifeEventBoost: Double
     package var acceptance: Double
+    /// `PropensityFeature.logit(acceptance)` when precomputed (the posterior mean of an item and
+    /// stage is fixed per engine); nil computes it.
+    package var acceptanceLogit: Double?
     /// The client's own response to the offer: its newest.
     package var response: ResponseState
 
@@ -221,16 +224,25 @@ extension PropensityFeature {
         body(.stageRate, item.logStageRate)
         body(.newPopularity, bought ? 0 : item.logPopularity)
         body(.novelty, bought ? 0 : client.novelty)
-        body(.affinity, log(max(item.affinityLift, 1e-6)))
-        body(.lifeEvent, log(max(item.lifeEventBoost, 1e-6)))
-        let a = min(max(item.acceptance, 0.001), 0.999)
-        body(.acceptance, log(a / (1 - a)))
+        // (No logarithm for the common neutral values: most offers of most clients.)
+        body(.affinity, item.affinityLift == 1 ? 0 : log(max(item.affinityLift, 1e-6)))
+        body(.lifeEvent, item.lifeEventBoost == 1 ? 0 : log(max(item.lifeEventBoost, 1e-6)))
+        body(.acceptance, item.acceptanceLogit ?? Self.logit(item.acceptance))
         body(.acceptedPending, item.response == .acceptedPending ? 1 : 0)
         body(.declined, item.response == .declined ? 1 : 0)
         body(.presentedOpen, item.response == .presentedOpen ? 1 : 0)
         body(.activity, log1p(m))
         body(.lapse, m > 0 ? log1p(client.lastDays / (client.usualGapDays ?? smoothingDays).clamped(min: 1)) : 0)
         body(.pAlive, client.pAlive)
+    }
+}
+
+extension PropensityFeature {
+    /// The acceptance feature: logit of the rate, clamped to [0.001, 0.999].
+    @inline(__always)
+    package static func logit(_ acceptance: Double) -> Double {
+        let a = min(max(acceptance, 0.001), 0.999)
+        return log(a / (1 - a))
     }
 }
 

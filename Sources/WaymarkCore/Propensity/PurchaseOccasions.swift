@@ -37,50 +37,35 @@ package struct PurchaseOccasions: Sendable, Hashable {
         categoryLast = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
         categoryDecayed = [Double](repeating: 0, count: categories)
         guard !purchases.isEmpty else { return }
-        // Occasion of each line; categories of the current occasion (deduplicated by a stamp).
-        var stamp = [Int32](repeating: -1, count: categories)
-        var occasionCategories: [[Int32]] = []
-        var current: [Int32] = []
-        var previous: Purchase?
-        for i in purchases.indices {
-            let line = purchases[i]
-            if let p = previous, !Self.sameOccasion(p, line) {
-                occasionCategories.append(current)
-                current.removeAll(keepingCapacity: true)
-            }
-            if previous == nil || !Self.sameOccasion(previous!, line) { times.append(line.at) }
-            let c = categoryOfPurchase[i]
-            let occasion = Int32(times.count - 1)
-            if stamp[c] != occasion {
-                stamp[c] = occasion
-                current.append(Int32(c))
-            }
-            previous = line
+        // Occasions are runs of consecutive lines: `starts[o]` is the first line of occasion o.
+        var starts: [Int] = []
+        starts.reserveCapacity(purchases.count)
+        for i in purchases.indices where i == 0 || !Self.sameOccasion(purchases[i - 1], purchases[i]) {
+            starts.append(i)
+            times.append(purchases[i].at)
         }
-        occasionCategories.append(current)
-        let m = times.count
+        let m = starts.count
+        // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
+        var stamp = [Int32](repeating: -1, count: categories)
         var weight = 1.0
-        // Newest first, so the weights are powers of `decay` without a pow per occasion.
+        // Newest first, so the weights are powers of `decay` without a pow per occasion; the
+        // first and last occasion of each category come out of the same pass.
         for o in stride(from: m - 1, through: 0, by: -1) {
             decayTotal += weight
-            for c32 in occasionCategories[o] {
-                let c = Int(c32)
+            let end = o + 1 < m ? starts[o + 1] : purchases.count
+            for i in starts[o]..<end {
+                let c = categoryOfPurchase[i]
+                guard stamp[c] != Int32(o) else { continue }
+                stamp[c] = Int32(o)
                 categoryDecayed[c] += weight
+                if categoryCount[c] == 0 { categoryLast[c] = times[o] }
+                categoryCount[c] += 1
+                categoryFirst[c] = times[o]
+                pairs += 1
             }
             weight *= decay
         }
-        for o in 0..<m {
-            for c32 in occasionCategories[o] {
-                let c = Int(c32)
-                if categoryCount[c] == 0 {
-                    categoryFirst[c] = times[o]
-                    firstPairs += 1
-                }
-                categoryCount[c] += 1
-                categoryLast[c] = times[o]
-                pairs += 1
-            }
-        }
+        for c in 0..<categories where categoryCount[c] > 0 { firstPairs += 1 }
     }
 
     /// Whether two consecutive lines belong to one occasion: the same order, or without order ids

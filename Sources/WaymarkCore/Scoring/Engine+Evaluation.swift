@@ -181,9 +181,12 @@ extension Engine {
         let alpha = prior.alpha + counts.successes
         let beta = prior.beta + counts.failures
         var acceptance = alpha / (alpha + beta)
+        var posteriorMean = true
         if case .followUp = admission {
             acceptance = 1
+            posteriorMean = false
         } else if explore {
+            posteriorMean = false
             var random = SeededGenerator(seed: Self.explorationSeed(client: facts.clientID, asOf: facts.asOf, seed: seed, item: entry.id))
             acceptance = random.beta(alpha, beta)
         }
@@ -192,7 +195,9 @@ extension Engine {
         let activity = facts.pAlive
         let propensity: Double
         if let scorer, entry.kind == .offer, let client = scratch.client {
-            propensity = scratch.buyProbability * scorer.probability(client: client, item: propensityInputs(entry, facts: facts, scratch: scratch, acceptance: acceptance, lift: lift, boost: boost))
+            var inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: acceptance, lift: lift, boost: boost)
+            if posteriorMean { inputs.acceptanceLogit = acceptanceLogit[entry.index * LifecycleStage.allCases.count + scratch.stageIndex] }
+            propensity = scratch.buyProbability * scorer.probability(client: client, item: inputs)
         } else {
             propensity = acceptance * lift * boost * activity
         }

@@ -48,6 +48,8 @@ package struct Engine: Sendable {
     let logRecentPopularity: [Double]
     /// Per prepared item and stage (`index × stages + stage`), the log of its stage base rate.
     let logStageRate: [Double]
+    /// Per prepared item and stage, the logit of its acceptance posterior mean.
+    let acceptanceLogit: [Double]
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -101,6 +103,13 @@ package struct Engine: Sendable {
             }
         }
         logStageRate = stageRates
+        acceptanceLogit = items.flatMap { item in
+            LifecycleStage.allCases.map { stage in
+                let counts = models.acceptance.counts(item: item.id, stage: stage)
+                let alpha = item.prior.alpha + counts.successes, beta = item.prior.beta + counts.failures
+                return PropensityFeature.logit(alpha / (alpha + beta))
+            }
+        }
         var ids = SmallKeys()
         var itemOfID: [Int] = []
         for (i, item) in catalog.items.enumerated() where ids.insert(item.id).inserted { itemOfID.append(i) }
