@@ -114,13 +114,27 @@ extension EvaluationReport {
         ["value": value, "label": label, "style": good.map { $0 ? " good" : " bad" } ?? ""]
     }
 
-    /// The horizontal grid lines and their labels, from 0 to `maximum` in quarters.
-    private func ticks(maximum: Double, left: Double, right: Double, top: Double, plotHeight: Double) -> [[String: Any]] {
-        (0...4).map { tick in
-            let value = maximum * Double(tick) / 4
-            let y = top + plotHeight - plotHeight * Double(tick) / 4
-            return ["x1": f(left), "y": f(y), "x2": f(right), "textX": f(left - 6), "textY": f(y + 4), "label": fixed(value, 2)]
+    /// The horizontal grid lines and their labels, from 0 to `maximum` in `divisions` steps
+    /// (quarters by default), each label with as many decimals as it needs (at least two).
+    private func ticks(maximum: Double, left: Double, right: Double, top: Double, plotHeight: Double, divisions: Int = 4) -> [[String: Any]] {
+        let digits = tickDigits(maximum: maximum, divisions: divisions)
+        return (0...divisions).map { tick in
+            let value = maximum * Double(tick) / Double(divisions)
+            let y = top + plotHeight - plotHeight * Double(tick) / Double(divisions)
+            return ["x1": f(left), "y": f(y), "x2": f(right), "textX": f(left - 6), "textY": f(y + 4), "label": fixed(value, digits)]
         }
+    }
+
+    /// The fewest decimals (2 to 5) that print every tick value exactly.
+    private func tickDigits(maximum: Double, divisions: Int) -> Int {
+        for digits in 2...5 {
+            let scale = pow(10, Double(digits))
+            if (0...divisions).allSatisfy({ tick in
+                let value = maximum * Double(tick) / Double(divisions) * scale
+                return abs(value - value.rounded()) < 1e-6
+            }) { return digits }
+        }
+        return 5
     }
 
     /// Vertical bars: one cluster per group, one bar per series, values in 0…max, with a legend.
@@ -231,10 +245,10 @@ extension EvaluationReport {
         let points = deciles.map { (x($0.meanPredicted), y($0.observedRate)) }
         let context: [String: Any] = [
             "width": Int(width), "height": Int(height),
-            "ticks": ticks(maximum: maximum, left: left, right: width - right, top: top, plotHeight: plotHeight),
-            "xTicks": (0...4).map { tick -> [String: Any] in
-                let value = maximum * Double(tick) / 4
-                return ["x": f(x(value)), "y": f(top + plotHeight + 18), "label": fixed(value, 2)]
+            "ticks": ticks(maximum: maximum, left: left, right: width - right, top: top, plotHeight: plotHeight, divisions: 5),
+            "xTicks": (0...5).map { tick -> [String: Any] in
+                let value = maximum * Double(tick) / 5
+                return ["x": f(x(value)), "y": f(top + plotHeight + 18), "label": fixed(value, tickDigits(maximum: maximum, divisions: 5))]
             },
             "diagonal": "\(f(x(0))),\(f(y(0))) \(f(x(maximum))),\(f(y(maximum)))",
             "points": points.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " "),
