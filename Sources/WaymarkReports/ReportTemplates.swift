@@ -8,6 +8,8 @@ enum ReportTemplates {
     static let evaluationReport = load("evaluation-report")
     static let barChart = load("bar-chart")
     static let calibrationChart = load("calibration-chart")
+    static let reliabilityChart = load("reliability-chart")
+    static let itemChart = load("item-chart")
 
     private static func load(_ name: String) -> MustacheTemplate {
         guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates"),

@@ -162,6 +162,25 @@ struct EvaluationBacktestTests {
         #expect(report.calibration.clients == 40)
         #expect(report.aliveAUC.positives + report.aliveAUC.negatives == 32)
         #expect(report.setup.categories == ["insurance", "investment", "savings"])
+
+        // The figures added beside the baselines, in the same run.
+        let stages = Set(decisions.values.map(\.stage.rawValue))
+        #expect(Set(report.setup.stagePopularCategories.keys) == stages)
+        #expect(report.setup.stagePopularCategories.values.allSatisfy { $0.count == 2 })
+        #expect(report.result(.stagePopularity)?.overall.buyers == 13)
+        #expect(report.setup.bootstrap.buyers == 13 && report.setup.bootstrap.seed == 1)
+        for method in report.methods { #expect(method.hitRateCI != nil && method.ndcgCI != nil) }
+        let offered = decisions.values.reduce(0) { $0 + $1.items.count }
+        #expect(report.propensityCalibration.offers == offered)
+        #expect(report.propensityCalibration.deciles.allSatisfy { (0...1).contains($0.meanPredicted) })
+        #expect(Set(report.offerItems.map(\.itemID)) == ["offer-savings", "offer-investment", "offer-insurance"])
+        #expect(report.offerItems.map(\.recommended).reduce(0, +) == offered)
+        for item in report.offerItems {
+            let hits = decisions.filter { id, decision in
+                decision.items.contains(item.itemID) && actual[id]?.contains(item.category) == true
+            }.count
+            #expect(item.hits == hits, "\(item.itemID)")
+        }
     }
 
     @Test("no row dated after the cutoff changes the features, the models or the recommendations")

@@ -5,6 +5,9 @@
 ///   prospect);
 /// - `personal_frequency`: the client's own most bought categories before the cutoff (occasions
 ///   containing the category, ties by the most recent), topped up with the most popular;
+/// - `stage_popularity`: the categories bought most (purchases before the cutoff) by the clients
+///   in the client's own lifecycle stage at the cutoff (as the engine assesses it from the data,
+///   so it exists without any recorded stage history), topped up with the most popular;
 /// - `random`: k distinct categories drawn uniformly, seeded by the run's seed and the client id,
 ///   so a client's pick does not depend on the order clients are streamed in.
 package struct Baselines: Sendable, Hashable {
@@ -26,9 +29,20 @@ package struct Baselines: Sendable, Hashable {
 
     /// The client's k most bought categories, topped up with the most popular ones they lack.
     package func personalFrequency(_ personal: [String], k: Int) -> [String] {
-        var list = Array(personal.prefix(k))
-        for category in popularCategories where list.count < k && !list.contains(category) { list.append(category) }
-        return list
+        toppedUp(personal, k: k)
+    }
+
+    /// The stage's k most bought categories (the stage's `CategoryPopularity.ranked()`), topped up with the
+    /// most popular ones they lack.
+    package func stagePopularity(_ stageRanked: [String], k: Int) -> [String] {
+        toppedUp(stageRanked, k: k)
+    }
+
+    /// The first k of `list`, topped up with the most popular categories it lacks.
+    private func toppedUp(_ list: [String], k: Int) -> [String] {
+        var result = Array(list.prefix(k))
+        for category in popularCategories where result.count < k && !result.contains(category) { result.append(category) }
+        return result
     }
 
     package func repeatLast(lastCategory: String?) -> [String] {

@@ -23,6 +23,11 @@ package struct EvaluatedClient: Sendable, Hashable {
     /// The client's own categories up to the cutoff, most bought first (occasions containing it,
     /// then the most recent, then the name): the personal-frequency baseline.
     package var personalCategories: [String] = []
+    /// The client's purchases per category up to the cutoff (the stage-popularity baseline's counts).
+    package var categoryPurchasesBefore: [String: Int] = [:]
+    /// The engine's offers' propensities (`explanation.factors.propensity`), parallel to
+    /// `recommendedItems` (the propensity calibration).
+    package var recommendedPropensities: [Double] = []
 
     package init(
         clientID: String, stage: LifecycleStage, purchasesBefore: Int, lastCategory: String?, pAlive: Double,
@@ -49,6 +54,7 @@ package enum EvaluationMethod: String, Sendable, Hashable, Codable, CaseIterable
     case repeatLast = "repeat_last"
     case random
     case personalFrequency = "personal_frequency"
+    case stagePopularity = "stage_popularity"
 
     /// How the report names the method.
     package var label: String {
@@ -58,6 +64,7 @@ package enum EvaluationMethod: String, Sendable, Hashable, Codable, CaseIterable
         case .repeatLast: "Repeat last category"
         case .random: "Random categories"
         case .personalFrequency: "Client's most bought categories"
+        case .stagePopularity: "Most popular in the client's stage"
         }
     }
 }

@@ -26,6 +26,15 @@ extension EvaluationReport {
         }
         out += "engine NDCG@\(k) beats every baseline: \(engineBeatsBaselinesOnNDCG ? "yes" : "no")\n\n"
 
+        let b = setup.bootstrap
+        out += "Bootstrap \(percent(b.level)) intervals (\(b.resamples) resamples of the \(b.buyers) buyers, seed \(b.seed))\n"
+        rows = [["method", "hit rate@\(k)", "interval", "NDCG@\(k)", "interval"]]
+        for result in methods {
+            rows.append([result.method.rawValue, number(result.overall.hitRate), interval(result.hitRateCI),
+                         number(result.overall.ndcg), interval(result.ndcgCI)])
+        }
+        out += layout(rows) + "\n"
+
         out += "Hit rate@\(k) by stage at the cutoff (buyers in the horizon)\n"
         rows = [["stage", "buyers"] + methods.map(\.method.rawValue)]
         for stage in LifecycleStage.allCases.map(\.rawValue) {
@@ -34,7 +43,12 @@ extension EvaluationReport {
                 result.stages.first { $0.stage == stage }.map { number($0.metrics.hitRate) } ?? "-"
             })
         }
-        out += layout(rows) + "\n"
+        out += layout(rows)
+        let stageLists = LifecycleStage.allCases.compactMap { stage in
+            setup.stagePopularCategories[stage.rawValue].map { "\(stage.rawValue): \($0.joined(separator: ", "))" }
+        }
+        if !stageLists.isEmpty { out += "stage_popularity lists: " + stageLists.joined(separator: "; ") + "\n" }
+        out += "\n"
 
         out += "Lifetime calibration: purchases in the horizon by purchases before the cutoff\n"
         rows = [["purchases", "clients", "predicted", "actual"]]
@@ -47,6 +61,28 @@ extension EvaluationReport {
         out += "p_alive ROC AUC (bought again vs not, among \(aliveAUC.positives + aliveAUC.negatives) earlier buyers): "
         out += aliveAUC.auc.map(number) ?? "n/a"
         out += " (\(aliveAUC.positives) bought again, \(aliveAUC.negatives) did not)\n"
+
+        let p = propensityCalibration
+        out += "\nPropensity calibration: \(p.offers) recommended offers by decile of predicted propensity (observed: the client bought the offer's category in the horizon)\n"
+        rows = [["decile", "offers", "predicted from", "to", "mean predicted", "observed"]]
+        for d in p.deciles {
+            rows.append([String(d.decile), String(d.offers), number(d.minPredicted), number(d.maxPredicted), number(d.meanPredicted), number(d.observedRate)])
+        }
+        out += layout(rows)
+        out += "Overall mean predicted \(number(p.meanPredicted)), observed \(number(p.observedRate)); "
+        out += "Brier score \(number(p.brierScore)), expected calibration error \(number(p.expectedCalibrationError))\n"
+
+        let shown = offerItems.prefix(20)
+        out += "\nOffers: clients recommended to and hits (bought the offer's category in the horizon), most recommended first\n"
+        rows = [["offer", "category", "clients", "share", "buyers", "hits", "hit rate"]]
+        for item in shown {
+            rows.append([item.itemID, item.category, String(item.recommended), String(format: "%.1f %%", item.clientShare * 100), String(item.buyers),
+                         String(item.hits), number(item.hitRate)])
+        }
+        out += layout(rows)
+        let never = offerItems.filter { $0.recommended == 0 }.count
+        if offerItems.count > shown.count { out += "(\(offerItems.count - shown.count) more offers not shown) " }
+        out += "\(never) of \(offerItems.count) offers never recommended\n"
         if let models {
             out += "\nModels fitted on the history up to the cutoff: "
             if let kind = models.lifetimeModel {
@@ -66,6 +102,10 @@ extension EvaluationReport {
 
     private func number(_ value: Double) -> String { String(format: "%.4f", value) }
     private func percent(_ value: Double) -> String { String(format: "%.0f %%", value * 100) }
+    private func interval(_ bounds: [Double]?) -> String {
+        guard let bounds, bounds.count == 2 else { return "-" }
+        return "[\(number(bounds[0])), \(number(bounds[1]))]"
+    }
     private func sig(_ value: Double?) -> String { value.map { String(format: "%.4g", $0) } ?? "-" }
 
     /// Left-aligned first column, right-aligned numbers, two spaces between columns.

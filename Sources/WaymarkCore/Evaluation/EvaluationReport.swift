@@ -17,6 +17,10 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         package var categories: [String]
         /// The popularity baseline's list.
         package var popularCategories: [String]
+        /// The stage-popularity baseline's list per stage at the cutoff (stages with clients only).
+        package var stagePopularCategories: [String: [String]] = [:]
+        /// How the bootstrap intervals were drawn.
+        package var bootstrap = Bootstrap()
 
         package init(cutoff: String, horizonDays: Int, horizonEnd: String, topK: Int = 0, catalogVersion: String,
                      randomSeed: UInt64, categories: [String], popularCategories: [String] = []) {
@@ -28,6 +32,25 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
             self.randomSeed = randomSeed
             self.categories = categories
             self.popularCategories = popularCategories
+        }
+    }
+
+    /// The bootstrap behind `MethodResult.hitRateCI` and `ndcgCI`.
+    package struct Bootstrap: Sendable, Hashable, Codable {
+        /// Resamples of the buyers in the horizon, with replacement.
+        package var resamples: Int = 0
+        /// The generator's seed (`--seed`).
+        package var seed: UInt64 = 0
+        /// The intervals' confidence level.
+        package var level: Double = 0.95
+        /// Buyers in the horizon resampled.
+        package var buyers: Int = 0
+
+        package init(resamples: Int = 0, seed: UInt64 = 0, level: Double = 0.95, buyers: Int = 0) {
+            self.resamples = resamples
+            self.seed = seed
+            self.level = level
+            self.buyers = buyers
         }
     }
 
@@ -54,6 +77,10 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         package var overall: RankingMetrics
         /// Per lifecycle stage at the cutoff, in stage order; stages without clients left out.
         package var stages: [StageMetrics]
+        /// The bootstrap 95 % interval of the overall hit rate, `[low, high]`; nil without buyers.
+        package var hitRateCI: [Double]?
+        /// The bootstrap 95 % interval of the overall NDCG, `[low, high]`; nil without buyers.
+        package var ndcgCI: [Double]?
     }
 
     /// The fitted models the engine used, as the report shows them.
@@ -90,6 +117,11 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
     /// horizon (positives) from those who did not.
     package var aliveAUC: ROCAUC
     package var models: ModelSummary?
+    /// The engine's propensity, predicted against observed, by decile of predicted.
+    package var propensityCalibration: PropensityCalibration
+    /// Every catalog offer: clients it was recommended to and how many bought its category,
+    /// most recommended first.
+    package var offerItems: [ItemHitRate]
 
     /// The result of one method.
     package func result(_ method: EvaluationMethod) -> MethodResult? {
@@ -120,12 +152,12 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
     /// The decoder matching `jsonEncoder()`.
     package static func jsonDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        // convertFromSnakeCase would give `aliveAuc`; the property is `aliveAUC`.
+        // convertFromSnakeCase would give `aliveAuc` and `hitRateCi`; the properties are `aliveAUC`, `hitRateCI`.
         decoder.keyDecodingStrategy = .custom { path in
             let key = path.last!.stringValue
             let parts = key.split(separator: "_")
             var name = parts.first.map(String.init) ?? key
-            for part in parts.dropFirst() { name += part == "auc" ? "AUC" : part.prefix(1).uppercased() + part.dropFirst() }
+            for part in parts.dropFirst() { name += part == "auc" ? "AUC" : part == "ci" ? "CI" : part == "id" ? "ID" : part.prefix(1).uppercased() + part.dropFirst() }
             return AnyKey(name)
         }
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

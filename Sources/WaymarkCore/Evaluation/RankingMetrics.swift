@@ -75,7 +75,9 @@ package struct RankingAccumulator: Sendable, Hashable {
     ///   - recommended: the recommended categories, best first (only the first k count).
     ///   - actual: the categories the client bought in the horizon (empty: not a buyer; the
     ///     client then only counts for coverage).
-    package mutating func add(recommended list: some Sequence<String>, actual: Set<String>) {
+    /// - Returns: the client's NDCG@k (above 0 exactly when it is a hit), nil for a non-buyer.
+    @discardableResult
+    package mutating func add(recommended list: some Sequence<String>, actual: Set<String>) -> Double? {
         clients += 1
         var seen: Set<String> = []
         var top: [String] = []
@@ -85,7 +87,7 @@ package struct RankingAccumulator: Sendable, Hashable {
         }
         if !top.isEmpty { withRecommendations += 1 }
         recommended.formUnion(top)
-        guard !actual.isEmpty else { return }
+        guard !actual.isEmpty else { return nil }
         buyers += 1
         var hitCount = 0
         var dcg = 0.0
@@ -99,6 +101,7 @@ package struct RankingAccumulator: Sendable, Hashable {
         precisionSum += Double(hitCount) / Double(k)
         recallSum += Double(hitCount) / Double(actual.count)
         ndcgSum += dcg / ideal
+        return dcg / ideal
     }
 
     package mutating func merge(_ other: RankingAccumulator) {

@@ -10,7 +10,8 @@ package import WaymarkLifetime
 /// No query per client:
 /// 1. the nightly run's `ModelFitter` fits every model on the history up to the cutoff (each of
 ///    its aggregate queries is bounded by the as_of), and one aggregate counts the popularity
-///    baseline;
+///    baseline (the stage-popularity baseline is counted from the stream, by the stage the engine
+///    assesses at the cutoff, and scored after it);
 /// 2. one streaming pass (`SnapshotStream` with `SnapshotTimeBounds`, bounded in SQL: history up to the cutoff, plus
 ///    the horizon's purchases): the engine recommends from each snapshot cut at the cutoff,
 ///    exactly as the nightly run would score that day, on every core; the horizon's purchases are
@@ -134,7 +135,7 @@ package struct Backtest: Sendable {
         let setup = EvaluationReport.Setup(
             cutoff: cutoff.isoDate, horizonDays: options.horizonDays, horizonEnd: end.isoDate,
             catalogVersion: catalog.version, randomSeed: options.seed, categories: baselines.categories)
-        let report = accumulator.finish(setup: setup, offerCount: catalog.offers.count, models: Self.summary(stored))
+        let report = accumulator.finish(setup: setup, offerCount: catalog.offers.count, offers: categoryOf, models: Self.summary(stored))
         return Result(report: report, models: stored)
     }
 
@@ -160,6 +161,8 @@ package struct Backtest: Sendable {
             actualPurchases: horizon.count,
             actualCategories: Set(horizon.map(\.category)))
         client.personalCategories = facts.categoriesByFrequency
+        client.recommendedPropensities = result.offers.map(\.explanation.factors.propensity)
+        for purchase in history.purchases { client.categoryPurchasesBefore[purchase.category, default: 0] += 1 }
         return client
     }
 

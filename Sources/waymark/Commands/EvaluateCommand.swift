@@ -16,10 +16,12 @@ struct EvaluateCommand: ParsableCommand {
             and the engine recommends from it, as the nightly run would have that day; nothing later is \
             read except the purchases of the horizon, (cutoff, cutoff + DAYS], which are the truth. \
             Reports hit rate, precision, recall and NDCG at k (a hit: a recommended category bought), \
-            catalog coverage, overall and per lifecycle stage, for the engine and three baselines \
-            (most popular categories, repeat of the last category, a seeded random pick); the \
-            lifetime-value calibration (predicted against actual purchases in the horizon by purchases \
-            before the cutoff, with the mean absolute error) and the ROC AUC of p_alive. \
+            catalog coverage, overall and per lifecycle stage, for the engine and five baselines \
+            (most popular categories, repeat of the last category, a seeded random pick, the client's \
+            own most bought categories, the most popular in the client's stage), with bootstrap 95 % \
+            intervals (seeded by --seed); the lifetime-value calibration (predicted against actual \
+            purchases in the horizon by purchases before the cutoff, with the mean absolute error) and \
+            the ROC AUC of p_alive; the propensity's calibration by decile; each offer's reach and hits. \
             See docs/evaluation.md.
 
             Examples:
@@ -47,7 +49,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Evaluate this catalog file instead of the database's current catalog.", valueName: "file"))
     var catalog: String?
 
-    @Option(help: ArgumentHelp("The random baseline's seed.", valueName: "seed"))
+    @Option(help: ArgumentHelp("The seed of the random baseline and of the bootstrap intervals.", valueName: "seed"))
     var seed: UInt64 = 42
 
     @OptionGroup var database: DatabaseOptions

@@ -50,9 +50,17 @@ struct EvaluationBrowserTests {
             .replacingOccurrences(of: "<meta charset=\"utf-8\">", with: "<meta charset=\"utf-8\"/>")
         let document = try XMLDocument(xmlString: xml, options: [])
         let svgs = try document.nodes(forXPath: "//*[local-name()='svg']")
-        #expect(svgs.count == 3)
+        #expect(svgs.count == 5)
         let bars = try document.nodes(forXPath: "//*[local-name()='svg'][@id='baselines-chart']/*[local-name()='rect'][@class='bar']")
-        #expect(bars.count == 16)   // 4 methods × 4 metrics
+        #expect(bars.count == 24)   // 6 methods × 4 metrics
+        let whiskers = try document.nodes(forXPath: "//*[local-name()='svg'][@id='baselines-chart']/*[local-name()='path'][@class='ci']")
+        #expect(whiskers.count == 12) // 6 methods × (hit rate, NDCG)
+        let deciles = try document.nodes(forXPath: "//*[local-name()='svg'][@id='reliability-chart']/*[local-name()='circle'][@class='decile']")
+        #expect(deciles.count == 4)   // 4 recommended offers: 4 non-empty deciles
+        let diagonal = try document.nodes(forXPath: "//*[local-name()='svg'][@id='reliability-chart']/*[local-name()='polyline'][@class='diagonal']")
+        #expect(diagonal.count == 1)
+        let itemBars = try document.nodes(forXPath: "//*[local-name()='svg'][@id='items-chart']/*[local-name()='rect'][@class='item-bar']")
+        #expect(itemBars.count == 8)  // 4 offers × (share of clients, hit rate)
         let points = try document.nodes(forXPath: "//*[local-name()='svg'][@id='calibration-chart']/*[local-name()='circle']")
         #expect(points.count == 16) // 2 series × 8 groups
         #expect(try document.nodes(forXPath: "//*[local-name()='script']").isEmpty)

@@ -8,7 +8,19 @@ enum EvaluationFixture {
     static let baselines = Baselines(popularCategories: ["savings", "investment", "insurance", "pension"],
                                      categories: ["savings", "investment", "insurance", "pension", "wills"], seed: 7)
 
-    static let clients: [EvaluatedClient] = [
+    static let clients: [EvaluatedClient] = {
+        var clients = plainClients
+        // Purchases per category before the cutoff (the stage-popularity baseline) and the engine's propensities.
+        clients[0].categoryPurchasesBefore = ["savings": 1, "investment": 1]
+        clients[0].recommendedPropensities = [0.6, 0.1]
+        clients[1].categoryPurchasesBefore = ["savings": 1]
+        clients[1].recommendedPropensities = [0.2]
+        clients[2].categoryPurchasesBefore = ["investment": 5, "insurance": 3]
+        clients[3].recommendedPropensities = [0.3]
+        return clients
+    }()
+
+    static let plainClients: [EvaluatedClient] = [
         // Active, engine hits pension at rank 1; popularity misses; repeat-last (savings) misses.
         EvaluatedClient(clientID: "C1", stage: .active, purchasesBefore: 2, lastCategory: "savings", pAlive: 0.9,
                         predictedPurchases: 0.8, recommended: ["pension", "wills"], recommendedItems: ["offer-pension", "offer-will"],
@@ -26,6 +38,8 @@ enum EvaluationFixture {
                         actualPurchases: 1, actualCategories: ["savings"]),
     ]
 
+    static let offers = ["offer-pension": "pension", "offer-will": "wills", "offer-savings-starter": "savings", "offer-fund": "investment"]
+
     static func report() -> EvaluationReport {
         var accumulator = EvaluationAccumulator(k: 3, baselines: baselines)
         for client in clients { accumulator.add(client) }
@@ -34,7 +48,7 @@ enum EvaluationFixture {
         let models = EvaluationReport.ModelSummary(lifetimeModel: "bgnbd", lifetimeParameters: ["r": 0.7, "alpha": 14, "a": 1.1, "b": 3.9],
                                                    spendParameters: [:], timeUnitDays: 7, fittedClients: 3,
                                                    affinityTransitions: 2, acceptanceObservations: 0)
-        return accumulator.finish(setup: setup, offerCount: 9, models: models)
+        return accumulator.finish(setup: setup, offerCount: 9, offers: offers, models: models)
     }
 }
 
@@ -142,6 +156,10 @@ struct EvaluationRenderingTests {
         #expect(text.contains("\"hit_rate\""))
         #expect(text.contains("\"repeat_last\""))
         #expect(text.contains("\"mean_absolute_error\""))
+        for key in ["stage_popularity", "hit_rate_ci", "ndcg_ci", "bootstrap", "stage_popular_categories", "propensity_calibration",
+                    "deciles", "observed_rate", "expected_calibration_error", "brier_score", "offer_items", "item_id", "client_share"] {
+            #expect(text.contains("\"\(key)\""), "missing JSON key \(key)")
+        }
         let decoded = try EvaluationReport.jsonDecoder().decode(EvaluationReport.self, from: data)
         #expect(decoded == report)
     }
@@ -157,6 +175,12 @@ struct EvaluationRenderingTests {
         #expect(text.contains("\n7+ "))
         #expect(text.contains("p_alive ROC AUC"))
         #expect(text.contains("1.0000 (2 bought again, 1 did not)"))
+        #expect(text.contains("Bootstrap 95 % intervals (200 resamples of the 3 buyers, seed 7)"))
+        #expect(text.contains("stage_popularity lists: prospect: savings, investment, insurance; active: savings, investment, insurance; lapsed: investment, insurance, savings"))
+        #expect(text.contains("Propensity calibration: 4 recommended offers"))
+        #expect(text.contains("Overall mean predicted 0.3000, observed 0.5000"))
+        #expect(text.contains("\noffer-will "))
+        #expect(text.contains("1 of 4 offers never recommended"))
     }
 
     @Test("HTML: self-contained, escaped, with the three charts")
@@ -166,10 +190,19 @@ struct EvaluationRenderingTests {
         #expect(!page.lowercased().contains("<script"))
         #expect(!page.contains("src=\"http") && !page.contains("href=\"http") && !page.contains("@import") && !page.contains("url("))
         #expect(page.contains("catalog test &lt;1&gt;"))
-        for id in ["baselines-chart", "stages-chart", "calibration-chart"] { #expect(page.contains("<svg id=\"\(id)\"")) }
-        // One bar per method and metric; one polyline per calibration series, one point per group.
-        #expect(page.components(separatedBy: "data-group=\"hit rate@3\"").count - 1 == 4)
-        #expect(page.components(separatedBy: "<polyline class=\"series\"").count - 1 == 2)
-        #expect(page.components(separatedBy: "<circle ").count - 1 == 16)
+        for id in ["baselines-chart", "stages-chart", "calibration-chart", "reliability-chart", "items-chart"] {
+            #expect(page.contains("<svg id=\"\(id)\""))
+        }
+        // One bar per method and metric; one polyline per calibration series, one point per group;
+        // the reliability curve: one polyline and one point per decile (4 offers: 4 deciles) plus its legend's.
+        #expect(page.components(separatedBy: "data-group=\"hit rate@3\"").count - 1 == EvaluationMethod.allCases.count)
+        #expect(page.components(separatedBy: "data-group=\"hit rate@3\"").count - 1 == 6)
+        #expect(page.components(separatedBy: "<polyline class=\"series\"").count - 1 == 3)
+        #expect(page.components(separatedBy: "<circle ").count - 1 == 16 + 4 + 1)
+        // A whisker per method on hit rate and on NDCG; two bars per offer in the per-item chart.
+        #expect(page.components(separatedBy: "<path class=\"ci\"").count - 1 == 2 * 6)
+        #expect(page.components(separatedBy: "<rect class=\"item-bar\"").count - 1 == 2 * 4)
+        // Every method in the legend.
+        for method in EvaluationMethod.allCases { #expect(page.contains(">\(method.rawValue)</text>")) }
     }
 }
