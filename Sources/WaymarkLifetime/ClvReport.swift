@@ -1,6 +1,6 @@
 internal import Foundation
 
-/// A fitted BG/NBD or MBG/NBD model (with Gamma-Gamma when every row has a monetary value) and,
+/// A fitted BG/NBD or MBG/NBD model (with Gamma-Gamma when the file has monetary values) and,
 /// with a horizon, the per-client predictions: what `waymark clv fit` prints, as a table or as JSON.
 package struct ClvReport: Encodable {
     package struct Parameter: Encodable {
@@ -49,6 +49,13 @@ package struct ClvReport: Encodable {
     package var spend: Fitted?
     package var horizon: Double?
     package var predictions: [Prediction]?
+    /// What the user should know about the fit but did not stop it (printed on standard error,
+    /// not part of the JSON): e.g. repeat buyers left out of Gamma-Gamma for a zero or missing spend.
+    package var warnings: [String] = []
+    /// Repeat buyers left out of Gamma-Gamma because their `monetary_value` is zero or missing.
+    package var spendSkipped = 0
+
+    enum CodingKeys: String, CodingKey { case purchases, spend, horizon, predictions }
 
     package static func make(rows: [CustomerSummaryRow], kind: LifetimeModelKind, horizon: Double?, penalty: Double) throws(LifetimeError) -> ClvReport {
         let options = LifetimeFitOptions(penalty: penalty)
@@ -65,9 +72,24 @@ package struct ClvReport: Encodable {
             logLikelihood: fit.logLikelihood, iterations: fit.iterations, converged: fit.converged, method: fit.method)
         var spendModel: GammaGammaModel?
         var spend: Fitted?
-        if rows.allSatisfy({ $0.monetaryValue != nil }) && rows.contains(where: { $0.summary.frequency > 0 }) {
+        // Gamma-Gamma on the repeat buyers with a positive average spend; a repeat buyer with a
+        // zero or missing spend is left out (counted, with a warning) rather than stopping the fit.
+        func hasSpend(_ row: CustomerSummaryRow) -> Bool { (row.monetaryValue ?? 0) > 0 }
+        var warnings: [String] = []
+        var spendSkipped = 0
+        if rows.contains(where: { $0.monetaryValue != nil }) {
+            let skipped = rows.filter { $0.summary.frequency > 0 && !hasSpend($0) }
+            spendSkipped = skipped.count
+            if let first = skipped.first {
+                warnings.append("\(spendSkipped) repeat buyer\(spendSkipped == 1 ? "" : "s") with a zero or missing monetary_value "
+                    + "left out of Gamma-Gamma (the first: client \"\(first.clientID)\" on line \(first.line)); "
+                    + "their expected spend is the population mean")
+            }
+        }
+        if rows.contains(where: { $0.summary.frequency > 0 && hasSpend($0) }) {
             let spendFit = try GammaGammaModel.fit(
-                rows.map { SpendSummary(frequency: $0.summary.frequency, averageSpend: $0.monetaryValue ?? 0) }, options: options)
+                rows.lazy.filter { $0.summary.frequency > 0 && hasSpend($0) }
+                    .map { SpendSummary(frequency: $0.summary.frequency, averageSpend: $0.monetaryValue ?? 0) }, options: options)
             let q = spendFit.model.parameters, s = spendFit.standardErrors
             spendModel = spendFit.model
             spend = Fitted(
@@ -84,7 +106,10 @@ package struct ClvReport: Encodable {
             predictions = rows.map { row in
                 let s = row.summary
                 let expected = finite(fit.model.expectedPurchases(in: horizon, frequency: s.frequency, recency: s.recency, age: s.age))
-                let averageSpend = spendModel.flatMap { finite($0.expectedAverageSpend(frequency: s.frequency, averageSpend: row.monetaryValue ?? 0)) }
+                let averageSpend = spendModel.flatMap {
+                    finite(hasSpend(row) ? $0.expectedAverageSpend(frequency: s.frequency, averageSpend: row.monetaryValue ?? 0)
+                                         : $0.expectedAverageSpend(frequency: 0, averageSpend: 0))
+                }
                 return Prediction(
                     clientID: row.clientID, frequency: s.frequency, recency: s.recency, age: s.age,
                     probabilityAlive: fit.model.probabilityAlive(frequency: s.frequency, recency: s.recency, age: s.age),
@@ -93,7 +118,8 @@ package struct ClvReport: Encodable {
                     expectedValue: expected.flatMap { purchases in averageSpend.map { purchases * $0 } })
             }
         }
-        return ClvReport(purchases: purchases, spend: spend, horizon: horizon, predictions: predictions)
+        return ClvReport(purchases: purchases, spend: spend, horizon: horizon, predictions: predictions,
+                         warnings: warnings, spendSkipped: spendSkipped)
     }
 
     private static func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }

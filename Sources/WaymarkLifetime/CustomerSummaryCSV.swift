@@ -15,11 +15,17 @@ package struct CustomerSummaryRow: Sendable, Hashable {
 /// R's BTYD) produce: a header, then one client per line; frequency is the number of repeat
 /// purchases (an integer, `3` or `3.0`), recency and T are in one time unit, monetary_value is the
 /// average value of the repeat purchases. Columns may come in any order and the names are
-/// matched without regard to case; an unknown or missing column is an error. Fields are plain
+/// matched without regard to case; an unknown or missing column is an error. The id column may
+/// also be named `ID` or `customer_id`, or have an empty name (the index pandas writes, as in
+/// files saved from `lifetimes`); an unnamed column beside a named id column is ignored. An empty
+/// `monetary_value` is a missing one (nil); a repeat buyer with a zero or missing spend is
+/// read, and left out of Gamma-Gamma by ``ClvReport``. Fields are plain
 /// numbers and ids: a field wholly wrapped in double quotes is unwrapped, any other quote is rejected.
 package enum CustomerSummaryCSV {
     package static let requiredColumns = ["client_id", "frequency", "recency", "T"]
     package static let optionalColumns = ["monetary_value"]
+    /// Other names of the `client_id` column: `lifetimes`' own and the unnamed pandas index.
+    package static let idAliases = ["id", "customer_id", ""]
 
     /// Parses the whole text of a file.
     ///
@@ -39,7 +45,19 @@ package enum CustomerSummaryCSV {
         let header = try fields(lines[headerIndex], line: headerIndex + 1, fail: fail)
         let known = requiredColumns + optionalColumns
         var position: [String: Int] = [:]
+        var unnamedIndex: Int?
         for (index, field) in header.enumerated() {
+            if field.isEmpty && unnamedIndex == nil {
+                unnamedIndex = index
+                continue
+            }
+            if idAliases.contains(field.lowercased()) {
+                guard position["client_id"] == nil else {
+                    throw fail(headerIndex + 1, "column \(index + 1): a second client id column \"\(field)\"; name one of client_id, ID, customer_id")
+                }
+                position["client_id"] = index
+                continue
+            }
             guard let column = known.first(where: { $0.lowercased() == field.lowercased() }) else {
                 throw fail(headerIndex + 1, "column \(index + 1): unknown column \"\(field)\"; expected \(requiredColumns.joined(separator: ", ")) and optionally monetary_value")
             }
@@ -48,6 +66,7 @@ package enum CustomerSummaryCSV {
             }
             position[column] = index
         }
+        if position["client_id"] == nil, let unnamedIndex { position["client_id"] = unnamedIndex }
         for column in requiredColumns where position[column] == nil {
             throw fail(headerIndex + 1, "missing column \"\(column)\"; the header must name \(requiredColumns.joined(separator: ", ")) (and optionally monetary_value)")
         }
@@ -87,12 +106,8 @@ package enum CustomerSummaryCSV {
                 throw fail(lineNumber, error.message)
             }
             var monetary: Double?
-            if position["monetary_value"] != nil {
-                let spend = try number("monetary_value")
-                if summary.frequency > 0 && spend <= 0 {
-                    throw fail(lineNumber, "\(value("monetary_value").label): a repeat buyer (frequency ≥ 1) needs a positive average spend, got \"\(value("monetary_value").text)\"")
-                }
-                monetary = spend
+            if position["monetary_value"] != nil, !value("monetary_value").text.isEmpty {
+                monetary = try number("monetary_value")
             }
             rows.append(CustomerSummaryRow(clientID: id, summary: summary, monetaryValue: monetary, line: lineNumber))
         }

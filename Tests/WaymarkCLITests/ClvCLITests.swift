@@ -30,6 +30,26 @@ struct ClvCLITests {
         return text
     }
 
+    @Test("reads lifetimes' files (an unnamed index column) and warns, counted, about repeat buyers without spend")
+    func lifetimesFileWithMissingSpend() throws {
+        let cli = try CLIHarness()
+        let plain = try cli.write("summary.csv", Self.summaryCSV())
+        var lines = Self.summaryCSV().split(separator: "\n").map(String.init)
+        lines[0] = "," + lines[0].dropFirst("client_id,".count)
+        lines.append("X1,2,5.00,30,0")
+        lines.append("X2,1,3.00,30,")
+        let file = try cli.write("lifetimes.csv", lines.joined(separator: "\n") + "\n")
+        let result = try cli.run(["clv", "fit", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: 2 repeat buyers with a zero or missing monetary_value left out of Gamma-Gamma (the first: client \"X1\""),
+                "\(result.stderr)")
+        #expect(result.stdout.contains("BG/NBD fitted on 602 clients"), "\(result.stdout)")
+        let reference = try cli.run(["clv", "fit", plain])
+        let spendLines = { (out: String) in out.split(separator: "\n").drop { !$0.hasPrefix("Gamma-Gamma") }.map(String.init) }
+        #expect(spendLines(result.stdout) == spendLines(reference.stdout))
+        #expect(reference.stderr.isEmpty, "\(reference.stderr)")
+    }
+
     @Test("prints the BG/NBD and Gamma-Gamma parameters and the log-likelihood")
     func table() throws {
         let cli = try CLIHarness()

@@ -25,6 +25,43 @@ struct LifetimeCSVTests {
         #expect(plain[0].monetaryValue == nil)
     }
 
+    @Test("reads the files lifetimes writes: the id column named ID, customer_id or unnamed (the pandas index)")
+    func readsLifetimesFiles() throws {
+        for header in ["ID", "customer_id", "", "Customer_ID"] {
+            let rows = try CustomerSummaryCSV.parse("\(header),frequency,recency,T,monetary_value\n1,2.0,30.0,38.0,22.5\n2,0.0,0.0,38.0,0.0\n", name: "s.csv")
+            #expect(rows.map(\.clientID) == ["1", "2"], "header \"\(header)\"")
+            #expect(rows[0].summary == CustomerSummary(frequency: 2, recency: 30, age: 38) && rows[0].monetaryValue == 22.5)
+        }
+        // An unnamed index beside a named id column (a reset index): the named column is the id.
+        let both = try CustomerSummaryCSV.parse(",customer_id,frequency,recency,T\n0,A,1,2,3\n1,B,0,0,3\n", name: "s.csv")
+        #expect(both.map(\.clientID) == ["A", "B"])
+    }
+
+    @Test("a repeat buyer with a zero or missing spend is read, and left out of Gamma-Gamma with a counted warning")
+    func repeatBuyerWithoutSpend() throws {
+        var text = "client_id,frequency,recency,T,monetary_value\n"
+        var random = SeededGenerator(seed: 7)
+        for index in 0..<300 {
+            let x = Int.random(in: 0...6, using: &random)
+            let age = Double.random(in: 20...40, using: &random)
+            let recency = x == 0 ? 0 : Double.random(in: 0...age, using: &random)
+            text += "C\(index),\(x),\(recency),\(age),\(x == 0 ? 0 : Double.random(in: 10...60, using: &random))\n"
+        }
+        let clean = try CustomerSummaryCSV.parse(text, name: "s.csv")
+        let withGaps = try CustomerSummaryCSV.parse(text + "Z1,3,10,30,0\nZ2,2,5,30,\nZ3,0,0,30,\n", name: "s.csv")
+        #expect(withGaps.suffix(3).map(\.monetaryValue) == [0, nil, nil])
+        let reference = try ClvReport.make(rows: clean, kind: .bgnbd, horizon: nil, penalty: 0)
+        let report = try ClvReport.make(rows: withGaps, kind: .bgnbd, horizon: 10, penalty: 0)
+        #expect(report.spendSkipped == 2)
+        #expect(report.warnings.count == 1)
+        #expect(report.warnings.first?.hasPrefix("2 repeat buyers with a zero or missing monetary_value left out of Gamma-Gamma (the first: client \"Z1\" on line 302)") == true)
+        // Gamma-Gamma is fitted on the same repeat buyers as without them.
+        #expect(report.spend?.clients == reference.spend?.clients)
+        #expect(report.spend?.parameters.map(\.estimate) == reference.spend?.parameters.map(\.estimate))
+        #expect(report.predictions?.last?.expectedAverageSpend != nil)
+        #expect(reference.warnings.isEmpty && reference.spendSkipped == 0)
+    }
+
     @Test("each mistake is named with its line and column")
     func mistakes() {
         let header = "client_id,frequency,recency,T\n"
@@ -36,7 +73,8 @@ struct LifetimeCSVTests {
         #expect(message(header + "A,1,4,3\n")?.hasPrefix("s.csv:2: recency cannot exceed T") == true)
         #expect(message("client_id,frequency,recency,Tee\nA,1,2,3\n")?.hasPrefix("s.csv:1: column 4: unknown column \"Tee\"") == true)
         #expect(message("client_id,frequency,recency\nA,1,2\n")?.hasPrefix("s.csv:1: missing column \"T\"") == true)
-        #expect(message("client_id,frequency,recency,T,monetary_value\nA,2,2,3,0\n")?.hasPrefix("s.csv:2: column 5 (monetary_value): a repeat buyer") == true)
+        #expect(message("client_id,frequency,recency,T,monetary_value\nA,2,2,3,-1\n")?.hasPrefix("s.csv:2: column 5 (monetary_value): expected a number") == true)
+        #expect(message("ID,customer_id,frequency,recency,T\nA,B,1,2,3\n")?.hasPrefix("s.csv:1: column 2: a second client id column") == true)
         #expect(message(header) == "s.csv:1: no client after the header")
         #expect(message("\n\n")?.hasPrefix("s.csv:1: the file is empty") == true)
     }

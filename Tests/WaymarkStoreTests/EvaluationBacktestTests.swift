@@ -158,7 +158,7 @@ struct EvaluationBacktestTests {
         #expect(report.methods.map(\.method) == EvaluationMethod.allCases)
         for method in report.methods { #expect(method.overall.buyers == 13) }
         #expect(result.models.lifetime != nil)
-        #expect(report.models?.lifetimeModel == "bgnbd")
+        #expect(report.models?.lifetimeModel == "mbgnbd")  // the default model
         #expect(report.calibration.clients == 40)
         #expect(report.aliveAUC.positives + report.aliveAUC.negatives == 32)
         #expect(report.setup.categories == ["insurance", "investment", "savings"])

@@ -27,7 +27,7 @@ struct RunsPublishTests {
                                                 [.int(summary.runID)])
         #expect(stored[0, 0] == "published")
         #expect(stored[0, 1] == String(RunsTestDatabase.clientCount))
-        #expect(stored[0, 2] == "bgnbd")
+        #expect(stored[0, 2] == "mbgnbd")  // the default model (settings.lifetime.model)
 
         // A second run of the same night supersedes the first; no stage change is recorded again.
         let again = try db.run()

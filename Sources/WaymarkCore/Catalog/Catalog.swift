@@ -45,6 +45,22 @@ package struct CatalogSettings: Sendable, Hashable {
     package var arbitration = ArbitrationSettings()
     package var exploration = ExplorationSettings()
     package var propensity = PropensitySettings()
+    package var lifetime = LifetimeSettings()
+    package init() {}
+}
+
+/// `settings.lifetime`: the lifetime models the nightly run fits (docs/clv.md).
+package struct LifetimeSettings: Sendable, Hashable {
+    /// The purchase model, `bgnbd` or `mbgnbd` (the default: one-time buyers can drop out, so
+    /// p_alive ranks them the right way round); `waymark score --model` and `evaluate --model`
+    /// override it.
+    package var model = "mbgnbd"
+    /// The L2 penalty on the parameters (`lifetimes`' `penalizer_coef`); 0: plain maximum likelihood.
+    package var penalty = 0.0
+    /// The time unit of recency, age and the rate α, in days.
+    package var timeUnitDays = 7.0
+    /// The model names `model` accepts.
+    package static let models = ["bgnbd", "mbgnbd"]
     package init() {}
 }
 

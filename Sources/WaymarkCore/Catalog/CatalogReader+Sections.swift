@@ -6,7 +6,7 @@ extension CatalogReader {
 
     mutating func settings(_ node: Node) -> CatalogSettings {
         var result = CatalogSettings()
-        guard let f = mapping(node, "settings", keys: ["lifecycle", "arbitration", "exploration", "propensity"]) else { return result }
+        guard let f = mapping(node, "settings", keys: ["lifecycle", "arbitration", "exploration", "propensity", "lifetime"]) else { return result }
         if let v = f["lifecycle"], let m = mapping(v.value, "settings.lifecycle", keys: [
             "onboarding_days", "loyal_min_purchases", "loyal_min_p_alive", "loyal_min_tenure_days",
             "at_risk_p_alive", "at_risk_gap_factor", "default_gap_days", "lapsed_p_alive", "lapsed_days", "reactivated_days",
@@ -48,6 +48,19 @@ extension CatalogReader {
             if let v = m["learned"] { result.propensity.learned = bool(v.value, "settings.propensity.learned") ?? true }
             if let v = m["horizon_days"], let days = int(v.value, "settings.propensity.horizon_days", min: 1) { result.propensity.horizonDays = days }
             if let v = m["training_clients"], let n = int(v.value, "settings.propensity.training_clients", min: 100) { result.propensity.trainingClients = n }
+        }
+        if let v = f["lifetime"], let m = mapping(v.value, "settings.lifetime", keys: ["model", "penalty", "time_unit_days"]) {
+            if let v = m["model"], let name = string(v.value, "settings.lifetime.model") {
+                if LifetimeSettings.models.contains(name) {
+                    result.lifetime.model = name
+                } else {
+                    error(v.value, "settings.lifetime.model must be bgnbd or mbgnbd, found '\(name)'")
+                }
+            }
+            if let v = m["penalty"] { result.lifetime.penalty = double(v.value, "settings.lifetime.penalty", range: 0...10) ?? result.lifetime.penalty }
+            if let v = m["time_unit_days"] {
+                result.lifetime.timeUnitDays = double(v.value, "settings.lifetime.time_unit_days", range: 0.0001...3660) ?? result.lifetime.timeUnitDays
+            }
         }
         return result
     }

@@ -36,8 +36,9 @@ package struct Backtest: Sendable {
         package var catalog: Catalog?
         /// Parallel engine workers (default: the active processor count).
         package var workers: Int
-        /// The lifetime model to fit, as `waymark score --model`.
-        package var model: LifetimeModelKind = .bgnbd
+        /// The lifetime model to fit, as `waymark score --model`; nil: the catalog's
+        /// `settings.lifetime.model` (default MBG/NBD).
+        package var model: LifetimeModelKind?
 
         package init(cutoff: Timestamp, horizonDays: Int, topK: Int? = nil, seed: UInt64 = 42, catalog: Catalog? = nil,
                      workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -94,8 +95,9 @@ package struct Backtest: Sendable {
         let end = cutoff.adding(days: options.horizonDays)
 
         // Fit on the history, as the nightly run fits (ModelFitter bounds every query by the as_of).
-        var stored = try ModelFitter(connection: connection, kind: options.model, logger: logger).fit(asOf: cutoff)
-        stored.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: options.model, logger: logger)
+        let kind = options.model ?? LifetimeModelKind(rawValue: catalog.settings.lifetime.model) ?? .mbgnbd
+        var stored = try ModelFitter(connection: connection, kind: kind, settings: catalog.settings.lifetime, logger: logger).fit(asOf: cutoff)
+        stored.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: kind, logger: logger)
             .fit(asOf: cutoff, catalog: catalog, products: products, horizonDays: options.horizonDays)
         let models = stored.fittedModels
         let popular = try Self.popularCategories(connection: connection, until: cutoff)

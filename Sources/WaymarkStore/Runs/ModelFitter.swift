@@ -9,10 +9,10 @@ package import WaymarkLifetime
 ///
 /// Whatever the shard, the models are fitted on the whole population, so every shard of a night
 /// scores with the same models:
-/// - lifetime (BG/NBD or MBG/NBD): per client (repeat purchase occasions, whole weeks first →
-///   last occasion, whole weeks first occasion → as_of), grouped in SQL;
-/// - Gamma-Gamma: repeat buyers' (repeat occasions, average occasion spend in whole units),
-///   grouped in SQL;
+/// - lifetime (BG/NBD or MBG/NBD): per client (repeat purchase occasions, exact time first →
+///   last occasion, exact time first occasion → as_of, in the time unit), grouped in SQL;
+/// - Gamma-Gamma: repeat buyers' (repeat occasions, average spend of the occasions after the
+///   first), grouped in SQL;
 /// - RFM quintiles: `percentile_disc` over buyers (frequency: occasions);
 /// - affinity: category transitions from `lag()` over each client's purchases in time order, and
 ///   in the same pass each purchase after the first by the set of categories owned before it (a
@@ -28,6 +28,9 @@ package struct ModelFitter {
     package var logger: Logger
     /// The time unit of the lifetime models, in days.
     package var timeUnitDays: Double = 7
+    /// The L2 penalty of the lifetime and spend fits (`settings.lifetime.penalty`); 0: plain
+    /// maximum likelihood, as `waymark clv fit` without `--penalty`.
+    package var penalty: Double = 0
     /// `work_mem` for the fitting queries (restored afterwards): their sorts and hashes over
     /// every purchase and response then stay in memory instead of spilling to disk.
     package var workMem = "128MB"
@@ -35,11 +38,19 @@ package struct ModelFitter {
     /// their own, at the same time as the purchase summaries (the server has more than one core).
     package var helperConfiguration: ConnectionConfiguration?
 
-    package init(connection: Connection, kind: LifetimeModelKind = .bgnbd,
+    package init(connection: Connection, kind: LifetimeModelKind = .mbgnbd,
                  logger: Logger = Logger(label: "waymark.fit", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.connection = connection
         self.kind = kind
         self.logger = logger
+    }
+
+    /// A fitter with the catalog's `settings.lifetime` (time unit, penalty) and `kind`.
+    package init(connection: Connection, kind: LifetimeModelKind, settings: LifetimeSettings,
+                 logger: Logger = Logger(label: "waymark.fit", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.init(connection: connection, kind: kind, logger: logger)
+        timeUnitDays = settings.timeUnitDays
+        penalty = settings.penalty
     }
 
     /// Fits every model at `asOf`.
@@ -62,27 +73,31 @@ package struct ModelFitter {
             }
         }
         // Per-client summaries over purchase occasions, grouped: (repeat occasions, recency, age)
-        // for the lifetime model (kind 0), (repeat occasions, average occasion spend) for the
-        // spend model (kind 2), and the RFM quintiles over buyers (kind 1, one row). An occasion
-        // is an order (`order_id`), or the lines of a client at one time without an order id;
-        // its time is its first line's, its amount the sum of its lines. Recency and age in
-        // whole time units and average spend in whole currency units, grouped separately, so the
-        // number of rows (and memory) is bounded by the history's length and the spread of
-        // spend, not by the clients.
+        // for the lifetime model (kind 0), (repeat occasions, average spend of the repeat
+        // occasions) for the spend model (kind 2), and the RFM quintiles over buyers (kind 1, one
+        // row). An occasion is an order (`order_id`), or the lines of a client at one time without
+        // an order id; its time is its first line's, its amount the sum of its lines. Recency and
+        // age are exact, in the time unit (float8, no rounding), and the spend averages the
+        // occasions after the first, as `lifetimes`' `summary_data_from_transaction_data` does, so
+        // the fit equals `waymark clv fit` on the same summary. Identical summaries are grouped.
         var spend: [(SpendSummary, Int)] = []
         let summaries = try connection.execute("""
             WITH occasions AS (
-                SELECT client_id, min(purchased_at) AS at, sum(amount) AS amount
+                SELECT client_id, min(purchased_at) AS at, sum(amount) AS amount, order_id
                 FROM purchases WHERE purchased_at <= to_timestamp($1)
                 GROUP BY client_id, order_id, CASE WHEN order_id IS NULL THEN purchased_at END
+            ), numbered AS (
+                SELECT client_id, at, amount,
+                       row_number() OVER (PARTITION BY client_id ORDER BY at, amount, order_id) AS n
+                FROM occasions
             ), per_client AS MATERIALIZED (
                 SELECT count(*) - 1 AS x,
-                       floor(extract(epoch FROM max(at) - min(at)) / 86400 / $2)::int AS recency,
-                       floor(extract(epoch FROM to_timestamp($1) - min(at)) / 86400 / $2)::int AS age,
-                       round(avg(amount))::float8 AS average,
+                       extract(epoch FROM max(at) - min(at))::float8 / 86400 / $2 AS recency,
+                       extract(epoch FROM to_timestamp($1) - min(at))::float8 / 86400 / $2 AS age,
+                       coalesce(avg(amount) FILTER (WHERE n > 1), 0)::float8 AS average,
                        floor(extract(epoch FROM to_timestamp($1) - max(at)) / 86400)::float8 AS recency_days,
                        sum(amount)::float8 AS monetary
-                FROM occasions
+                FROM numbered
                 GROUP BY client_id
             )
             SELECT CASE WHEN GROUPING(recency) = 0 THEN 0 ELSE 2 END, x, recency, age, average, count(*), NULL, NULL, NULL
@@ -101,8 +116,8 @@ package struct ModelFitter {
             switch try summaries.decode(Int.self, row: index, column: 0) {
             case 0:
                 let x = try summaries.decode(Int.self, row: index, column: 1)
-                let recency = Double(try summaries.decode(Int.self, row: index, column: 2))
-                let age = max(recency, Double(try summaries.decode(Int.self, row: index, column: 3)))
+                let recency = try summaries.decode(Double.self, row: index, column: 2)
+                let age = max(recency, try summaries.decode(Double.self, row: index, column: 3))
                 frequencyGroups[CustomerSummary(frequency: x, recency: x == 0 ? 0 : recency, age: age), default: 0] += count
             case 2:
                 let x = try summaries.decode(Int.self, row: index, column: 1)
@@ -122,7 +137,7 @@ package struct ModelFitter {
         if !frequencyGroups.isEmpty {
             do {
                 let data = try RFTSummary(frequencyGroups.lazy.flatMap { repeatElement($0.key, count: $0.value) })
-                let fit = try LifetimeModel.fit(data, kind: kind, options: LifetimeFitOptions(penalty: 0.001, computeStandardErrors: false))
+                let fit = try LifetimeModel.fit(data, kind: kind, options: LifetimeFitOptions(penalty: penalty, computeStandardErrors: false))
                 lifetime = StoredModels.Lifetime(kind: kind, parameters: fit.model.parameters, logLikelihood: fit.logLikelihood,
                                                  clients: fit.clientCount, converged: fit.converged)
             } catch {
@@ -133,7 +148,7 @@ package struct ModelFitter {
         if spend.contains(where: { $0.0.averageSpend > 0 }) {
             let expanded = spend.filter { $0.0.averageSpend > 0 }.lazy.flatMap { repeatElement($0.0, count: $0.1) }
             do {
-                let fit = try GammaGammaModel.fit(expanded, options: LifetimeFitOptions(penalty: 0.001, computeStandardErrors: false))
+                let fit = try GammaGammaModel.fit(expanded, options: LifetimeFitOptions(penalty: penalty, computeStandardErrors: false))
                 spendModel = StoredModels.Spend(parameters: fit.model.parameters, logLikelihood: fit.logLikelihood, clients: fit.clientCount)
             } catch {
                 logger.warning("the spend model could not be fitted; using clients' own averages", metadata: ["error": "\(error)"])

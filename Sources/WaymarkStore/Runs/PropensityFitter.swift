@@ -40,7 +40,7 @@ package struct PropensityFitter {
         let horizon = max(1, horizonDays ?? settings.horizonDays)
         let cutoff = asOf.adding(days: -horizon)
         let started = Date()
-        var atCutoff = try ModelFitter(connection: connection, kind: kind, logger: logger).fit(asOf: cutoff).fittedModels
+        var atCutoff = try ModelFitter(connection: connection, kind: kind, settings: catalog.settings.lifetime, logger: logger).fit(asOf: cutoff).fittedModels
         atCutoff.propensity = PropensityModel(horizonDays: horizon, rates: try Self.rates(connection: connection, asOf: cutoff, windowDays: horizon))
         let engine = Engine(catalog: catalog, models: atCutoff, products: products)
 

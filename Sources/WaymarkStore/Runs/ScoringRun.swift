@@ -13,7 +13,8 @@ package struct ScoringOptions: Sendable {
     package var top: Int?
     /// Scoring threads.
     package var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    package var model: LifetimeModelKind = .bgnbd
+    /// The lifetime model; nil: the catalog's `settings.lifetime.model` (default MBG/NBD).
+    package var model: LifetimeModelKind?
     /// Clients per batch handed to a worker.
     package var batchSize = 256
     /// A pause after each batch (tests use it to kill a run in the middle); 0 in production.
@@ -95,8 +96,9 @@ package struct ScoringRun {
             throw StoreError(.noCatalog, "no catalog is stored")
         }
         let products = try CatalogStore(connection: connection).products()
+        let kind = options.model ?? LifetimeModelKind(rawValue: catalog.catalog.settings.lifetime.model) ?? .mbgnbd
         let parameters = """
-            {"top": \(options.top.map(String.init) ?? "null"), "workers": \(options.workers), "model": "\(options.model.rawValue)", \
+            {"top": \(options.top.map(String.init) ?? "null"), "workers": \(options.workers), "model": "\(kind.rawValue)", \
             "pid": \(ProcessInfo.processInfo.processIdentifier), "backend_pid": \(connection.backendPID), \
             "host": \(ResultRows.quote(ProcessInfo.processInfo.hostName))}
             """
@@ -125,10 +127,12 @@ package struct ScoringRun {
         }
         // Fit.
         let fitStart = Date()
-        var fitter = ModelFitter(connection: connection, kind: options.model, logger: logger)
+        let lifetime = catalog.catalog.settings.lifetime
+        let kind = options.model ?? LifetimeModelKind(rawValue: lifetime.model) ?? .mbgnbd
+        var fitter = ModelFitter(connection: connection, kind: kind, settings: lifetime, logger: logger)
         fitter.helperConfiguration = configuration
         var models = try fitter.fit(asOf: options.asOf)
-        models.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: options.model, logger: logger)
+        models.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: kind, logger: logger)
             .fit(asOf: options.asOf, catalog: catalog.catalog, products: products)
         let modelsJSON = try JSONEncoder.sorted.encode(models)
         try connection.execute("UPDATE scoring_runs SET models = $2::jsonb WHERE run_id = $1", [.int(runID), .jsonb(modelsJSON)])

@@ -20,9 +20,11 @@ extension ClvCommand {
             abstract: "Fit BG/NBD (or MBG/NBD) and, with monetary values, Gamma-Gamma; optionally predict per client.",
             discussion: """
                 FILE is a CSV with the header client_id,frequency,recency,T[,monetary_value] (the BTYD \
-                customer-summary format): frequency = repeat purchases, recency = time from the first to \
+                customer-summary format; the id column may also be named ID or customer_id, or be the \
+                unnamed index column that Python lifetimes writes): frequency = repeat purchases, recency = time from the first to \
                 the last purchase, T = time from the first purchase to the end of observation, all times in \
-                one unit (days or weeks); monetary_value = the average value of the repeat purchases. \
+                one unit (days or weeks); monetary_value = the average value of the repeat purchases (a repeat buyer with a zero or \
+                missing one is left out of Gamma-Gamma, with a warning). \
                 Prints the fitted parameters with standard errors and the log-likelihood. A malformed file \
                 is reported with its line and column (exit code 2).
 
@@ -72,6 +74,7 @@ extension ClvCommand {
                     rows: CustomerSummaryCSV.parse(text, name: file == "-" ? "<stdin>" : file),
                     kind: model, horizon: predict, penalty: penalty)
             }
+            for warning in report.warnings { printError("warning: \(warning)") }
             switch output.format {
             case .table: writeOutput(report.table())
             case .json:

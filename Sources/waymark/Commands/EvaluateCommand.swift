@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Postgres
 import WaymarkCore
+import WaymarkLifetime
 import WaymarkReports
 import WaymarkStore
 
@@ -52,6 +53,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The seed of the random baseline and of the bootstrap intervals.", valueName: "seed"))
     var seed: UInt64 = 42
 
+    @Option(help: ArgumentHelp("Lifetime model: bgnbd or mbgnbd, as `waymark score --model` (default: the catalog's settings.lifetime.model, mbgnbd).", valueName: "model"))
+    var model: String?
+
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -60,6 +64,9 @@ struct EvaluateCommand: ParsableCommand {
         }
         guard horizon >= 1 && horizon <= 3650 else {
             throw ValidationError("--horizon must be a number of days from 1 to 3650, e.g. 180; got \(horizon)")
+        }
+        if let model, LifetimeModelKind(rawValue: model) == nil {
+            throw ValidationError("--model must be bgnbd or mbgnbd; got '\(model)'")
         }
         if let top, top < 1 || top > 50 {
             throw ValidationError("--top must be from 1 to 50, e.g. 3; got \(top)")
@@ -87,8 +94,9 @@ struct EvaluateCommand: ParsableCommand {
                     throw StoreError(.invalidInput, error.description, underlying: error)
                 }
             }
-            let result = try Backtest(configuration: configuration, logger: logger).run(.init(
-                cutoff: cutoff.timestamp!, horizonDays: horizon, topK: top, seed: seed, catalog: given))
+            var options = Backtest.Options(cutoff: cutoff.timestamp!, horizonDays: horizon, topK: top, seed: seed, catalog: given)
+            options.model = model.flatMap { LifetimeModelKind(rawValue: $0) }
+            let result = try Backtest(configuration: configuration, logger: logger).run(options)
             if let report {
                 do {
                     try Data(result.report.html().utf8).write(to: URL(fileURLWithPath: report), options: .atomic)

@@ -39,8 +39,8 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Scoring threads (default: the number of cores).", valueName: "n"))
     var workers: Int?
 
-    @Option(help: ArgumentHelp("Lifetime model: bgnbd or mbgnbd.", valueName: "model"))
-    var model = ModelKindArgument(argument: LifetimeModelKind.bgnbd.rawValue)
+    @Option(help: ArgumentHelp("Lifetime model: bgnbd or mbgnbd (default: the catalog's settings.lifetime.model, mbgnbd).", valueName: "model"))
+    var model: ModelKindArgument?
 
     @Option(help: "How to print the summary: table or json.")
     var format: OutputFormat = .table
@@ -52,7 +52,7 @@ struct ScoreCommand: ParsableCommand {
         if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
         if let workers, workers < 1 || workers > 512 { throw ValidationError("--workers must be between 1 and 512") }
         if case .failure(let error)? = shard?.shard { throw ValidationError(error.message) }
-        if model.kind == nil { throw ValidationError("--model must be bgnbd or mbgnbd; got '\(model.text)'") }
+        if let model, model.kind == nil { throw ValidationError("--model must be bgnbd or mbgnbd; got '\(model.text)'") }
     }
 
     func run() throws {
@@ -63,7 +63,7 @@ struct ScoreCommand: ParsableCommand {
             options.top = top
             options.shard = try shard?.shard.get() ?? .all
             options.workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
-            options.model = model.kind ?? .bgnbd
+            options.model = model?.kind
             if let delay = ProcessInfo.processInfo.environment["WAYMARK_SCORE_BATCH_DELAY_MS"].flatMap(Double.init) {
                 options.batchDelay = delay / 1000
                 options.batchSize = 16

@@ -97,6 +97,29 @@ import WaymarkGenerator
         }
     }
 
+    @Test("settings.lifetime: model, penalty and time unit, with their defaults; a bad model is named")
+    func lifetimeSettings() throws {
+        let defaults = try CatalogLoader.load("version: \"1\"\n", file: "d.yaml").settings.lifetime
+        #expect(defaults.model == "mbgnbd" && defaults.penalty == 0 && defaults.timeUnitDays == 7)
+        let set = try CatalogLoader.load("""
+            version: "1"
+            settings:
+              lifetime: { model: bgnbd, penalty: 0.01, time_unit_days: 1 }
+            """, file: "s.yaml").settings.lifetime
+        #expect(set.model == "bgnbd" && set.penalty == 0.01 && set.timeUnitDays == 1)
+        do {
+            _ = try CatalogLoader.load("""
+                version: "1"
+                settings:
+                  lifetime: { model: pareto, penalty: -1 }
+                """, file: "b.yaml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.description.contains("settings.lifetime.model must be bgnbd or mbgnbd, found 'pareto'"), "\(error.description)")
+            #expect(error.description.contains("settings.lifetime.penalty"), "\(error.description)")
+        }
+    }
+
     @Test func aDuplicateItemIsStillCheckedForItsOwnMistakes() {
         let text = """
         version: "1"
