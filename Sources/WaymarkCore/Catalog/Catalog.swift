@@ -72,7 +72,7 @@ package struct PropensitySettings: Sendable, Hashable {
     /// The horizon the propensity predicts a purchase within, in days.
     package var horizonDays = 90
     /// Clients sampled (by a hash of the id) for the training rows.
-    package var trainingClients = 20_000
+    package var trainingClients = 10_000
     package init() {}
 }
 

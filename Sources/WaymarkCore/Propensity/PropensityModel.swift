@@ -165,6 +165,8 @@ package struct PropensityScorer: Sendable {
     package let model: PropensityModel
     let intercept: Double
     let weights: [Double]
+    /// The features' means on the training rows (explanations).
+    let means: [Double]
     let horizon: Double
     let smoothing: Double
     let clientIntercept: Double
@@ -174,6 +176,7 @@ package struct PropensityScorer: Sendable {
         self.model = model
         intercept = model.intercept
         weights = model.weightVector
+        means = model.meanVector
         horizon = Double(model.horizonDays)
         smoothing = model.smoothingDays
         clientIntercept = model.clientIntercept
@@ -185,6 +188,73 @@ package struct PropensityScorer: Sendable {
         let x = PropensityClientFeature.values(client)
         var z = clientIntercept
         for (w, v) in zip(clientWeights, x) { z += w * v }
+        return LogisticRegression.sigmoid(z)
+    }
+
+    /// The parts of the offer model's logit that depend on the client alone, computed once per
+    /// client: the client-level terms, and per category of the client's table the terms of their
+    /// own repeat behaviour (a category never bought has none but `novelty`).
+    package struct ClientPart: Sendable {
+        /// intercept + activity, lapse and p_alive terms.
+        package var constant: Double
+        /// Per category index of the client's `PurchaseOccasions`: the personal features' terms.
+        package var personal: [Double]
+        /// The terms of a category the client never bought (`novelty`).
+        package var neverBought: Double
+    }
+
+    /// The client's part of the offer logit (see ``ClientPart``).
+    package func clientPart(_ client: borrowing PropensityClient) -> ClientPart {
+        let occasions = client.occasions
+        let personal: [PropensityFeature] = [.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore]
+        let clientLevel: [PropensityFeature] = [.activity, .lapse, .pAlive]
+        let probe = PropensityItemInputs(category: -1, logPopularity: 0, logRecentPopularity: 0, affinityLift: 1, lifeEventBoost: 1, acceptance: 0.5)
+        var constant = intercept
+        var neverBought = 0.0
+        PropensityFeature.values(client: client, item: probe, horizonDays: horizon, smoothingDays: smoothing) { feature, x in
+            if clientLevel.contains(feature) { constant += weights[feature.rawValue] * x }
+            if feature == .novelty { neverBought += weights[feature.rawValue] * x }
+        }
+        var parts = [Double](repeating: 0, count: occasions.categoryCount.count)
+        for c in parts.indices where occasions.categoryCount[c] > 0 {
+            var item = probe
+            item.category = c
+            var sum = 0.0
+            PropensityFeature.values(client: client, item: item, horizonDays: horizon, smoothingDays: smoothing) { feature, x in
+                if personal.contains(feature) { sum += weights[feature.rawValue] * x }
+            }
+            parts[c] = sum
+        }
+        return ClientPart(constant: constant, personal: parts, neverBought: neverBought)
+    }
+
+    /// The offer's part of the logit that depends on it and the client's stage alone: popularity,
+    /// recent popularity and the stage rate.
+    package func itemPart(logPopularity: Double, logRecentPopularity: Double, logStageRate: Double) -> Double {
+        weights[PropensityFeature.popularity.rawValue] * logPopularity
+            + weights[PropensityFeature.recentPopularity.rawValue] * logRecentPopularity
+            + weights[PropensityFeature.stageRate.rawValue] * logStageRate
+    }
+
+    /// The hot path: P(the client buys the offer | buys some offer) from the precomputed parts,
+    /// equal to ``probability(client:item:)`` (a test holds them together).
+    @inline(__always)
+    package func probability(_ client: ClientPart, itemPart: Double, item: PropensityItemInputs) -> Double {
+        var z = client.constant + itemPart
+        if item.category >= 0 {
+            z += client.personal[item.category]
+        } else {
+            z += client.neverBought + weights[PropensityFeature.newPopularity.rawValue] * item.logPopularity
+        }
+        if item.affinityLift != 1 { z += weights[PropensityFeature.affinity.rawValue] * log(max(item.affinityLift, 1e-6)) }
+        if item.lifeEventBoost != 1 { z += weights[PropensityFeature.lifeEvent.rawValue] * log(max(item.lifeEventBoost, 1e-6)) }
+        z += weights[PropensityFeature.acceptance.rawValue] * (item.acceptanceLogit ?? PropensityFeature.logit(item.acceptance))
+        switch item.response {
+        case .acceptedPending: z += weights[PropensityFeature.acceptedPending.rawValue]
+        case .declined: z += weights[PropensityFeature.declined.rawValue]
+        case .presentedOpen: z += weights[PropensityFeature.presentedOpen.rawValue]
+        case .none, .other: break
+        }
         return LogisticRegression.sigmoid(z)
     }
 

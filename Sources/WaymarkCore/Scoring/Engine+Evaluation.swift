@@ -52,6 +52,8 @@ extension Engine {
         var client: PropensityClient?
         /// P(the client buys any offer in the horizon) (with a learned propensity only).
         var buyProbability = 1.0
+        /// The client's part of the offer logit (with a learned propensity only).
+        var clientPart: PropensityScorer.ClientPart?
 
         init(stageIndex: Int, items: Int) {
             self.stageIndex = stageIndex
@@ -194,10 +196,11 @@ extension Engine {
         let (boost, trigger, triggerDays) = lifeEventBoost(entry, facts: facts)
         let activity = facts.pAlive
         let propensity: Double
-        if let scorer, entry.kind == .offer, let client = scratch.client {
+        if let scorer, entry.kind == .offer, let part = scratch.clientPart {
+            let slot = entry.index * LifecycleStage.allCases.count + scratch.stageIndex
             var inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: acceptance, lift: lift, boost: boost)
-            if posteriorMean { inputs.acceptanceLogit = acceptanceLogit[entry.index * LifecycleStage.allCases.count + scratch.stageIndex] }
-            propensity = scratch.buyProbability * scorer.probability(client: client, item: inputs)
+            if posteriorMean { inputs.acceptanceLogit = acceptanceLogit[slot] }
+            propensity = scratch.buyProbability * scorer.probability(part, itemPart: itemPart[slot], item: inputs)
         } else {
             propensity = acceptance * lift * boost * activity
         }
@@ -297,7 +300,7 @@ extension Engine {
         return Rejection(itemID: entry.id, kind: entry.kind, check: .rankedOut, reason: reason, priority: p)
     }
 
-    func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, render: Bool) -> Recommendation {
+    func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, scratch: Scratch, render: Bool) -> Recommendation {
         // The item is read in place from the shared entry, never copied.
         let entry = prepared[candidate.item]
         var text: String?
@@ -320,7 +323,7 @@ extension Engine {
             itemID: entry.id, kind: entry.kind, title: entry.title, rank: rank, channel: candidate.channel,
             priority: candidate.factors.priority, text: text,
             explanation: Explanation(admittedBy: admittedBy(candidate, facts: facts), factors: candidate.factors, trigger: trigger,
-                                     propensityReasons: propensityReasons(entry, facts: facts, factors: candidate.factors))
+                                     propensityReasons: propensityReasons(entry, facts: facts, scratch: scratch, factors: candidate.factors))
         )
     }
 

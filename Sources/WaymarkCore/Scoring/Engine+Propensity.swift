@@ -84,15 +84,14 @@ extension Engine {
 
     /// The reasons of an offer's learned propensity, in words, strongest first: each feature's
     /// contribution to the log-odds against the training average.
-    func propensityReasons(_ entry: PreparedItem, facts: ClientFacts, factors: ScoreFactors) -> [String] {
-        guard let scorer, entry.kind == .offer else { return [] }
+    func propensityReasons(_ entry: PreparedItem, facts: ClientFacts, scratch: Scratch, factors: ScoreFactors) -> [String] {
+        guard let scorer, entry.kind == .offer, let client = scratch.client else { return [] }
         let model = scorer.model
-        let client = facts.propensityClient
-        let inputs = propensityInputs(entry, facts: facts, scratch: scratch(for: facts), acceptance: factors.acceptance,
+        let inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: factors.acceptance,
                                       lift: factors.affinityLift, boost: factors.lifeEventBoost)
         let x = model.features(client: client, item: inputs)
-        let means = model.meanVector
-        let w = model.weightVector
+        let means = scorer.means
+        let w = scorer.weights
         // Group the client's own repeat behaviour into one reason, the crowd into another.
         var parts: [(String, Double)] = []
         func contribution(_ features: [PropensityFeature]) -> Double {

@@ -50,6 +50,8 @@ package struct Engine: Sendable {
     let logStageRate: [Double]
     /// Per prepared item and stage, the logit of its acceptance posterior mean.
     let acceptanceLogit: [Double]
+    /// Per prepared item and stage, the learned propensity's item part (`PropensityScorer.itemPart`).
+    let itemPart: [Double]
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -103,6 +105,12 @@ package struct Engine: Sendable {
             }
         }
         logStageRate = stageRates
+        let stageCount = LifecycleStage.allCases.count
+        let scorer = scorer, popularity = logPopularity, recentPopularity = logRecentPopularity
+        itemPart = (0..<(items.count * stageCount)).map { slot in
+            scorer?.itemPart(logPopularity: popularity[slot / stageCount], logRecentPopularity: recentPopularity[slot / stageCount],
+                             logStageRate: stageRates[slot]) ?? 0
+        }
         acceptanceLogit = items.flatMap { item in
             LifecycleStage.allCases.map { stage in
                 let counts = models.acceptance.counts(item: item.id, stage: stage)
@@ -141,6 +149,7 @@ package struct Engine: Sendable {
             let client = facts.propensityClient
             scratch.client = client
             scratch.buyProbability = scorer.buyProbability(client: client)
+            scratch.clientPart = scorer.clientPart(client)
         }
         return scratch
     }
@@ -238,8 +247,8 @@ package struct Engine: Sendable {
             asOf: facts.asOf,
             catalogVersion: catalog.version,
             scores: scores(facts),
-            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, render: options.renderText) },
-            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, render: options.renderText) },
+            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText) },
+            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText) },
             notRecommended: rejections
         )
     }

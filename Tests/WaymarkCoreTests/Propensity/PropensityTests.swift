@@ -175,6 +175,38 @@ import Testing
         #expect((a.weights["personal_rate"] ?? 0) + (a.weights["decayed_share"] ?? 0) > 0)
     }
 
+    /// The engine's hot path (per-client and per-item parts precomputed) gives the model's own
+    /// probability over its features.
+    @Test func theHotPathEqualsTheModel() throws {
+        let catalog = try Self.catalog()
+        let model = try Self.learnedModel(catalog: catalog)
+        let scorer = PropensityScorer(model)
+        var random = SeededGenerator(seed: 3)
+        for k in 0..<20 {
+            var extra: [Purchase] = []
+            for j in 0..<Int(random.next() % 30) {
+                extra.append(Self.purchase(Self.categories[Int(random.next() % 130)], -Int(random.next() % 300) - 1, order: "e\(k)-\(j)"))
+            }
+            let client = Self.weekly("H\(k)", staples: [Self.categories[k], Self.categories[k + 50]], every: 5 + k, extra: extra)
+            let facts = ClientFacts(snapshot: client, asOf: Fixture.asOf, models: FittedModels(propensity: model))
+            let inputs = facts.propensityClient
+            let part = scorer.clientPart(inputs)
+            for category in Self.categories {
+                for response in [PropensityItemInputs.ResponseState.none, .acceptedPending, .declined] {
+                    let item = PropensityItemInputs(
+                        category: facts.categoryIndex(RuleKey(category)), logPopularity: log(0.01 + random.uniformHalfOpen()),
+                        logRecentPopularity: log(0.01 + random.uniformHalfOpen()), logStageRate: log(0.01 + random.uniformHalfOpen()),
+                        affinityLift: 0.5 + random.uniformHalfOpen(), lifeEventBoost: 1 + random.uniformHalfOpen(),
+                        acceptance: random.uniformHalfOpen(), response: response)
+                    let fast = scorer.probability(part, itemPart: scorer.itemPart(logPopularity: item.logPopularity,
+                        logRecentPopularity: item.logRecentPopularity, logStageRate: item.logStageRate), item: item)
+                    let slow = scorer.probability(client: inputs, item: item)
+                    #expect(abs(fast - slow) < 1e-9, "client \(k), \(category), \(response)")
+                }
+            }
+        }
+    }
+
     @Test func withoutALearnedModelTheHeuristicIsUnchanged() throws {
         let catalog = try Self.catalog()
         let client = Self.weekly("W", staples: ["cat001"])
