@@ -75,6 +75,7 @@ extension LiveRecommendation {
         ]
         if let text { members.append(("text", .string(text))) }
         if let trigger { members.append(("trigger", .string(trigger))) }
+        if !propensityReasons.isEmpty { members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) }))) }
         return .sortedObject(members)
     }
 }

@@ -151,6 +151,8 @@ package struct LiveRecommendation: Sendable, Hashable {
     /// The checks that admitted it, in order.
     package var reasons: [String]
     package var trigger: String?
+    /// With the learned propensity: its reasons in words, strongest first (empty otherwise).
+    package var propensityReasons: [String] = []
     /// priority = propensity × value × context × lever, in words.
     package var summary: String
     package var factors: [String: Double]
@@ -180,6 +182,7 @@ package struct LiveRecommendation: Sendable, Hashable {
         text = r.text
         reasons = r.explanation.admittedBy
         trigger = r.explanation.trigger
+        propensityReasons = r.explanation.propensityReasons
         summary = r.explanation.summary
         let f = r.explanation.factors
         factors = [

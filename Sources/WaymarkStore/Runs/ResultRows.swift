@@ -105,6 +105,14 @@ enum ResultRows {
             ascii(",\"trigger\":", to: &json)
             appendQuoted(trigger, to: &json)
         }
+        if !e.propensityReasons.isEmpty {
+            ascii(",\"propensity_reasons\":[", to: &json)
+            for (index, reason) in e.propensityReasons.enumerated() {
+                if index > 0 { json.append(UInt8(ascii: ",")) }
+                appendQuoted(reason, to: &json)
+            }
+            json.append(UInt8(ascii: "]"))
+        }
         ascii(",\"factors\":{", to: &json)
         factor("acceptance", f.acceptance, first: true, to: &json)
         factor("alpha", f.alpha, to: &json)

@@ -19,6 +19,9 @@ package struct RunSummary: Sendable, Codable, Hashable {
     package var timings: [String: Double]
     /// Rows of child tables whose client does not exist (skipped).
     package var orphanRows: Int
+    /// The size of the fitted models as stored with the run (JSON bytes); nil in summaries of runs
+    /// stored before it was reported.
+    package var modelBytes: Int?
 
     package struct ItemCount: Sendable, Codable, Hashable {
         package var item: String
@@ -33,5 +36,6 @@ package struct RunSummary: Sendable, Codable, Hashable {
         case stageChanges = "stage_changes"
         case topItems = "top_items"
         case orphanRows = "orphan_rows"
+        case modelBytes = "model_bytes"
     }
 }

@@ -137,7 +137,7 @@ package struct ScoringRun {
         let modelsJSON = try JSONEncoder.sorted.encode(models)
         try connection.execute("UPDATE scoring_runs SET models = $2::jsonb WHERE run_id = $1", [.int(runID), .jsonb(modelsJSON)])
         let fitSeconds = Date().timeIntervalSince(fitStart)
-        logger.info("models fitted", metadata: ["seconds": "\(fitSeconds)"])
+        logger.info("models fitted", metadata: ["seconds": "\(fitSeconds)", "model_bytes": "\(modelsJSON.count)"])
 
         // Score.
         let scoreStart = Date()
@@ -156,7 +156,7 @@ package struct ScoringRun {
             stages: tally.stages, stageChanges: tally.changes,
             topItems: tally.items.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
                 .map { RunSummary.ItemCount(item: $0.key, count: $0.value) },
-            models: models, timings: [:], orphanRows: tally.orphans)
+            models: models, timings: [:], orphanRows: tally.orphans, modelBytes: modelsJSON.count)
         try connection.transaction { connection in
             try connection.execute("SELECT 1 FROM scoring_runs WHERE run_id = $1 FOR UPDATE", [.int(runID)])
             try connection.execute("ALTER TABLE client_scores ATTACH PARTITION client_scores_r\(runID) FOR VALUES IN (\(runID))")

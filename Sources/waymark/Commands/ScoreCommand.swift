@@ -118,6 +118,11 @@ struct ScoreCommand: ParsableCommand {
         if let g = s.models.spend {
             out += String(format: "  gamma-gamma  p %.4g  q %.4g  v %.4g  (%d repeat buyers)\n", g.parameters.p, g.parameters.q, g.parameters.v, g.clients ?? 0)
         }
+        if let p = s.models.propensity, let t = p.training {
+            out += "  propensity   horizon \(p.horizonDays) days, \(t.fitted ? "learned" : "prior weights (too few purchases to learn from)") at \(t.cutoff) "
+            out += "from \(t.clients) clients (\(t.buyers) buyers, \(t.rows) rows), log-loss \(String(format: "%.4f", t.logLoss))\n"
+        }
+        if let bytes = s.modelBytes { out += "  size         \(bytes) bytes (stored with the run)\n" }
         out += "timings:\n"
         for key in ["fit_seconds", "score_seconds", "publish_seconds", "total_seconds"] {
             if let t = s.timings[key] { out += "  " + key.replacingOccurrences(of: "_seconds", with: "").padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %.2f s\n", t) }
