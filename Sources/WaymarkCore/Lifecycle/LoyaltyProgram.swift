@@ -65,14 +65,16 @@ package struct LoyaltyProgram: Sendable, Hashable {
         purchases.withUnsafeBufferPointer { buffer in
             for i in buffer.indices where buffer[i].at <= asOf {
                 let raw = Double(buffer[i].amountCents) / 100 * pointsPerUnit * multipliers[categoryIndex[i]]
-                let earned = raw > 0 ? Int(raw.rounded(.down)) : 0
-                balance += earned
-                if buffer[i].at > windowStart { qualifying += earned }
+                // Points are capped at 10^15 per purchase and sums saturate: any valid amount (up to
+                // 10^12) times any multiplier stays a number, never a crash.
+                let earned = raw > 0 ? Int(min(raw.rounded(.down), 1e15)) : 0
+                balance = balance.saturatingAdd(earned)
+                if buffer[i].at > windowStart { qualifying = qualifying.saturatingAdd(earned) }
             }
         }
         for entry in ledger where entry.at <= asOf {
-            balance += entry.points
-            if entry.points > 0, entry.at > windowStart { qualifying += entry.points }
+            balance = balance.saturatingAdd(entry.points)
+            if entry.points > 0, entry.at > windowStart { qualifying = qualifying.saturatingAdd(entry.points) }
         }
         var tier = ""
         var next = ""
@@ -102,4 +104,12 @@ package struct LoyaltyStatus: Sendable, Hashable {
     package var nextTier: String
     /// Qualifying points missing to reach `nextTier`, 0 at the top.
     package var pointsToNextTier: Int
+}
+
+extension Int {
+    /// `self + other`, held at `Int.max` or `Int.min` instead of trapping on overflow.
+    package func saturatingAdd(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
 }

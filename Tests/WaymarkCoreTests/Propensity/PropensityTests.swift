@@ -222,3 +222,26 @@ import Testing
         #expect(try JSONDecoder().decode(PropensityModel.self, from: data) == model)
     }
 }
+
+/// Issue 14, item 1: amounts whose sum passes the 64-bit range of cents must not crash the facts.
+@Suite struct HugeAmountsTests {
+    @Test func factsOfAClientWhoseSpendPassesInt64AreFinite() throws {
+        var purchases: [Purchase] = []
+        for i in 0..<92_300 {
+            purchases.append(Purchase(productID: "ins-income", category: "insurance", at: Fixture.day(-1 - i % 900),
+                                      amountCents: 99_999_999_999_999, orderID: "o\(i)"))
+        }
+        let catalog = try CatalogLoader.load("""
+            version: t
+            loyalty: { points_per_unit: 1000, tiers: [{ name: Gold, threshold: 100 }] }
+            items:
+              - { id: o1, kind: offer, title: T, category: savings, channels: [email], repeatable: true }
+            """, file: "t.yaml")
+        let client = Fixture.client("BIG", purchases: purchases)
+        let facts = Engine(catalog: catalog).facts(for: client, asOf: Fixture.asOf)
+        #expect(facts.totalSpend > 9e16 && facts.totalSpend.isFinite)
+        #expect(facts.loyalty.points > 0)
+        let result = Engine(catalog: catalog).recommend(for: client, asOf: Fixture.asOf)
+        #expect(result.offers.count == 1)
+    }
+}
