@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "WaymarkCoreTests", dependencies: ["WaymarkCore", "WaymarkLifetime", "WaymarkGenerator", "WaymarkReports"]),
         .testTarget(name: "WaymarkLifetimeTests", dependencies: ["WaymarkLifetime", "WaymarkCore"]),
         .testTarget(name: "WaymarkGeneratorTests", dependencies: ["WaymarkGenerator", "WaymarkCore"]),
-        .testTarget(name: "WaymarkStoreTests", dependencies: ["WaymarkStore", "WaymarkCore", "WaymarkLifetime", "Postgres"]),
+        .testTarget(name: "WaymarkStoreTests", dependencies: ["WaymarkStore", "WaymarkCore", "WaymarkLifetime", "WaymarkGenerator", "Postgres"]),
         .testTarget(name: "WaymarkServiceTests", dependencies: ["WaymarkService", "WaymarkStore", "WaymarkCore", "Postgres"]),
         .testTarget(name: "WaymarkCLITests", dependencies: ["waymark"]),
     ]

@@ -1,0 +1,80 @@
+import Foundation
+import Postgres
+import Testing
+import WaymarkCore
+import WaymarkGenerator
+@testable import WaymarkStore
+
+/// The learned propensity end to end: a generated grocer's population imported into a fresh
+/// schema, `Backtest` (which fits every model at the cutoff exactly as the nightly run does, the
+/// propensity's training included) against the strongest simple baselines.
+@Suite("Learned propensity: fitted on the history, judged against the baselines", .serialized)
+struct PropensityFitterTests {
+    /// A grocer's population (docs/generator.md) of `clients` over 2 years to 2026-01-01, imported.
+    static func grocery(clients: Int, seed: UInt64) throws -> StoreTestDatabase {
+        let db = try StoreTestDatabase()
+        let end = try #require(GeneratorConfiguration.day(fromISODate: "2026-01-01"))
+        let generator = try PopulationGenerator(GeneratorConfiguration(clients: clients, seed: seed, endDay: end, years: 2, flavour: .grocery))
+        var files: [GeneratedTable: [UInt8]] = [:]
+        generator.generate(flushThreshold: 1 << 30) { table, bytes in files[table, default: []] += bytes }
+        let importer = Importer(connection: db.connection)
+        for table in [GeneratedTable.clients, .products, .purchases] {
+            _ = try importer.importRows(kind: try #require(ImportKind(rawValue: table.kind)), format: .csv,
+                                        input: BytesInput(String(decoding: files[table] ?? [], as: UTF8.self)), name: table.fileName)
+        }
+        return db
+    }
+
+    static func configuration(_ db: StoreTestDatabase) -> ConnectionConfiguration {
+        var configuration = ConnectionConfiguration.environment
+        configuration.applicationName = "WaymarkStoreTests"
+        configuration.extraParameters["options"] = "-c search_path=\(db.schema)"
+        return configuration
+    }
+
+    static func catalog() throws -> Catalog {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("catalog/examples/grocery.yaml"), encoding: .utf8)
+        return try CatalogLoader.load(text, file: "grocery.yaml")
+    }
+
+    @Test("on a grocer's data the engine's NDCG@3 is at least the client's-most-bought and the most-popular baselines', and its propensity is calibrated")
+    func groceryBacktestBeatsTheBaselines() throws {
+        let db = try Self.grocery(clients: 600, seed: 5)
+        let cutoff = Timestamp(year: 2025, month: 12, day: 1)
+        let result = try Backtest(configuration: Self.configuration(db)).run(
+            .init(cutoff: cutoff, horizonDays: 30, topK: 3, seed: 5, catalog: try Self.catalog()))
+        let report = result.report
+        let engine = try #require(report.result(.engine)).overall
+        let personal = try #require(report.result(.personalFrequency)).overall
+        let popularity = try #require(report.result(.popularity)).overall
+        #expect(engine.buyers > 100)
+        #expect(engine.ndcg >= personal.ndcg, "engine \(engine.ndcg) vs personal frequency \(personal.ndcg)")
+        #expect(engine.ndcg >= popularity.ndcg, "engine \(engine.ndcg) vs popularity \(popularity.ndcg)")
+        #expect(engine.hitRate >= popularity.hitRate)
+
+        // The propensity was learned at the cutoff minus the horizon, from the history alone.
+        let propensity = try #require(result.models.propensity)
+        let training = try #require(propensity.training)
+        #expect(training.fitted)
+        #expect(training.cutoff == "2025-11-01")
+        #expect(propensity.horizonDays == 30)
+        // Own repeats weigh: a client's staple outranks the crowd.
+        #expect((propensity.weights["personal_rate"] ?? 0) + (propensity.weights["decayed_share"] ?? 0) > 0)
+        // Calibrated within a third on the offers it recommended.
+        let calibration = report.propensityCalibration
+        #expect(calibration.offers > 0)
+        #expect(abs(calibration.meanPredicted - calibration.observedRate) < calibration.observedRate / 3,
+                "predicted \(calibration.meanPredicted) vs observed \(calibration.observedRate)")
+    }
+
+    @Test("settings.propensity.learned: false keeps the heuristic and stores no propensity")
+    func theHeuristicStaysAvailable() throws {
+        let db = try Self.grocery(clients: 150, seed: 9)
+        var catalog = try Self.catalog()
+        catalog.settings.propensity.learned = false
+        let result = try Backtest(configuration: Self.configuration(db)).run(
+            .init(cutoff: Timestamp(year: 2025, month: 12, day: 1), horizonDays: 30, topK: 3, catalog: catalog))
+        #expect(result.models.propensity == nil)
+    }
+}
