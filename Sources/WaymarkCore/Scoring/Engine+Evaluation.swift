@@ -183,14 +183,17 @@ extension Engine {
         let alpha = prior.alpha + counts.successes
         let beta = prior.beta + counts.failures
         var acceptance = alpha / (alpha + beta)
+        // The learned propensity reads the population's rate (posterior mean or its draw) and the
+        // client's own acceptance apart (`accepted_pending`), as in its training rows.
+        var modelAcceptance = acceptance
         var posteriorMean = true
         if case .followUp = admission {
             acceptance = 1
-            posteriorMean = false
         } else if explore {
             posteriorMean = false
             var random = SeededGenerator(seed: Self.explorationSeed(client: facts.clientID, asOf: facts.asOf, seed: seed, item: entry.id))
             acceptance = random.beta(alpha, beta)
+            modelAcceptance = acceptance
         }
         let lift = affinityLift(entry, scratch: scratch)
         let (boost, trigger, triggerDays) = lifeEventBoost(entry, facts: facts)
@@ -198,7 +201,7 @@ extension Engine {
         let propensity: Double
         if let scorer, entry.kind == .offer, let part = scratch.clientPart {
             let slot = entry.index * LifecycleStage.allCases.count + scratch.stageIndex
-            var inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: acceptance, lift: lift, boost: boost)
+            var inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: modelAcceptance, lift: lift, boost: boost)
             if posteriorMean { inputs.acceptanceLogit = acceptanceLogit[slot] }
             propensity = scratch.buyProbability * scorer.probability(part, itemPart: itemPart[slot], item: inputs)
         } else {

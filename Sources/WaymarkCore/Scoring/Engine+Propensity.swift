@@ -87,7 +87,8 @@ extension Engine {
     func propensityReasons(_ entry: PreparedItem, facts: ClientFacts, scratch: Scratch, factors: ScoreFactors) -> [String] {
         guard let scorer, entry.kind == .offer, let client = scratch.client else { return [] }
         let model = scorer.model
-        let inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: factors.acceptance,
+        let rate = factors.alpha + factors.beta > 0 ? factors.alpha / (factors.alpha + factors.beta) : factors.acceptance
+        let inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: rate,
                                       lift: factors.affinityLift, boost: factors.lifeEventBoost)
         let x = model.features(client: client, item: inputs)
         let means = scorer.means
@@ -127,7 +128,7 @@ extension Engine {
         if inputs.lifeEventBoost > 1 { parts.append(("a life event raises it \(fmt(inputs.lifeEventBoost))×", contribution([.lifeEvent]))) }
         let counts = entry.counts[LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0]
         if counts.successes + counts.failures > 0 {
-            parts.append(("accepted by \(Self.percent(factors.acceptance)) of \(facts.stage.stage.rawValue) clients offered it", contribution([.acceptance])))
+            parts.append(("accepted by \(Self.percent(rate)) of \(facts.stage.stage.rawValue) clients offered it", contribution([.acceptance])))
         }
         parts.append(("client activity and recency", contribution([.activity, .lapse, .pAlive])))
         return parts.sorted { $0.1 > $1.1 }.map { "\($0.0) (\($0.1 >= 0 ? "+" : "")\(fmt($0.1)))" }
