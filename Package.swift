@@ -84,7 +84,6 @@ let package = Package(
                 "WaymarkLifetime",
                 "WaymarkGenerator",
                 "WaymarkReports",
-                "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

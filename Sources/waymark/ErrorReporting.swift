@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import WaymarkCore
 import WaymarkLifetime
 import WaymarkStore
@@ -30,6 +29,7 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 
 /// A message and an exit code for any error.
 func describe(_ error: any Error) -> (String, Int32) {
+    if let classified = StoreError.classifying(databaseFailure: error) { return describe(classified) }
     switch error {
     case let error as CatalogError:
         return (error.description + "\nnothing was stored", ExitCodes.invalidInput)
@@ -47,11 +47,6 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .runNotFound: return (error.message + ": see waymark runs list", ExitCodes.failure)
         default: return (error.message, ExitCodes.failure)
         }
-    case let error as PostgresError:
-        if error.isConnectionProblem {
-            return ("the database became unavailable: \(error)", ExitCodes.databaseUnavailable)
-        }
-        return ("database error: \(error)", ExitCodes.failure)
     default:
         return (String(describing: error), ExitCodes.failure)
     }

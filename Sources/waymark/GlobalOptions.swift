@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Postgres
 import WaymarkStore
 
 /// Options every command that talks to the database shares.
@@ -13,16 +12,14 @@ struct DatabaseOptions: ParsableArguments {
 
     @OptionGroup var logging: LoggingOptions
 
+    /// Where the database is, named `applicationName` for the server.
+    func store(applicationName: String = "waymark") -> StoreDatabase {
+        StoreDatabase(url: databaseURL, applicationName: applicationName)
+    }
+
     /// Connects, or throws a database-unavailable error that says where it tried.
-    func connect(logger: Logger) throws -> Connection {
-        let (configuration, origin) = DatabaseLocator(explicitURL: databaseURL).locate()
-        var named = configuration
-        named.applicationName = "waymark"
-        do {
-            return try Connection(configuration: named, logger: logger)
-        } catch {
-            throw StoreError(.databaseUnavailable, "cannot connect to the database from \(origin): \(error)", underlying: error)
-        }
+    func connect(logger: Logger) throws(StoreError) -> StoreConnection {
+        try store().connect(logger: logger)
     }
 }
 

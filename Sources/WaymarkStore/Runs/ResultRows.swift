@@ -98,12 +98,12 @@ enum ResultRows {
         ascii("{\"admitted_by\":[", to: &json)
         for (index, check) in e.admittedBy.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
-            appendQuoted(check, to: &json)
+            JSONText.appendString(check, to: &json)
         }
         json.append(UInt8(ascii: "]"))
         if let trigger = e.trigger {
             ascii(",\"trigger\":", to: &json)
-            appendQuoted(trigger, to: &json)
+            JSONText.appendString(trigger, to: &json)
         }
         if !e.propensityReasons.isEmpty {
             ascii(",\"propensity_reasons\":[", to: &json)
@@ -128,7 +128,7 @@ enum ResultRows {
         factor("lever", f.lever, to: &json)
         factor("priority", f.priority, to: &json)
         ascii("},\"summary\":", to: &json)
-        appendQuoted(e.summary, to: &json)
+        JSONText.appendString(e.summary, to: &json)
         json.append(UInt8(ascii: "}"))
         return String(decoding: json, as: UTF8.self)
     }
@@ -151,36 +151,5 @@ enum ResultRows {
     }
 
     /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var json: [UInt8] = []
-        appendQuoted(text, to: &json)
-        return String(decoding: json, as: UTF8.self)
-    }
-
-    /// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped.
-    static func appendQuoted(_ text: String, to json: inout [UInt8]) {
-        json.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                json.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): json.append(byte)
-                case UInt8(ascii: "\n"): json.append(UInt8(ascii: "n"))
-                case UInt8(ascii: "\r"): json.append(UInt8(ascii: "r"))
-                case UInt8(ascii: "\t"): json.append(UInt8(ascii: "t"))
-                default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    json.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-                }
-                start = index + 1
-            }
-            json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
-        json.append(UInt8(ascii: "\""))
-    }
+    static func quote(_ text: String) -> String { JSONText.string(text) }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Postgres
 import WaymarkCore
 import WaymarkLifetime
 import WaymarkReports
@@ -76,8 +75,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let logger = database.logging.makeLogger("waymark.evaluate")
-            var (configuration, _) = DatabaseLocator(explicitURL: database.databaseURL).locate()
-            configuration.applicationName = "waymark evaluate"
+            let configuration = database.store(applicationName: "waymark evaluate").configuration
             // Fail early, with the documented exit code, when the database is not there.
             let connection = try database.connect(logger: logger)
             var given: Catalog?

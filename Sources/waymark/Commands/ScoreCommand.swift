@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Postgres
 import WaymarkCore
 import WaymarkLifetime
 import WaymarkStore
@@ -68,8 +67,10 @@ struct ScoreCommand: ParsableCommand {
                 options.batchDelay = delay / 1000
                 options.batchSize = 16
             }
-            let connection = try database.connect(logger: logger)
-            var run = ScoringRun(configuration: connection.configuration, options: options, logger: logger)
+            let store = database.store()
+            // Fail early, with the documented exit code, when the database is not there.
+            _ = try store.connect(logger: logger)
+            var run = ScoringRun(configuration: store.configuration, options: options, logger: logger)
             if standardErrorIsTerminal {
                 run.progress = { p in
                     let rate = p.elapsed > 0 ? Double(p.clientsDone) / p.elapsed : 0

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Logging
-import Postgres
 import WaymarkService
 import WaymarkStore
 
@@ -37,12 +36,11 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let logger = database.logging.makeLogger("waymark.serve")
-        var (configuration, origin) = DatabaseLocator(explicitURL: database.databaseURL).locate()
-        configuration.applicationName = "waymark serve"
-        logger.info("database from \(origin)")
+        let store = database.store(applicationName: "waymark serve")
+        logger.info("database from \(store.origin)")
         TerminationSignal.install()
         WaymarkServer.serve(input: 0, output: 1,
-                            configuration: ServerConfiguration(database: configuration, serverVersion: WaymarkVersion.current,
+                            configuration: ServerConfiguration(database: store.configuration, serverVersion: WaymarkVersion.current,
                                                                maximumLineBytes: maxLineBytes),
                             logger: logger)
     }
