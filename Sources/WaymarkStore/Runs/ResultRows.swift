@@ -109,7 +109,7 @@ enum ResultRows {
             ascii(",\"propensity_reasons\":[", to: &json)
             for (index, reason) in e.propensityReasons.enumerated() {
                 if index > 0 { json.append(UInt8(ascii: ",")) }
-                appendQuoted(reason, to: &json)
+                JSONText.appendString(reason, to: &json)
             }
             json.append(UInt8(ascii: "]"))
         }
