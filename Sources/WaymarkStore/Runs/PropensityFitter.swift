@@ -56,12 +56,14 @@ package struct PropensityFitter {
         let workers = max(1, workers)
         func flush() {
             guard !batch.isEmpty else { return }
-            let parts = Backtest.map(Array(0..<min(workers, batch.count)), workers: workers) { [batch] worker in
+            // Contiguous slices appended in order: the rows come out in client order whatever the
+            // number of workers, so the fit is the same to the bit on any machine.
+            let slices = min(workers, batch.count)
+            let size = (batch.count + slices - 1) / slices
+            let parts = Backtest.map(Array(0..<slices), workers: workers) { [batch] slice in
                 var part = PropensityTrainingSet()
-                var i = worker
-                while i < batch.count {
+                for i in (slice * size)..<min(batch.count, (slice + 1) * size) {
                     engine.propensityRows(for: batch[i], cutoff: cutoff, end: asOf, into: &part)
-                    i += workers
                 }
                 return part
             }
@@ -71,7 +73,7 @@ package struct PropensityFitter {
         try stream.forEach { snapshot in
             clients += 1
             batch.append(snapshot)
-            if batch.count >= 1024 * workers { flush() }
+            if batch.count >= 4096 { flush() }
         }
         flush()
 
