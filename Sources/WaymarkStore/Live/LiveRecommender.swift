@@ -32,8 +32,8 @@ package struct LiveRecommender {
     ///   - clientID: the client.
     ///   - asOf: the moment to score at; nil is now.
     ///   - top: at most this many offers; nil is the catalog's `top_offers`.
-    ///   - channel: only recommendations for this channel (the client's other consents are
-    ///     ignored; consent-exempt channels still need to be this one).
+    ///   - channel: only items that can go out on this channel, ranked among themselves (an
+    ///     eligibility condition checked before ranking, with a `channel` why-not for the others).
     ///   - explain: also list every item not recommended with the reason.
     /// - Returns: the scores, offers and messages (best first), with explanations.
     /// - Throws: ``StoreError`` `.notFound` for an unknown client, `.noCatalog` when no catalog is stored;
@@ -56,18 +56,11 @@ package struct LiveRecommender {
     ///   - top, channel, explain: as for ``recommend(clientID:asOf:top:channel:explain:)``.
     package static func recommend(clientID: String, snapshot: ClientSnapshot, asOf moment: Timestamp, state: LiveContext.State,
                                   top: Int? = nil, channel: Channel? = nil, explain: Bool = false) -> LiveRecommendations {
-        var snapshot = snapshot
-        if let channel {
-            snapshot.profile.consents = ChannelSet(rawValue: snapshot.profile.consents.rawValue & channel.bit)
-        }
+        // The requested channel is an eligibility condition in the engine, before ranking.
         let set = state.engine.recommend(for: snapshot, asOf: moment,
-                                         options: RecommendOptions(explainRejections: explain, maxOffers: top))
-        var offers = set.offers.map(LiveRecommendation.init)
-        var messages = set.messages.map(LiveRecommendation.init)
-        if let channel {
-            offers = offers.filter { $0.channel == channel.rawValue }
-            messages = messages.filter { $0.channel == channel.rawValue }
-        }
+                                         options: RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel))
+        let offers = set.offers.map(LiveRecommendation.init)
+        let messages = set.messages.map(LiveRecommendation.init)
         return LiveRecommendations(
             clientID: clientID, asOf: moment.isoDate, catalogVersion: state.catalogVersion, catalogDocumentVersion: set.catalogVersion,
             runIDs: state.runIDs, modelsAsOf: state.modelsAsOf, scores: LiveScores(set.scores),

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+/// What an advisor and an operator see (issue 15): the channel filter before ranking, runs
+/// prune, "not yet a client", malformed ids and `--top 0`.
+@Suite("waymark: the advisor's and operator's view (binary)", .serialized)
+struct UserViewCLITests {
+    static let channelCatalog = """
+        version: "channels-1"
+        items:
+          - { id: offer-phone, kind: offer, title: Call us, category: extra, channels: [phone], value: 1000 }
+          - { id: offer-web, kind: offer, title: On the web, category: more, channels: [web], value: 10 }
+        """
+
+    /// A client with four consents and a catalog where a phone-only offer outranks a web one.
+    static func channelDatabase() throws -> ScoreCLIDatabase {
+        let db = try ScoreCLIDatabase()
+        try db.psql("INSERT INTO clients (client_id, first_seen, consents) VALUES ('W1', '2024-01-01', '{email,web,phone,app}')")
+        let load = try db.run(["catalog", "load", try db.harness.write("channels.yaml", channelCatalog)])
+        #expect(load.status == 0, "\(load.stderr)")
+        return db
+    }
+
+    @Test("recommend --channel web --top 1 ranks among web items; --explain lists the real consents")
+    func channelFilterBeforeRanking() throws {
+        let db = try Self.channelDatabase()
+        let all = try db.run(["recommend", "W1", "--top", "1", "--as-of", "2025-06-01", "--format", "json"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.contains(#""item":"offer-phone""#))
+        let web = try db.run(["recommend", "W1", "--channel", "web", "--top", "1", "--as-of", "2025-06-01", "--explain"])
+        #expect(web.status == 0, "\(web.stderr)")
+        #expect(web.stdout.contains("1. offer-web because:"), "\(web.stdout)")
+        #expect(web.stdout.contains("not on the requested channel web: the item goes out on phone"), "\(web.stdout)")
+        #expect(!web.stdout.contains("client consents: none"))
+        let sms = try db.run(["recommend", "W1", "--channel", "sms", "--as-of", "2025-06-01", "--explain"])
+        #expect(sms.stdout.contains("not on the requested channel sms"), "\(sms.stdout)")
+        // offer-web has no sms either; with email requested, the consents are the client's four.
+        let mail = try db.run(["catalog", "load", try db.harness.write("mail.yaml", """
+            version: "channels-2"
+            items:
+              - { id: offer-sms, kind: offer, title: Text, category: extra, channels: [sms, email], value: 5 }
+            """)])
+        #expect(mail.status == 0, "\(mail.stderr)")
+        let refused = try db.run(["recommend", "W1", "--channel", "sms", "--as-of", "2025-06-01", "--explain"])
+        #expect(refused.stdout.contains("client consents: web, email, phone, app"), "\(refused.stdout)")
+    }
+}
