@@ -44,4 +44,20 @@ struct UserViewCLITests {
         let refused = try db.run(["recommend", "W1", "--channel", "sms", "--as-of", "2025-06-01", "--explain"])
         #expect(refused.stdout.contains("client consents: web, email, phone, app"), "\(refused.stdout)")
     }
+
+    @Test("runs prune --keep 2 keeps two of three runs, says what it keeps and drops; --dry-run changes nothing")
+    func runsPrune() throws {
+        let db = try ScoreCLIDatabase()
+        for _ in 0..<3 { #expect(try db.run(["score", "--as-of", "2025-06-01"]).status == 0) }
+        let ids = try db.psql("SELECT string_agg(run_id::text, ',' ORDER BY run_id) FROM scoring_runs").split(separator: ",").map(String.init)
+        #expect(ids.count == 3)
+        let dry = try db.run(["runs", "prune", "--keep", "2", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout == "would keep 2 runs: \(ids[2]), \(ids[1])\nwould drop 1 run: \(ids[0])\ndry run: nothing was changed\n")
+        #expect(try db.psql("SELECT count(*) FROM scoring_runs") == "3")
+        let pruned = try db.run(["runs", "prune", "--keep", "2"])
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(pruned.stdout == "keeping 2 runs: \(ids[2]), \(ids[1])\ndropping 1 run: \(ids[0])\npruned 1 run: \(ids[0])\n")
+        #expect(try db.psql("SELECT count(*) FROM scoring_runs") == "2")
+    }
 }
