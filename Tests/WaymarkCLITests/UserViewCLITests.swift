@@ -60,4 +60,31 @@ struct UserViewCLITests {
         #expect(pruned.stdout == "keeping 2 runs: \(ids[2]), \(ids[1])\ndropping 1 run: \(ids[0])\npruned 1 run: \(ids[0])\n")
         #expect(try db.psql("SELECT count(*) FROM scoring_runs") == "2")
     }
+
+    @Test("recommend --as-of before first_seen answers 'not yet a client' (no stage, no offers)")
+    func notYetAClient() throws {
+        let db = try Self.channelDatabase()
+        let before = try db.run(["recommend", "W1", "--as-of", "2023-06-01"])
+        #expect(before.status == 1)
+        #expect(before.stdout.isEmpty, "\(before.stdout)")
+        #expect(before.stderr.contains("'W1' was not yet a client on 2023-06-01 (first seen 2024-01-01): no stage, no offers"), "\(before.stderr)")
+        let after = try db.run(["recommend", "W1", "--as-of", "2024-01-01"])
+        #expect(after.status == 0, "\(after.stderr)")
+    }
+
+    @Test("a malformed client id is invalid input (exit 2, the id rule), as the server says; --top 0 means messages only, --top 101 is refused")
+    func malformedIDsAndTopZero() throws {
+        let db = try Self.channelDatabase()
+        for command in ["recommend", "profile"] {
+            let bad = try db.run([command, "W 1"])
+            #expect(bad.status == 2, "\(command): \(bad.stderr)")
+            #expect(bad.stderr.contains("malformed client id 'W 1': expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @"), "\(bad.stderr)")
+        }
+        let zero = try db.run(["recommend", "W1", "--top", "0", "--as-of", "2025-06-01", "--format", "json"])
+        #expect(zero.status == 0, "\(zero.stderr)")
+        #expect(zero.stdout.contains(#""offers":[]"#), "\(zero.stdout)")
+        let tooMany = try db.run(["recommend", "W1", "--top", "101"])
+        #expect(tooMany.status == 64)
+        #expect(tooMany.stderr.contains("--top must be from 0 to 100"), "\(tooMany.stderr)")
+    }
 }

@@ -42,4 +42,25 @@ import Testing
         #expect(offerList.first?["channel"] == .string("web"))
         #expect(rejected.first?["check"] == .string("channel"))
     }
+
+    @Test func beforeFirstSeenTheAnswerIsNotYetAClient() throws {
+        let server = PipeServer(database: database)
+        defer { server.finish() }
+        let before = try server.call("recommend", id: 1, #"{"client_id":"W1","as_of":"2023-06-01"}"#)
+        #expect(before.errorCode == -32006, "\(before.jsonText)")
+        #expect(before.jsonText.contains(#""first_seen":"2024-01-01""#), "\(before.jsonText)")
+        #expect(before.jsonText.contains(#""message":"Not yet a client""#), "\(before.jsonText)")
+        #expect(try server.call("recommend", id: 2, #"{"client_id":"W1","as_of":"2024-01-01"}"#).result != nil)
+    }
+
+    @Test func malformedIDsAreInvalidParamsWithTheIDRuleAndTopKZeroMeansMessagesOnly() throws {
+        let server = PipeServer(database: database)
+        defer { server.finish() }
+        let bad = try server.call("recommend", id: 1, #"{"client_id":"W 1"}"#)
+        #expect(bad.errorCode == -32602)
+        #expect(bad.jsonText.contains("expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @"), "\(bad.jsonText)")
+        let zero = try server.call("recommend", id: 2, #"{"client_id":"W1","top_k":0,"as_of":"2025-06-01"}"#)
+        #expect(offers(zero) == [], "\(zero.jsonText)")
+        #expect(try server.call("recommend", id: 3, #"{"client_id":"W1","top_k":101}"#).errorCode == -32602)
+    }
 }
