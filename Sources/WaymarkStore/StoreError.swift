@@ -1,3 +1,5 @@
+package import WaymarkCore
+
 /// The one error of Waymark's storage layer, with an extensible code.
 ///
 /// The code says what kind of failure it is; which exit code or protocol error it becomes is
@@ -26,6 +28,9 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
         package static let runNotFound = Code(name: "run not found")
         /// A write refers to something that does not exist (see ``StoreError/reference``).
         package static let missingReference = Code(name: "missing reference")
+        /// The client exists, but not yet at the moment asked for (`as_of` before its
+        /// `first_seen`): no stage, no offers (see ``StoreError/notYetClient(_:firstSeen:asOf:)``).
+        package static let notYetClient = Code(name: "not yet a client")
         /// A serialization failure or deadlock: the same request may succeed when tried again.
         package static let conflict = Code(name: "conflict")
         /// Anything else.
@@ -55,6 +60,8 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
     package var retryAfterMilliseconds: Int?
     /// For ``Code/missingReference``: what is missing.
     package var reference: Reference?
+    /// For ``Code/notYetClient``: the client's `first_seen` and the `as_of` asked for.
+    package var notYetClient: NotYetClient?
     /// For ``Code/invalidRows``: the first problems found, by file, line and column.
     package var issues: [ImportIssue] = []
     /// For ``Code/invalidRows``: how many rows (or header problems) were found, of which
@@ -68,6 +75,25 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     package var description: String { message }
+
+    /// A client id that breaks the id rule (``FieldFormats/idRule``): invalid input, the same
+    /// rule the protocol's params and the importers apply.
+    package static func malformedClientID(_ clientID: String) -> StoreError {
+        StoreError(.invalidInput, "malformed client id '\(clientID)': expected \(FieldFormats.idRule)")
+    }
+
+    /// `as_of` before the client's `first_seen`.
+    package static func notYetClient(_ clientID: String, firstSeen: Timestamp, asOf: Timestamp) -> StoreError {
+        var error = StoreError(.notYetClient, "'\(clientID)' was not yet a client on \(asOf.isoDate) (first seen \(firstSeen.isoDate)): no stage, no offers")
+        error.notYetClient = NotYetClient(firstSeen: firstSeen.isoDate, asOf: asOf.isoDate)
+        return error
+    }
+
+    /// For ``Code/notYetClient``: the dates compared.
+    package struct NotYetClient: Sendable, Equatable {
+        package var firstSeen: String
+        package var asOf: String
+    }
 
     /// Invalid rows of an import file: nothing was stored.
     ///

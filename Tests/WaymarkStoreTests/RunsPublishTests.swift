@@ -127,4 +127,20 @@ struct RunsPublishTests {
         #expect(try db.currentRuns() == [ids[2]])
         #expect(try db.database.count("client_scores") == RunsTestDatabase.clientCount)
     }
+
+    @Test("prune counts superseded runs as runs: keep 2 of 3 keeps two; a dry run changes nothing")
+    func pruneCountsSupersededRuns() throws {
+        let db = try RunsTestDatabase()
+        var ids: [Int64] = []
+        for _ in 0..<3 { ids.append(try db.run().runID) }
+        let store = RunStore(connection: db.connection)
+        let planned = try store.prune(keep: 2, dryRun: true)
+        #expect(planned == RunStore.PrunePlan(kept: [ids[2], ids[1]], dropped: [ids[0]]))
+        #expect(try db.resultTables(ids[0]) == 2)
+        #expect(try db.connection.execute("SELECT count(*) FROM scoring_runs").scalar(Int.self) == 3)
+        #expect(try store.prune(keep: 2) == [ids[0]])
+        #expect(try db.resultTables(ids[0]) == 0)
+        #expect(try db.resultTables(ids[1]) == 2)
+        #expect(try db.connection.execute("SELECT array_agg(run_id ORDER BY run_id)::text FROM scoring_runs").scalar(String.self) == "{\(ids[1]),\(ids[2])}")
+    }
 }

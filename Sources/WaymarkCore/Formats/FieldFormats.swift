@@ -236,6 +236,9 @@ package enum FieldFormats {
         }
     }
 
+    /// The id rule as messages state it (the CLI, the protocol and the importers alike).
+    package static let idRule = "an id: 1 to 64 of A-Z a-z 0-9 _ - . : @"
+
     /// An id: 1 to 64 of `A-Z a-z 0-9 _ - . : @`.
     package static func isValidID(_ text: String) -> Bool {
         withBytes(text) { isValidID(bytes: $0) }

@@ -66,7 +66,7 @@ extension Engine {
     /// check that dropped it, with `reason` set when `explain` (left as it was otherwise).
     func evaluate(
         _ entry: PreparedItem, facts: ClientFacts, contact: ContactState, explore: Bool, seed: UInt64,
-        explain: Bool, scratch: inout Scratch, candidate: inout Candidate, reason: inout String
+        explain: Bool, channel requested: Channel? = nil, scratch: inout Scratch, candidate: inout Candidate, reason: inout String
     ) -> Rejection.Check? {
         let policy = catalog.contactPolicy
         // Reasons are only built when the caller asked for them.
@@ -83,8 +83,14 @@ extension Engine {
             return reject(.validity, "expired: valid until \(until.isoDate)")
         }
 
-        // 2. Do-not-contact.
+        // 2. Do-not-contact (with a requested channel, only that channel counts from here on).
         var allowed = entry.channelSet
+        if let requested {
+            guard allowed.contains(requested) else {
+                return reject(.channel, "not on the requested channel \(requested.rawValue): the item goes out on \(entry.item.channels.map(\.rawValue).joined(separator: ", "))")
+            }
+            allowed = ChannelSet(rawValue: requested.bit)
+        }
         if contact.suppressed {
             if policy.doNotContact == .suppressAll {
                 return reject(.doNotContact, contact.suppressionReason)
@@ -99,7 +105,8 @@ extension Engine {
         let consented = ChannelSet(rawValue: allowed.rawValue & (facts.profile.consents.rawValue | policy.consentExempt.rawValue))
         if consented.isEmpty {
             let consents = facts.profile.consents.channels.map(\.rawValue)
-            return reject(.consent, "no consented channel among \(entry.item.channels.map(\.rawValue).joined(separator: ", ")) (client consents: \(consents.isEmpty ? "none" : consents.joined(separator: ", ")))")
+            let among = requested.map { "the requested channel \($0.rawValue)" } ?? entry.item.channels.map(\.rawValue).joined(separator: ", ")
+            return reject(.consent, "no consented channel among \(among) (client consents: \(consents.isEmpty ? "none" : consents.joined(separator: ", ")))")
         }
 
         // 4. The rule.

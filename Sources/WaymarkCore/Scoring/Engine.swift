@@ -16,7 +16,10 @@ internal import Foundation
 ///
 /// For each item, eligibility is checked in a fixed order and the first failing check drops it:
 /// 1. validity window (`valid_from` … `valid_until`, inclusive),
-/// 2. do-not-contact (the profile flag or the quiet list),
+/// 2. the requested channel (`RecommendOptions.channel`), when one is: the item must have it,
+///    and from here on only it counts (consent, caps, the chosen channel), so ranking and top-k
+///    happen among the items that can go out on it; then do-not-contact (the profile flag or the
+///    quiet list),
 /// 3. a consented channel among the item's channels (consent-exempt channels need none),
 /// 4. the `when` rule,
 /// 5. prerequisites (`requires`),
@@ -184,7 +187,7 @@ package struct Engine: Sendable {
         var reason = ""
         for entry in prepared {
             if let check = evaluate(entry, facts: facts, contact: contact, explore: explore, seed: seed, explain: explain,
-                                    scratch: &scratch, candidate: &candidate, reason: &reason) {
+                                    channel: options.channel, scratch: &scratch, candidate: &candidate, reason: &reason) {
                 if explain { rejections.append(Rejection(itemID: entry.id, kind: entry.kind, check: check, reason: reason, priority: nil)) }
             } else if candidate.factors.priority < settings.minPriority {
                 if explain {

@@ -121,6 +121,8 @@ package struct Rejection: Sendable, Hashable {
         case ownership
         case contactPolicy = "contact_policy"
         case rankedOut = "ranked_out"
+        /// A channel was requested and the item cannot go out on it (checked before ranking).
+        case channel
     }
 }
 
@@ -137,8 +139,14 @@ package struct RecommendOptions: Sendable, Hashable {
     package var maxMessages: Int?
     /// Render message templates (off in a run that stores no text).
     package var renderText = true
+    /// Only items that can go out on this channel: an eligibility condition checked before
+    /// ranking (an item none of whose open channels is this one is dropped with a why-not), and
+    /// the chosen channel of every recommendation. Nil: any channel.
+    package var channel: Channel?
 
-    package init(explainRejections: Bool = false, exploration: Bool? = nil, seed: UInt64? = nil, maxOffers: Int? = nil, maxMessages: Int? = nil, renderText: Bool = true) {
+    package init(explainRejections: Bool = false, exploration: Bool? = nil, seed: UInt64? = nil, maxOffers: Int? = nil, maxMessages: Int? = nil, renderText: Bool = true,
+                 channel: Channel? = nil) {
+        self.channel = channel
         self.explainRejections = explainRejections
         self.exploration = exploration
         self.seed = seed

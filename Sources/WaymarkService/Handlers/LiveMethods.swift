@@ -51,7 +51,7 @@ final class LiveMethods {
     static func recommendRequest(_ params: JSONValue?) throws(RPCError) -> RecommendRequest {
         var reader = ParamsReader(params, known: recommendParams)
         let clientID = reader.id("client_id", required: true)
-        let topK = reader.integer("top_k", in: 1...100)
+        let topK = reader.integer("top_k", in: 0...100)
         var channel: Channel?
         if let name = reader.string("channel") {
             channel = Channel(rawValue: name.lowercased())

@@ -2,7 +2,7 @@ import WaymarkStore
 
 extension RPCError {
     /// The protocol error for a Store error, as docs/protocol.md lists them: -32003 the database
-    /// is unavailable, -32004 a conflict, -32001 an unknown client, -32005 no catalog yet,
+    /// is unavailable, -32004 a conflict, -32001 an unknown client, -32005 no catalog yet, -32006 not yet a client,
     /// -32002 a write naming an unknown product; nil for any other (an internal error).
     ///
     /// - Parameter clientID: the client the call asked for, for -32001.
@@ -14,6 +14,9 @@ extension RPCError {
             return .conflict()
         case .notFound:
             return clientID.map { .clientNotFound($0) }
+        case .notYetClient:
+            guard let clientID, let dates = error.notYetClient else { return nil }
+            return .notYetClient(clientID, firstSeen: dates.firstSeen, asOf: dates.asOf)
         case .noCatalog:
             return .notReady("no catalog is loaded: load one with `waymark catalog load FILE`")
         case .missingReference:

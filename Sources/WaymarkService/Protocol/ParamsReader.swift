@@ -1,3 +1,5 @@
+import WaymarkCore
+
 /// Reads a method's named params, collecting every problem before failing.
 ///
 /// Params must be an object (or absent); a member set to `null` counts as not given. Members the
@@ -63,7 +65,7 @@ package struct ParamsReader {
     package mutating func id(_ name: String, required: Bool = false) -> String? {
         guard let text = string(name, required: required) else { return nil }
         guard isValidIdentifier(text) else {
-            fail(name, "expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @")
+            fail(name, "expected " + FieldFormats.idRule)
             return nil
         }
         return text
@@ -105,14 +107,5 @@ package struct ParamsReader {
 
 /// The id format of docs/formats.md.
 func isValidIdentifier(_ text: String) -> Bool {
-    let utf8 = text.utf8
-    guard (1...64).contains(utf8.count) else { return false }
-    return utf8.allSatisfy { byte in
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "@"):
-            true
-        default: false
-        }
-    }
+    FieldFormats.isValidID(text)
 }

@@ -40,6 +40,8 @@ package struct RPCError: Error, Sendable, Equatable {
     package static let conflictCode = -32004
     /// What the method needs does not exist yet: no catalog loaded, no published run.
     package static let notReadyCode = -32005
+    /// The client exists but not yet at the `as_of` asked for (before its `first_seen`).
+    package static let notYetClientCode = -32006
 
     /// -32700: the line is not JSON (or not UTF-8).
     package static func parseError(_ detail: String) -> RPCError {
@@ -91,6 +93,12 @@ package struct RPCError: Error, Sendable, Equatable {
     package static func conflict() -> RPCError {
         RPCError(code: conflictCode, message: "Conflict",
                  data: .object(["detail": .string("a concurrent write touched the same rows; the call is safe to retry")]))
+    }
+
+    /// -32006: `as_of` is before the client's `first_seen`; no stage, no offers.
+    package static func notYetClient(_ clientID: String, firstSeen: String, asOf: String) -> RPCError {
+        RPCError(code: notYetClientCode, message: "Not yet a client",
+                 data: .object(["client_id": .string(clientID), "first_seen": .string(firstSeen), "as_of": .string(asOf)]))
     }
 
     /// -32005.

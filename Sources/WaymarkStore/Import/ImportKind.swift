@@ -146,7 +146,7 @@ package enum ImportFieldType: Sendable {
     /// What a valid value looks like, for error messages.
     package var expectation: String {
         switch self {
-        case .id: "an id: 1 to 64 of A-Z a-z 0-9 _ - . : @"
+        case .id: FieldFormats.idRule
         case .text: "text"
         case .timestamp: "an ISO 8601 timestamp with a zone, e.g. 2024-03-01T10:15:00Z"
         case .date: "a date YYYY-MM-DD, e.g. 1983-07-14"

@@ -88,6 +88,7 @@ extension LiveContext {
     /// - Throws: ``StoreError`` `.notFound` for an unknown client or when no catalog is stored.
     func load(clientID: String, asOf: Timestamp?, connection: Connection) throws
         -> (moment: Timestamp, snapshot: ClientSnapshot, state: State) {
+        guard FieldFormats.isValidID(clientID) else { throw StoreError.malformedClientID(clientID) }
         let moment = asOf ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
         let loaded = try SnapshotLoader(connection: connection).loadWithFreshness(clientID: clientID, asOf: moment)
         let state = try state(connection: connection, freshness: loaded.freshness)

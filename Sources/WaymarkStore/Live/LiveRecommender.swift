@@ -32,16 +32,17 @@ package struct LiveRecommender {
     ///   - clientID: the client.
     ///   - asOf: the moment to score at; nil is now.
     ///   - top: at most this many offers; nil is the catalog's `top_offers`.
-    ///   - channel: only recommendations for this channel (the client's other consents are
-    ///     ignored; consent-exempt channels still need to be this one).
+    ///   - channel: only items that can go out on this channel, ranked among themselves (an
+    ///     eligibility condition checked before ranking, with a `channel` why-not for the others).
     ///   - explain: also list every item not recommended with the reason.
     /// - Returns: the scores, offers and messages (best first), with explanations.
-    /// - Throws: ``StoreError`` `.notFound` for an unknown client, `.noCatalog` when no catalog is stored;
+    /// - Throws: ``StoreError`` `.notFound` for an unknown client, `.invalidInput` for a malformed
+    ///   client id, `.notYetClient` when `asOf` is before the client's `first_seen`, `.noCatalog` when no catalog is stored;
     ///   ``PostgresError`` when the database fails.
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
                            explain: Bool = false) throws -> LiveRecommendations {
         let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
-        return Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
+        return try Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
                               explain: explain)
     }
 
@@ -55,19 +56,16 @@ package struct LiveRecommender {
     ///   - state: the catalog and models read with the snapshot.
     ///   - top, channel, explain: as for ``recommend(clientID:asOf:top:channel:explain:)``.
     package static func recommend(clientID: String, snapshot: ClientSnapshot, asOf moment: Timestamp, state: LiveContext.State,
-                                  top: Int? = nil, channel: Channel? = nil, explain: Bool = false) -> LiveRecommendations {
-        var snapshot = snapshot
-        if let channel {
-            snapshot.profile.consents = ChannelSet(rawValue: snapshot.profile.consents.rawValue & channel.bit)
+                                  top: Int? = nil, channel: Channel? = nil, explain: Bool = false) throws -> LiveRecommendations {
+        // Before first_seen the client did not exist yet: no stage, no offers.
+        guard moment >= snapshot.profile.firstSeen else {
+            throw StoreError.notYetClient(clientID, firstSeen: snapshot.profile.firstSeen, asOf: moment)
         }
+        // The requested channel is an eligibility condition in the engine, before ranking.
         let set = state.engine.recommend(for: snapshot, asOf: moment,
-                                         options: RecommendOptions(explainRejections: explain, maxOffers: top))
-        var offers = set.offers.map(LiveRecommendation.init)
-        var messages = set.messages.map(LiveRecommendation.init)
-        if let channel {
-            offers = offers.filter { $0.channel == channel.rawValue }
-            messages = messages.filter { $0.channel == channel.rawValue }
-        }
+                                         options: RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel))
+        let offers = set.offers.map(LiveRecommendation.init)
+        let messages = set.messages.map(LiveRecommendation.init)
         return LiveRecommendations(
             clientID: clientID, asOf: moment.isoDate, catalogVersion: state.catalogVersion, catalogDocumentVersion: set.catalogVersion,
             runIDs: state.runIDs, modelsAsOf: state.modelsAsOf, scores: LiveScores(set.scores),

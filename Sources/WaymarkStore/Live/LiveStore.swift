@@ -57,7 +57,7 @@ package final class LiveStore {
     package func recommend(clientID: String, asOf: Timestamp?, top: Int?, channel: Channel?, explain: Bool) throws -> LiveRecommendations {
         if let loaded = prefetched[RecommendKey(clientID: clientID, asOf: asOf)] {
             guard let snapshot = loaded.snapshot else { throw Self.unknownClient(clientID) }
-            return LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
+            return try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
                                              top: top, channel: channel, explain: explain)
         }
         return try session.withConnection { connection in

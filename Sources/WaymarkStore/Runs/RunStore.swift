@@ -148,25 +148,63 @@ package struct RunStore {
         return try Self.run(row, details: true)
     }
 
-    /// Keeps the newest `keep` published runs (and always the current night's runs); drops the
-    /// result partitions of the others and deletes their records, and those of failed and
-    /// superseded runs. Runs still `running` are left alone.
+    /// What ``prune(keep:dryRun:)`` keeps and drops.
+    package struct PrunePlan: Sendable, Equatable {
+        /// The runs kept, newest first: the newest `keep` runs, then any other run readers use.
+        package var kept: [Int64]
+        /// The runs removed (or to remove, on a dry run), oldest first.
+        package var dropped: [Int64]
+    }
+
+    /// Which runs ``prune(keep:dryRun:)`` keeps and drops, without changing anything.
     ///
-    /// - Returns: the run ids removed.
-    package func prune(keep: Int) throws -> [Int64] {
-        let doomed = try connection.execute("""
+    /// A run is a run as the README counts them: a published run, whether it is still the one
+    /// readers use or was superseded since by a later run of the same night (both have a
+    /// `published_at`). The newest `keep` of those are kept, and always the current night's
+    /// runs; failed and older runs are dropped. Runs still `running` are left alone.
+    package func prunePlan(keep: Int) throws -> PrunePlan {
+        let rows = try connection.execute("""
             WITH kept AS (
-                SELECT run_id FROM scoring_runs WHERE status = 'published' ORDER BY published_at DESC, run_id DESC LIMIT $1
+                SELECT run_id, published_at FROM scoring_runs WHERE status IN ('published', 'superseded')
+                ORDER BY published_at DESC NULLS LAST, run_id DESC LIMIT $1
             )
-            SELECT run_id FROM scoring_runs
-            WHERE status <> 'running' AND run_id NOT IN (SELECT run_id FROM kept) AND run_id NOT IN (SELECT run_id FROM current_runs)
-            ORDER BY run_id
-            """, [.int(max(0, keep))]).map { try $0.decode(Int64.self, at: 0) }
-        for runID in doomed {
+            SELECT r.run_id, (r.run_id IN (SELECT run_id FROM kept) OR r.run_id IN (SELECT run_id FROM current_runs)) AS keep
+            FROM scoring_runs r
+            WHERE r.status <> 'running'
+            ORDER BY r.published_at DESC NULLS LAST, r.run_id DESC
+            """, [.int(max(0, keep))])
+        var plan = PrunePlan(kept: [], dropped: [])
+        for row in rows {
+            let runID = try row.decode(Int64.self, at: 0)
+            if try row.decode(Bool.self, at: 1) { plan.kept.append(runID) } else { plan.dropped.append(runID) }
+        }
+        plan.dropped.sort()
+        return plan
+    }
+
+    /// Keeps the newest `keep` runs (published or superseded, see ``prunePlan(keep:)``) and always
+    /// the current night's runs; drops the result partitions of the others and deletes their
+    /// records, and those of failed runs. Runs still `running` are left alone.
+    ///
+    /// - Parameters:
+    ///   - keep: how many runs to keep.
+    ///   - dryRun: only say what would be kept and dropped; change nothing.
+    /// - Returns: the runs kept and the runs removed (or that would be, on a dry run).
+    package func prune(keep: Int, dryRun: Bool) throws -> PrunePlan {
+        let plan = try prunePlan(keep: keep)
+        guard !dryRun else { return plan }
+        for runID in plan.dropped {
             try connection.transaction { connection in
                 try RunStore(connection: connection).discard(runID: runID, status: nil)
             }
         }
-        return doomed
+        return plan
+    }
+
+    /// ``prune(keep:dryRun:)`` for real.
+    ///
+    /// - Returns: the run ids removed.
+    package func prune(keep: Int) throws -> [Int64] {
+        try prune(keep: keep, dryRun: false).dropped
     }
 }

@@ -23,7 +23,7 @@ struct RecommendCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The client id.", valueName: "client"))
     var client: String
 
-    @Option(help: ArgumentHelp("At most this many offers (default: the catalog's top_offers).", valueName: "k"))
+    @Option(help: ArgumentHelp("At most this many offers, 0 to 100; 0: messages only (default: the catalog's top_offers).", valueName: "k"))
     var top: Int?
 
     @Flag(help: "Also say why every other item was not recommended.")
@@ -44,7 +44,7 @@ struct RecommendCommand: ParsableCommand {
         if let channel, Channel(rawValue: channel) == nil {
             throw ValidationError("--channel must be one of \(Channel.allCases.map(\.rawValue).joined(separator: ", ")); got '\(channel)'")
         }
-        if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
+        if let top, !(0...100).contains(top) { throw ValidationError("--top must be from 0 to 100 (0: messages only); got \(top)") }
     }
 
     func run() throws {

@@ -59,11 +59,22 @@ struct RunsCommand: ParsableCommand {
 
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete all but the newest N published runs (their result partitions are dropped, not deleted row by row).",
-            discussion: "The runs readers use are always kept, as are runs still running. Example: waymark runs prune --keep 7")
+            abstract: "Delete all but the newest N runs (their result partitions are dropped, not deleted row by row).",
+            discussion: """
+                A run is a published run, including one superseded since by a later run of the same night; \
+                failed runs are always dropped. The runs readers use are always kept, as are runs still running. \
+                Says which runs it keeps and which it drops.
 
-        @Option(help: ArgumentHelp("How many published runs to keep.", valueName: "n"))
+                Examples:
+                  waymark runs prune --keep 7
+                  waymark runs prune --keep 7 --dry-run
+                """)
+
+        @Option(help: ArgumentHelp("How many runs (published or superseded) to keep.", valueName: "n"))
         var keep: Int
+
+        @Flag(name: .customLong("dry-run"), help: "Say what would be kept and dropped; change nothing.")
+        var dryRun = false
 
         @OptionGroup var database: DatabaseOptions
 
@@ -74,9 +85,23 @@ struct RunsCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
-                let removed = try RunStore(connection: connection).prune(keep: keep)
-                writeOutput(removed.isEmpty ? "nothing to prune\n" : "pruned \(removed.count) run\(removed.count == 1 ? "" : "s"): \(removed.map(String.init).joined(separator: ", "))\n")
+                let plan = try RunStore(connection: connection).prune(keep: keep, dryRun: dryRun)
+                writeOutput(Self.describe(plan, dryRun: dryRun))
             }
+        }
+
+        static func describe(_ plan: RunStore.PrunePlan, dryRun: Bool) -> String {
+            func runs(_ ids: [Int64]) -> String {
+                "\(ids.count) run\(ids.count == 1 ? "" : "s")" + (ids.isEmpty ? "" : ": " + ids.map(String.init).joined(separator: ", "))
+            }
+            var out = (dryRun ? "would keep " : "keeping ") + runs(plan.kept) + "\n"
+            out += (dryRun ? "would drop " : "dropping ") + runs(plan.dropped) + "\n"
+            if dryRun {
+                out += "dry run: nothing was changed\n"
+            } else {
+                out += plan.dropped.isEmpty ? "nothing to prune\n" : "pruned \(runs(plan.dropped))\n"
+            }
+            return out
         }
     }
 }
