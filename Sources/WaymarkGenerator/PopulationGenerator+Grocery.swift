@@ -51,27 +51,7 @@ extension PopulationGenerator {
         var last: Int64?
     }
 
-    func generateGrocery(flushThreshold: Int, flush: (GeneratedTable, [UInt8]) throws -> Void) rethrows {
-        var batch = GeneratedBatch()
-        for table in GeneratedTable.allCases {
-            writeHeader(table, into: &batch[table])
-        }
-        writeGroceryProducts(into: &batch[.products])
-        var purchaseNumber = 0
-        for index in 0..<configuration.clients {
-            writeGroceryClient(index, purchaseNumber: &purchaseNumber, into: &batch)
-            for table in GeneratedTable.allCases where batch[table].count >= flushThreshold {
-                try flush(table, batch[table].bytes)
-                batch[table].removeAll()
-            }
-        }
-        for table in GeneratedTable.allCases where batch[table].count > 0 {
-            try flush(table, batch[table].bytes)
-            batch[table].removeAll()
-        }
-    }
-
-    private func writeGroceryProducts(into out: inout CSVBytes) {
+    func writeGroceryProducts(into out: inout CSVBytes) {
         for (c, category) in GroceryAssortment.categories.enumerated() {
             for p in 0..<GroceryAssortment.productsPerCategory {
                 out.field(GroceryAssortment.productID(category: c, product: p))
@@ -93,7 +73,7 @@ extension PopulationGenerator {
         return "C" + String(repeating: "0", count: max(0, idWidth - digits.count)) + digits
     }
 
-    private func writeGroceryClient(_ index: Int, purchaseNumber: inout Int, into batch: inout GeneratedBatch) {
+    func writeGroceryClient(_ index: Int, purchaseNumber: inout Int, into batch: inout GeneratedBatch) {
         var rng = SeededGenerator(seed: configuration.seed, index: UInt64(index), stream: 41)
         let id = clientID(index)
         let span = Double(endSecond - startSecond)

@@ -44,13 +44,18 @@ package struct PopulationGenerator: Sendable {
         flushThreshold: Int = 1 << 20,
         flush: (GeneratedTable, [UInt8]) throws -> Void
     ) rethrows {
-        if configuration.flavour == .grocery { return try generateGrocery(flushThreshold: flushThreshold, flush: flush) }
+        let grocery = configuration.flavour == .grocery
         var batch = GeneratedBatch()
         var scratch = GeneratorScratch()
+        var purchaseNumber = 0
         for table in GeneratedTable.allCases { writeHeader(table, into: &batch[table]) }
-        writeProducts(into: &batch[.products])
+        if grocery { writeGroceryProducts(into: &batch[.products]) } else { writeProducts(into: &batch[.products]) }
         for index in 0..<configuration.clients {
-            writeClient(index, into: &batch, scratch: &scratch)
+            if grocery {
+                writeGroceryClient(index, purchaseNumber: &purchaseNumber, into: &batch)
+            } else {
+                writeClient(index, into: &batch, scratch: &scratch)
+            }
             for table in GeneratedTable.allCases where batch[table].count >= flushThreshold {
                 try flush(table, batch[table].bytes)
                 batch[table].removeAll()
