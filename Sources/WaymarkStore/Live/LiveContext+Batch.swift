@@ -53,24 +53,13 @@ extension LiveContext {
         var profiles: [String: ClientProfile] = [:]
         var rows: [String: [SnapshotRow]] = [:]
         var stages: [BatchKey: StageRecord] = [:]
-        for index in 0..<result.rowCount {
-            guard let tag = result[index, 0].flatMap({ Int($0) }) else { continue }
-            if tag == SnapshotQuery.freshnessTag {
-                freshness.catalogVersion = result[index, 1].flatMap { Int64($0) }
-                freshness.runIDs = (result[index, 2] ?? "").split(separator: ",").compactMap { Int64($0) }
-                continue
-            }
-            guard let table = SnapshotTable(rawValue: tag) else { continue }
-            let count = SnapshotQuery.columnCounts[tag]
-            var fields = [String?](repeating: nil, count: count)
-            for column in 0..<count { fields[column] = result[index, column + 1] }
-            guard let (clientID, row) = table.decode(fields) else { continue }
+        SnapshotQuery.decode(result, freshness: &freshness) { index, count, clientID, row in
             switch row {
             case .profile(let profile):
                 profiles[clientID] = profile
             case .stage(let record):
                 // The stage branch adds the moment it was read for after the table's columns.
-                guard let before = result[index, count + 1].flatMap({ Int64($0) }) else { continue }
+                guard let before = result[index, count + 1].flatMap({ Int64($0) }) else { return }
                 stages[BatchKey(clientID: clientID, asOf: Timestamp(seconds: before))] = record
             default:
                 rows[clientID, default: []].append(row)

@@ -48,18 +48,7 @@ package struct SnapshotLoader {
         var pending: [SnapshotRow] = []
         var freshness = Freshness(catalogVersion: nil, runIDs: [])
         pending.reserveCapacity(result.rowCount)
-        for index in 0..<result.rowCount {
-            guard let tag = result[index, 0].flatMap({ Int($0) }) else { continue }
-            if tag == SnapshotQuery.freshnessTag {
-                freshness.catalogVersion = result[index, 1].flatMap { Int64($0) }
-                freshness.runIDs = (result[index, 2] ?? "").split(separator: ",").compactMap { Int64($0) }
-                continue
-            }
-            guard let table = SnapshotTable(rawValue: tag) else { continue }
-            let count = SnapshotQuery.columnCounts[tag]
-            var fields = [String?](repeating: nil, count: count)
-            for column in 0..<count { fields[column] = result[index, column + 1] }
-            guard let (_, row) = table.decode(fields) else { continue }
+        SnapshotQuery.decode(result, freshness: &freshness) { _, _, _, row in
             if case .profile(let profile) = row {
                 snapshot = ClientSnapshot(profile: profile)
             } else {

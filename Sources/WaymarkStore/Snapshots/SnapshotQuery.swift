@@ -1,3 +1,5 @@
+import Postgres
+
 /// The one builder of the live snapshot statement, for one client (``SnapshotLoader``) or for
 /// a group of clients read together (``LiveContext/loadBatch(_:connection:)``).
 ///
@@ -78,5 +80,26 @@ enum SnapshotQuery {
             "(SELECT coalesce(string_agg(run_id::text, ',' ORDER BY shard_index), '') FROM current_runs)",
         ], from: "(VALUES (1)) AS f(one)"))
         return branches.joined(separator: "\nUNION ALL\n")
+    }
+
+    /// Decodes the rows of a snapshot statement's result: the freshness branch into `freshness`,
+    /// every other row into its table's row, handed to `body` with its result index, its table's
+    /// column count and its client id.
+    static func decode(_ result: QueryResult, freshness: inout SnapshotLoader.Freshness,
+                       _ body: (_ index: Int, _ columns: Int, _ clientID: String, _ row: SnapshotRow) -> Void) {
+        for index in 0..<result.rowCount {
+            guard let tag = result[index, 0].flatMap({ Int($0) }) else { continue }
+            if tag == freshnessTag {
+                freshness.catalogVersion = result[index, 1].flatMap { Int64($0) }
+                freshness.runIDs = (result[index, 2] ?? "").split(separator: ",").compactMap { Int64($0) }
+                continue
+            }
+            guard let table = SnapshotTable(rawValue: tag) else { continue }
+            let count = columnCounts[tag]
+            var fields = [String?](repeating: nil, count: count)
+            for column in 0..<count { fields[column] = result[index, column + 1] }
+            guard let (clientID, row) = table.decode(fields) else { continue }
+            body(index, count, clientID, row)
+        }
     }
 }
