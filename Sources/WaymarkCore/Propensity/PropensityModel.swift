@@ -206,26 +206,36 @@ package struct PropensityScorer: Sendable {
     /// The client's part of the offer logit (see ``ClientPart``).
     package func clientPart(_ client: borrowing PropensityClient) -> ClientPart {
         let occasions = client.occasions
-        let personal: [PropensityFeature] = [.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore]
-        let clientLevel: [PropensityFeature] = [.activity, .lapse, .pAlive]
-        let probe = PropensityItemInputs(category: -1, logPopularity: 0, logRecentPopularity: 0, affinityLift: 1, lifeEventBoost: 1, acceptance: 0.5)
+        let m = Double(occasions.count)
         var constant = intercept
-        var neverBought = 0.0
-        PropensityFeature.values(client: client, item: probe, horizonDays: horizon, smoothingDays: smoothing) { feature, x in
-            if clientLevel.contains(feature) { constant += weights[feature.rawValue] * x }
-            if feature == .novelty { neverBought += weights[feature.rawValue] * x }
+        constant += weights[PropensityFeature.activity.rawValue] * log1p(m)
+        if m > 0 {
+            constant += weights[PropensityFeature.lapse.rawValue]
+                * log1p(client.lastDays / (client.usualGapDays ?? smoothing).clamped(min: 1))
         }
+        constant += weights[PropensityFeature.pAlive.rawValue] * client.pAlive
+        // The personal features of each category the client bought, as `PropensityFeature.values`
+        // computes them (a test holds the two together), without the other features' work.
+        let wRate = weights[PropensityFeature.personalRate.rawValue], wDecayed = weights[PropensityFeature.decayedShare.rawValue]
+        let wShare = weights[PropensityFeature.share.rawValue], wSince = weights[PropensityFeature.sinceLast.rawValue]
+        let wDue = weights[PropensityFeature.due.rawValue], wBought = weights[PropensityFeature.boughtBefore.rawValue]
+        let span = client.spanDays + smoothing
         var parts = [Double](repeating: 0, count: occasions.categoryCount.count)
         for c in parts.indices where occasions.categoryCount[c] > 0 {
-            var item = probe
-            item.category = c
-            var sum = 0.0
-            PropensityFeature.values(client: client, item: item, horizonDays: horizon, smoothingDays: smoothing) { feature, x in
-                if personal.contains(feature) { sum += weights[feature.rawValue] * x }
+            let n = Double(occasions.categoryCount[c])
+            var sum = wRate * log1p(horizon * n / span) + wBought
+            if occasions.decayTotal > 0 { sum += wDecayed * occasions.categoryDecayed[c] / occasions.decayTotal }
+            if m > 0 { sum += wShare * n / m }
+            let since = max(0, client.asOf.fractionalDays(since: occasions.categoryLast[c]))
+            sum += wSince * log1p(since / (span / n))
+            if n >= 2 {
+                let cycle = max(1, occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / (n - 1))
+                let r = log((since + 1) / (cycle + 1))
+                sum += wDue * exp(-r * r / 0.5)
             }
             parts[c] = sum
         }
-        return ClientPart(constant: constant, personal: parts, neverBought: neverBought)
+        return ClientPart(constant: constant, personal: parts, neverBought: weights[PropensityFeature.novelty.rawValue] * client.novelty)
     }
 
     /// The offer's part of the logit that depends on it and the client's stage alone: popularity,
