@@ -1,3 +1,5 @@
+package import WaymarkCore
+
 /// Reads a method's named params, collecting every problem before failing.
 ///
 /// Params must be an object (or absent); a member set to `null` counts as not given. Members the
