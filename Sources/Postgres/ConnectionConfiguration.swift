@@ -119,6 +119,21 @@ package struct ConnectionConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// The conninfo or URL with its password replaced by `****` (parsed by libpq when possible).
+    /// What is wrong with a `postgresql://` URL, or nil when libpq can read it. The answer never
+    /// quotes the URL (it may hold a password).
+    package static func problem(withURL url: String) -> String? {
+        guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") else {
+            return "expected a URL starting with postgresql:// or postgres://"
+        }
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(url, &errorMessage) else {
+            if let errorMessage { PQfreemem(errorMessage) }
+            return "libpq cannot read it (expected postgresql://[user[:password]@][host][:port][/dbname][?param=value&…], with reserved characters percent-encoded)"
+        }
+        PQconninfoFree(options)
+        return nil
+    }
+
     static func redacted(_ string: String) -> String {
         if string.isEmpty { return "libpq environment" }
         var errorMessage: UnsafeMutablePointer<CChar>?

@@ -136,6 +136,17 @@ extension PostgresError: CustomStringConvertible {
         return text
     }
 
+    /// What a user is shown: kind, SQLSTATE, message and hint, without the statement (SQL is for
+    /// the logs, not for the person running a command).
+    package var userDescription: String {
+        var text = "PostgreSQL \(kind)"
+        if let code { text += " [\(code.rawValue)\(code.name.map { " " + $0 } ?? "")]" }
+        text += ": \(redactedMessage)"
+        if let constraintName, kind == .server { text += " (constraint \"\(constraintName)\")" }
+        if let hint { text += "\nHint: \(hint)" }
+        return text
+    }
+
     /// The message with any bound parameter value the server quoted in it (as in
     /// `invalid input syntax for type integer: "twelve"`) replaced by its placeholder.
     package var redactedMessage: String {

@@ -31,6 +31,8 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 func describe(_ error: any Error) -> (String, Int32) {
     if let classified = StoreError.classifying(databaseFailure: error) { return describe(classified) }
     switch error {
+    case let error as WriteFailure:
+        return (error.description, ExitCodes.failure)
     case let error as CatalogError:
         return (error.description + "\nnothing was stored", ExitCodes.invalidInput)
     case let error as LifetimeError:
@@ -56,18 +58,32 @@ func describe(_ error: any Error) -> (String, Int32) {
 /// are (each line names `file:line:column`), then `trailer` when given. The exit code is the one
 /// `describe` maps `CatalogError` to.
 func catalogFailure(_ error: CatalogError, trailer: String? = nil) -> ExitCode {
-    FileHandle.standardError.write(Data((error.description + (trailer.map { "\n" + $0 } ?? "") + "\n").utf8))
+    writeStandardError(error.description + (trailer.map { "\n" + $0 } ?? "") + "\n")
     return ExitCode(describe(error).1)
 }
 
 /// Writes a line to stderr, prefixed with `waymark: `.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("waymark: " + message + "\n").utf8))
+    writeStandardError("waymark: " + message + "\n")
+}
+
+/// Writes text to stderr; a failure is ignored (there is nowhere left to report it), never a crash.
+func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        do throws(WriteFailure) { try writeAll(UnsafeRawBufferPointer(bytes), to: 2, path: "standard error") } catch {}
+    }
 }
 
 /// Writes text to stdout as is.
-func writeOutput(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+/// - Throws: ``WriteFailure`` (exit 1, "cannot write to standard output: …") when stdout
+///   refuses it: a full disk, a closed pipe.
+func writeOutput(_ text: String) throws(WriteFailure) {
+    var text = text
+    let result: Result<Void, WriteFailure> = text.withUTF8 { bytes in
+        do throws(WriteFailure) { try writeAll(UnsafeRawBufferPointer(bytes), to: 1, path: "standard output"); return .success(()) } catch { return .failure(error) }
+    }
+    try result.get()
 }
 
 /// Whether stderr is a terminal (for progress lines).

@@ -12,6 +12,12 @@ struct DatabaseOptions: ParsableArguments {
 
     @OptionGroup var logging: LoggingOptions
 
+    func validate() throws {
+        if let databaseURL, let problem = StoreDatabase.problem(withURL: databaseURL) {
+            throw ValidationError("--database-url is not a PostgreSQL URL: \(problem); e.g. --database-url postgresql://waymark@localhost/waymark")
+        }
+    }
+
     /// Where the database is, named `applicationName` for the server.
     func store(applicationName: String = "waymark") -> StoreDatabase {
         StoreDatabase(url: databaseURL, applicationName: applicationName)
@@ -29,6 +35,12 @@ struct LoggingOptions: ParsableArguments {
             help: ArgumentHelp("How much to log on stderr: trace, debug, info, notice, warning, error (default: WAYMARK_LOG_LEVEL or notice).",
                                valueName: "level"))
     var logLevel: String?
+
+    func validate() throws {
+        if let logLevel, Logger.Level(rawValue: logLevel.lowercased()) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+        }
+    }
 
     /// Bootstraps logging to stderr once and returns a logger for `label`.
     func makeLogger(_ label: String) -> Logger {

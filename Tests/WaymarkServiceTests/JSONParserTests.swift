@@ -1,4 +1,5 @@
 import Foundation
+import WaymarkCore
 import Testing
 @testable import WaymarkService
 
@@ -93,5 +94,52 @@ import Testing
     @Test func aLineOfExactlyTheLimitIsRead() {
         let line = [UInt8](repeating: UInt8(ascii: "y"), count: 10)
         #expect(events(line + [0x0D, 0x0A], limit: 10) == [.line(line)])
+    }
+}
+
+/// Issue 14, item 2: object members are hashed, and an object with too many is refused quickly.
+@Suite struct JSONObjectLimitTests {
+    @Test func manyMembersAreBuiltInLinearTime() {
+        let start = ContinuousClock.now
+        var members: [(key: String, value: JSONValue)] = []
+        for index in 0..<131_000 { members.append((key: "k\(index)", value: .integer(index))) }
+        let object = JSONObject(members)
+        #expect(object.count == 131_000)
+        #expect(object["k130999"] == .integer(130_999))
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test func removingAMemberKeepsTheIndex() {
+        var object: JSONObject = ["a": .integer(1), "b": .integer(2), "c": .integer(3)]
+        object["a"] = nil
+        #expect(object.keys == ["b", "c"])
+        #expect(object["c"] == .integer(3))
+        object["a"] = .integer(4)
+        #expect(object.keys == ["b", "c", "a"])
+    }
+
+    @Test func aLineWith131000KeysIsAnsweredWellUnderASecond() throws {
+        var line = #"{"jsonrpc":"2.0","id":1,"method":"health","params":{"#
+        line += (0..<131_000).map { "\"k\($0)\":1" }.joined(separator: ",")
+        line += "}}"
+        #expect(line.utf8.count < 1 << 21)
+        let service = RPCService()
+        let start = ContinuousClock.now
+        let answer = service.handle(line: Array(line.utf8))
+        #expect(ContinuousClock.now - start < .seconds(1))
+        let response = try JSONParser.parse(try #require(answer))
+        #expect(response["error"]?["code"] == .integer(RPCError.invalidRequestCode))
+    }
+
+    @Test func shutdownInABatchStopsTheElementsAfterIt() throws {
+        let service = RPCService()
+        var calls = 0
+        service.register("count") { _ in calls += 1; return .integer(calls) }
+        let batch = #"[{"jsonrpc":"2.0","id":1,"method":"count"},{"jsonrpc":"2.0","id":2,"method":"shutdown"},{"jsonrpc":"2.0","id":3,"method":"count"}]"#
+        let answer = try JSONParser.parse(try #require(service.handle(line: Array(batch.utf8))))
+        guard case .array(let responses) = answer else { Issue.record("expected an array"); return }
+        #expect(calls == 1)
+        #expect(responses.count == 2)
+        #expect(service.shutdownRequested)
     }
 }

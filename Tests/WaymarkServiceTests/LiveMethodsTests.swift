@@ -1,4 +1,5 @@
 import Foundation
+import WaymarkCore
 import Postgres
 import Testing
 @testable import WaymarkService

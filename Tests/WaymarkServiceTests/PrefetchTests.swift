@@ -1,5 +1,6 @@
 import Testing
 @testable import WaymarkService
+import WaymarkCore
 
 /// ``RPCService/handle(lines:shouldStop:answer:)``: runs of consecutive calls of a method with a
 /// prefetcher are announced to it together, everything else is handled as line by line.

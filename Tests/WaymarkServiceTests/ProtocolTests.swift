@@ -1,4 +1,5 @@
 import Foundation
+import WaymarkCore
 import Postgres
 import Testing
 @testable import WaymarkService
@@ -16,7 +17,7 @@ import Testing
     @Test func malformedInputIsAnsweredAndTheServerGoesOn() throws {
         let server = PipeServer(database: database, maximumLineBytes: 4096)
         defer { server.finish() }
-        func expectError(_ line: String, _ code: Int, id: JSONValue = .null, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        func expectError(_ line: String, _ code: Int, id: JSONValue = .null, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
             let response = try server.call(line)
             #expect(response["jsonrpc"] == .string("2.0"), sourceLocation: sourceLocation)
             #expect(response.errorCode == code, "\(line) → \(response.jsonText)", sourceLocation: sourceLocation)

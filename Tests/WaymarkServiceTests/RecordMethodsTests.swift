@@ -1,4 +1,5 @@
 import Foundation
+import WaymarkCore
 import Postgres
 import Testing
 @testable import WaymarkService
@@ -39,6 +40,38 @@ import Testing
         #expect(try client.decode(String.self, row: 0, column: 0) == "{email,sms}")
         #expect(try client.decode(String.self, row: 0, column: 1) == "true")
         #expect(try client.decode(Bool.self, row: 0, column: 2))
+    }
+
+    /// Issue 14, item 7: a response to an item no catalog knows (a typo) is stored with a warning;
+    /// a response to a known item has none.
+    @Test func aResponseToAnUnknownItemIsStoredWithAWarning() throws {
+        defer { server.finish() }
+        let known = try server.call("record_response", id: 1, #"{"response_id":"R5","client_id":"C1","item_id":"offer-fund","channel":"email","presented_at":"2024-03-04T09:00:00Z","outcome":"presented"}"#)
+        #expect(status(known) == "inserted")
+        #expect(known.result?["warning"] == nil)
+        let typo = try server.call("record_response", id: 2, #"{"response_id":"R6","client_id":"C1","item_id":"offer-fnud","channel":"email","presented_at":"2024-03-04T09:00:00Z","outcome":"presented"}"#)
+        #expect(status(typo) == "inserted")
+        #expect(typo.result?["warning"]?.stringValue?.contains("unknown item 'offer-fnud'") == true, "\(typo.jsonText)")
+    }
+
+    /// Issue 14, item 5: the database's ranges are the protocol's: -32602, not -32603.
+    @Test func valuesTheDatabaseRefusesAreInvalidParams() throws {
+        defer { server.finish() }
+        let base = #"{"purchase_id":"P9","client_id":"C1","product_id":"fund-index","purchased_at":"2024-03-01T10:15:00Z","amount":10}"#
+        let bad: [(String, String, String)] = [
+            ("2024-03-01T10:15:00Z", "0000-03-01T10:15:00Z", "params.purchased_at"),
+            ("2024-03-01T10:15:00Z", "2024-03-01T10:15:00+16:00", "params.purchased_at"),
+            ("\"amount\":10", "\"amount\":1000000000000", "params.amount"),
+            ("\"amount\":10", "\"amount\":999999999999.99,\"channel\":\"a\\u0000\"", "params.channel"),
+        ]
+        for (from, to, path) in bad {
+            let response = try server.call("record_purchase", id: 1, base.replacingOccurrences(of: from, with: to))
+            #expect(response.errorCode == -32602, "\(to): \(response.jsonText)")
+            #expect(response["error"]?["data"]?["errors"]?.jsonText.contains(path) == true, "\(response.jsonText)")
+        }
+        let nul = try server.call("upsert_client", id: 2, #"{"client_id":"C8","first_seen":"2024-03-01T10:15:00Z","segment":"a\u0000b"}"#)
+        #expect(nul.errorCode == -32602, "\(nul.jsonText)")
+        #expect(try server.call("record_purchase", id: 3, base.replacingOccurrences(of: "\"amount\":10", with: "\"amount\":999999999999.99")).result?["status"] == .string("inserted"))
     }
 
     @Test func recordPurchaseTakesAnOptionalOrderID() throws {

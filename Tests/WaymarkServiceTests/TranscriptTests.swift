@@ -1,4 +1,5 @@
 import Foundation
+import WaymarkCore
 import Testing
 @testable import WaymarkService
 

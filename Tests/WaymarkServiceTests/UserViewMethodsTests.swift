@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import WaymarkCore
 import Testing
 @testable import WaymarkService
 @testable import WaymarkStore

@@ -111,7 +111,7 @@ struct ImporterTests {
         for _ in 0..<2 {
             let rejects = try RejectWriter(path: path)
             summaries.append(try importText(db, .purchases, text, rejects: rejects))
-            rejects.flush()
+            try rejects.flush()
         }
         #expect(summaries[0].imported == 2 && summaries[0].rejected == 2)
         #expect(summaries[1].imported == 2 && summaries[1].rejected == 2)

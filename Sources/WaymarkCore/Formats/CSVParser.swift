@@ -29,8 +29,16 @@ package struct CSVParser: Sendable {
     private var atStart = true
     private var bomCheck: [UInt8] = []
     private var pendingCR = false
+    /// The most bytes one record (and so one field) may hold; a longer one is an error, so a
+    /// file without line breaks (`/dev/zero`) cannot grow the parser's memory without bound.
+    package let maximumRecordBytes: Int
 
-    package init() {}
+    /// The default ``maximumRecordBytes``: 1 MiB.
+    package static let defaultMaximumRecordBytes = 1 << 20
+
+    package init(maximumRecordBytes: Int = CSVParser.defaultMaximumRecordBytes) {
+        self.maximumRecordBytes = maximumRecordBytes
+    }
 
     /// Parses the next chunk of bytes, handing out every record it completes.
     /// - Throws: ``CSVError`` for a stray quote; whatever `onRecord` throws.
@@ -106,6 +114,9 @@ package struct CSVParser: Sendable {
                     }
                 }
                 if end > index {
+                    if recordBytes.count + (end - index) > maximumRecordBytes {
+                        throw CSVError(line: recordLine, column: nil, reason: .recordTooLong(maximumRecordBytes))
+                    }
                     recordBytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
                     column += end - index
                     index = end
@@ -140,6 +151,9 @@ package struct CSVParser: Sendable {
     @inline(__always)
     private mutating func consume(_ byte: UInt8, onRecord: (CSVRawRecord) throws -> Void) throws {
         let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+        if recordBytes.count > maximumRecordBytes {
+            throw CSVError(line: recordLine, column: nil, reason: .recordTooLong(maximumRecordBytes))
+        }
         if pendingCR {
             pendingCR = false
             if byte == lf { return }  // CRLF: the record already ended at CR
@@ -252,8 +266,43 @@ package struct CSVRawRecord {
         (0..<count).map { String(decoding: field($0), as: UTF8.self) }
     }
 
+    /// Every field as a `String`, or where the first invalid UTF-8 is: the field's index and the
+    /// 1-based byte within it.
+    package var validatedFields: Result<[String], CSVInvalidUTF8> {
+        var strings: [String] = []
+        strings.reserveCapacity(count)
+        for index in 0..<count {
+            let bytes = field(index)
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                return .failure(CSVInvalidUTF8(field: index, byte: CSVInvalidUTF8.firstInvalidByte(bytes)))
+            }
+            strings.append(text)
+        }
+        return .success(strings)
+    }
+
     /// A copy that outlives the callback.
     package var record: CSVRecord { CSVRecord(line: line, fields: fields) }
+}
+
+/// Where a CSV record holds invalid UTF-8: the field (0-based) and the byte within it (1-based).
+package struct CSVInvalidUTF8: Error, Sendable, Equatable {
+    package var field: Int
+    package var byte: Int
+
+    /// The 1-based position of the first byte that does not start a valid UTF-8 sequence.
+    static func firstInvalidByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return offset + 1
+            case .error: return offset + 1
+            }
+        }
+    }
 }
 
 /// One CSV record: its fields and the line it starts on.
@@ -274,6 +323,8 @@ package struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case unterminatedQuote
         case quoteInUnquotedField
         case textAfterClosingQuote
+        /// A record longer than the parser's limit (the limit, in bytes).
+        case recordTooLong(Int)
     }
 
     package var line: Int
@@ -289,6 +340,8 @@ package struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(position): a '\"' inside an unquoted field (quote the whole field and write the quote as '\"\"')"
         case .textAfterClosingQuote:
             return "\(position): text after a closing quote (expected ',' or the end of the line)"
+        case .recordTooLong(let limit):
+            return "\(position): the record is longer than \(limit) bytes (the limit is set with --max-line-bytes)"
         }
     }
 }

@@ -103,6 +103,13 @@ package struct CivilDate: Sendable, Hashable, Comparable {
 /// The strict parsers behind import validation. Each returns nil when the text does not match;
 /// the caller reports what was expected (see ``FieldFormat/expectation``).
 package enum FieldFormats {
+    /// The largest amount's integer part is below this (PostgreSQL's `numeric(14,2)`: 12 digits).
+    package static let amountLimit: Int64 = 1_000_000_000_000
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, in seconds since 1970: the years a date or a
+    /// timestamp may have (PostgreSQL would store year 0 as 1 BC).
+    static let minimumSeconds: Int64 = CivilDate(year: 1, month: 1, day: 1).daysSinceEpoch * 86_400
+    static let maximumSeconds: Int64 = CivilDate(year: 9999, month: 12, day: 31).daysSinceEpoch * 86_400 + 86_399
+
     /// `YYYY-MM-DD`.
     package static func parseDate(_ text: String) -> CivilDate? {
         withBytes(text) { parseDate(bytes: $0) }
@@ -113,7 +120,7 @@ package enum FieldFormats {
         let bytes = bytes
         guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
               let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
-              (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month)
+              year >= 1, (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month)
         else { return nil }
         return CivilDate(year: year, month: month, day: day)
     }
@@ -156,7 +163,7 @@ package enum FieldFormats {
             i += 1
         } else if b[i] == 0x2B || b[i] == 0x2D {
             let sign = b[i] == 0x2D ? -1 : 1
-            guard let oh = digits(b, i + 1, 2), oh <= 18 else { return nil }
+            guard let oh = digits(b, i + 1, 2), oh <= 15 else { return nil }  // PostgreSQL: within ±15:59
             i += 3
             var om = 0
             if i < b.count {
@@ -171,11 +178,14 @@ package enum FieldFormats {
         }
         guard i == b.count else { return nil }
         let secs = date.daysSinceEpoch * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+        // In UTC too the moment must lie in years 0001–9999 (0001-01-01T00:30+01:00 is year 0).
+        guard secs >= minimumSeconds, secs <= maximumSeconds else { return nil }
         return UTCTimestamp(microseconds: secs * 1_000_000 + micros)
     }
 
     /// An exact decimal amount with at most `scale` decimals, as an integer of minor units
-    /// (`"1249.90"` → 124990 with scale 2). Rejects exponents, separators and more decimals.
+    /// (`"1249.90"` → 124990 with scale 2). Rejects exponents, separators, more decimals and
+    /// magnitudes of 10^12 or more (`numeric(14,2)`).
     package static func parseAmount(_ text: String, scale: Int = 2) -> Int64? {
         withBytes(text) { parseAmount(bytes: $0, scale: scale) }
     }
@@ -212,6 +222,13 @@ package enum FieldFormats {
             guard !o else { return nil }
             units = m
         }
+        var limit = amountLimit
+        for _ in 0..<scale {
+            let (m, o) = limit.multipliedReportingOverflow(by: 10)
+            guard !o else { return negative ? -units : units }
+            limit = m
+        }
+        guard units < limit else { return nil }  // at most 12 digits before the point
         return negative ? -units : units
     }
 

@@ -18,12 +18,13 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
         seconds = days * Self.secondsPerDay + Int64(hour * 3600 + minute * 60 + second)
     }
 
-    /// Parses `YYYY-MM-DD` (midnight UTC); nil when malformed or not a real date.
+    /// Parses `YYYY-MM-DD` (midnight UTC); nil when malformed, not a real date, or in year 0000
+    /// (dates run from 0001 to 9999, as the database stores them).
     package init?(isoDate text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), (1...31).contains(d)
+              y >= 1, (1...12).contains(m), (1...31).contains(d)
         else { return nil }
         self.init(year: y, month: m, day: d)
         guard civil.day == d else { return nil } // 2023-02-30 and the like

@@ -1,4 +1,5 @@
 import WaymarkStore
+package import WaymarkCore
 
 /// `profile`'s wire form, defined here once: the stdio server's `profile` result and
 /// `waymark profile --format json` (through `Encodable`, which encodes this value).

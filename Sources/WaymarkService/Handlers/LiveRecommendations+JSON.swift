@@ -1,4 +1,5 @@
 import WaymarkStore
+package import WaymarkCore
 
 /// `recommend`'s wire form, defined here once: the stdio server's `recommend` result and
 /// `waymark recommend --format json` (through `Encodable`, which encodes this value).

@@ -35,7 +35,8 @@ enum RecordMethods {
                 if let normalised = RowValidator.normalise(text, as: column.type) {
                     row.append(normalised)
                 } else {
-                    reader.fail(column.name, "expected \(expectation(column.type))")
+                    let problem = RowValidator.problem(text, as: column.type)
+                    reader.fail(column.name, problem.hasPrefix("expected") ? "expected \(expectation(column.type))" : problem)
                     row.append(nil)
                 }
             case .problem(let suffix, let message):
@@ -91,7 +92,7 @@ enum RecordMethods {
     /// What a valid value looks like, in JSON terms.
     static func expectation(_ type: ImportFieldType) -> String {
         switch type {
-        case .amount: "a decimal amount ≥ 0 with at most 2 decimals, as a number or a string, e.g. 1249.90"
+        case .amount: "a decimal amount ≥ 0 and below 10^12 with at most 2 decimals, as a number or a string, e.g. 1249.90"
         case .positiveInteger: "a whole number from 1 to 2147483647"
         case .channelList: "an array of channels"
         default: type.expectation
@@ -108,6 +109,12 @@ enum RecordMethods {
             if let index = names.firstIndex(of: key), let value = row[index] { result[key] = .string(value) }
         }
         result["status"] = .string(outcome.rawValue)
+        // A response to an item no stored catalog has is kept (the offer may come from a system
+        // Waymark does not know), but the caller is told: it is most likely a typo.
+        if kind == .responses, let index = names.firstIndex(of: "item_id"), let itemID = row[index],
+           try !RPCError.mapping(clientID: nil, { try store.isKnownItem(itemID) }) {
+            result["warning"] = .string("unknown item '\(itemID)': no stored catalog has it; the response was stored, check the id")
+        }
         return .object(result)
     }
 }

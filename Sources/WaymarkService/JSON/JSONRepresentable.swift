@@ -1,4 +1,5 @@
 import Foundation
+package import WaymarkCore
 
 /// A value whose wire form is a ``JSONValue`` built directly (no round trip through
 /// `JSONEncoder` and the parser); `Encodable` through that same value, so an encoder writes

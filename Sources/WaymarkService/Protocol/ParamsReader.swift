@@ -1,4 +1,4 @@
-import WaymarkCore
+package import WaymarkCore
 
 /// Reads a method's named params, collecting every problem before failing.
 ///

@@ -1,3 +1,5 @@
+package import WaymarkCore
+
 /// A JSON-RPC 2.0 error object: a code, a short message and optional structured data.
 ///
 /// The standard codes are those of the specification; the application codes (-32001 …) are

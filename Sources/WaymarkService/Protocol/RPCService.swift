@@ -1,4 +1,5 @@
 package import Logging
+package import WaymarkCore
 
 /// A method: takes the request's `params` (nil when absent), returns the `result`.
 ///
@@ -110,6 +111,7 @@ package final class RPCService {
         let message: JSONValue
         switch parsed {
         case .success(let value): message = value
+        case .failure(let error) where error.isLimit: return Self.response(id: .null, error: .invalidRequest(error.description)).serialized
         case .failure(let error): return Self.response(id: .null, error: .parseError(error.description)).serialized
         }
         switch message {
@@ -118,7 +120,8 @@ package final class RPCService {
                 return Self.response(id: .null, error: .invalidRequest("an empty batch")).serialized
             }
             var responses: [JSONValue] = []
-            forEachCall(elements, method: { $0["method"]?.stringValue }, params: { $0["params"] }, shouldStop: { false }) { element in
+            // `shutdown` ends the batch too: the elements after it are neither run nor answered.
+            forEachCall(elements, method: { $0["method"]?.stringValue }, params: { $0["params"] }, shouldStop: { shutdownRequested }) { element in
                 if let response = handle(element) { responses.append(response) }
             }
             return responses.isEmpty ? nil : JSONValue.array(responses).serialized

@@ -34,6 +34,11 @@ package struct StoreDatabase: Sendable {
         self.origin = origin
     }
 
+    /// What is wrong with a database URL given on the command line, or nil when it can be used.
+    package static func problem(withURL url: String) -> String? {
+        ConnectionConfiguration.problem(withURL: url)
+    }
+
     /// Connects.
     ///
     /// - Throws: ``StoreError`` with code ``StoreError/Code/databaseUnavailable``, saying where
@@ -56,8 +61,8 @@ extension StoreError {
     package static func classifying(databaseFailure error: any Error) -> StoreError? {
         guard let error = error as? PostgresError else { return nil }
         if error.isConnectionProblem {
-            return StoreError(.databaseUnavailable, "the database became unavailable: \(error)", underlying: error)
+            return StoreError(.databaseUnavailable, "the database became unavailable: \(error.userDescription)", underlying: error)
         }
-        return StoreError(.failure, "database error: \(error)", underlying: error)
+        return StoreError(.failure, "database error: \(error.userDescription)", underlying: error)
     }
 }

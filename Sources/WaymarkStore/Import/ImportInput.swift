@@ -120,9 +120,13 @@ package struct BytesInput: ChunkedInput {
 }
 
 /// Writes rejected rows as CSV: `line,reason,` then the file's own columns.
+///
+/// Every write is checked: a full disk stops the import with the path and the OS error.
 package final class RejectWriter {
-    private let handle: FileHandle
+    private let descriptor: Int32
+    private let path: String
     private var buffer = ""
+    private var closed = false
     /// The columns of the file being imported, as its header names them.
     private(set) var header: [String] = []
     package private(set) var count = 0
@@ -130,10 +134,12 @@ package final class RejectWriter {
     /// Creates (or truncates) the reject file.
     /// - Throws: ``StoreError`` `.invalidInput` when the file cannot be created.
     package init(path: String) throws(StoreError) {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path)
-        else { throw StoreError(.invalidInput, "\(path): cannot create the reject file") }
-        self.handle = handle
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else {
+            throw StoreError(.invalidInput, "\(path): cannot create the reject file: \(String(cString: strerror(errno)))")
+        }
+        self.descriptor = descriptor
+        self.path = path
     }
 
     func begin(header: [String]) {
@@ -142,34 +148,75 @@ package final class RejectWriter {
     }
 
     /// Records one rejected row; `fields` nil when only the line is known.
-    func reject(line: Int, reason: String, fields: [String]?) {
+    /// - Throws: ``StoreError`` `.failure` when the reject file cannot be written.
+    func reject(line: Int, reason: String, fields: [String]?) throws(StoreError) {
         count += 1
         CSVWriter.appendRecord([String(line), reason] + (fields ?? []), to: &buffer)
-        if buffer.utf8.count >= 1 << 16 { flush() }
+        if buffer.utf8.count >= 1 << 16 { try flush() }
     }
 
     /// Writes what is buffered.
-    package func flush() {
+    /// - Throws: ``StoreError`` `.failure` naming the file and the OS error.
+    package func flush() throws(StoreError) {
         guard !buffer.isEmpty else { return }
-        handle.write(Data(buffer.utf8))
+        var pending = buffer
         buffer = ""
+        let failure: Int32? = pending.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+        if let failure { throw StoreError(.failure, "cannot write to \(path): \(String(cString: strerror(failure)))") }
+    }
+
+    /// Flushes and closes the file.
+    /// - Throws: ``StoreError`` `.failure` when the last write or the close fails.
+    package func close() throws(StoreError) {
+        guard !closed else { return }
+        try flush()
+        closed = true
+        if Glibc.close(descriptor) != 0 {
+            throw StoreError(.failure, "cannot write to \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit {
-        flush()
-        try? handle.close()
+        if !closed { _ = Glibc.close(descriptor) }
     }
+}
+
+/// A line longer than ``LineSplitter/maximumLineBytes``.
+struct LineTooLong: Error {
+    var line: Int
+    var limit: Int
 }
 
 /// Splits a byte stream into lines (LF or CRLF), handing each out with its 1-based number.
 struct LineSplitter {
     private var pending: [UInt8] = []
     private var line = 0
+    /// The longest line accepted, in bytes (without its line break).
+    let maximumLineBytes: Int
 
+    init(maximumLineBytes: Int = CSVParser.defaultMaximumRecordBytes) {
+        self.maximumLineBytes = maximumLineBytes
+    }
+
+    /// - Throws: ``LineTooLong`` for a line over the limit; whatever `onLine` throws.
     mutating func feed(_ chunk: [UInt8], _ onLine: (ArraySlice<UInt8>, Int) throws -> Void) throws {
         var start = 0
         for (index, byte) in chunk.enumerated() where byte == 0x0A {
             line += 1
+            if pending.count + (index - start) > maximumLineBytes + 1 {
+                throw LineTooLong(line: line, limit: maximumLineBytes)
+            }
             if pending.isEmpty {
                 try onLine(trimCR(chunk[start..<index]), line)
             } else {
@@ -178,6 +225,9 @@ struct LineSplitter {
                 pending.removeAll(keepingCapacity: true)
             }
             start = index + 1
+        }
+        if pending.count + (chunk.count - start) > maximumLineBytes + 1 {
+            throw LineTooLong(line: line + 1, limit: maximumLineBytes)
         }
         pending.append(contentsOf: chunk[start...])
     }
@@ -203,19 +253,23 @@ enum JSONLinesRow {
     }
 
     /// nil for a blank line; the fields, or the problem with the line.
+    ///
+    /// The line is read by the protocol's strict reader (RFC 8259: no trailing comma, no `NaN`);
+    /// numbers keep their literal text, so an amount written `0.1e1` is refused as the protocol
+    /// refuses it, not rounded through a double.
     static func fields(_ bytes: ArraySlice<UInt8>, header: [String], file: String, line: Int) -> Parsed? {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
-        let object: [String: Any]
+        let object: JSONObject
         do {
-            guard let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any] else {
+            guard case .object(let parsed) = try JSONParser.parse(bytes) else {
                 return .issue(ImportIssue(file: file, line: line, message: "expected a JSON object on the line"))
             }
             object = parsed
         } catch {
-            return .issue(ImportIssue(file: file, line: line, message: "invalid JSON (\(error.localizedDescription))"))
+            return .issue(ImportIssue(file: file, line: line, character: error.offset + 1, message: "invalid JSON: \(error.message)"))
         }
         let known = Set(header)
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
             let hint = nearest(unknown, in: header).map { "; did you mean '\($0)'?" } ?? ""
             return .issue(ImportIssue(file: file, line: line, column: unknown, message: "unknown field\(hint)"))
         }
@@ -227,27 +281,14 @@ enum JSONLinesRow {
         return .fields(fields)
     }
 
-    private static func text(of value: Any?) -> String {
+    private static func text(of value: JSONValue?) -> String {
         switch value {
-        case nil, is NSNull: return ""
-        case let string as String: return string
-        case let number as NSNumber:
-            if CFGetTypeIDIsBool(number) { return number.boolValue ? "true" : "false" }
-            return number.stringValue
-        case let array as [Any]:
-            return array.map { text(of: $0) }.joined(separator: ";")
-        case let object as [String: Any]:
-            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-                return String(decoding: data, as: UTF8.self)
-            }
-            return ""
-        default:
-            return String(describing: value!)
+        case nil, .null?: ""
+        case .string(let string)?: string
+        case .number(let literal)?: literal
+        case .bool(let flag)?: flag ? "true" : "false"
+        case .array(let elements)?: elements.map { text(of: $0) }.joined(separator: ";")
+        case .object?: value!.jsonText
         }
-    }
-
-    private static func CFGetTypeIDIsBool(_ number: NSNumber) -> Bool {
-        // On Linux, JSONSerialization gives booleans as NSNumber with objCType "c".
-        String(cString: number.objCType) == "c"
     }
 }

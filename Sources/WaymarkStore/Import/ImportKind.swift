@@ -147,10 +147,10 @@ package enum ImportFieldType: Sendable {
     package var expectation: String {
         switch self {
         case .id: FieldFormats.idRule
-        case .text: "text"
-        case .timestamp: "an ISO 8601 timestamp with a zone, e.g. 2024-03-01T10:15:00Z"
-        case .date: "a date YYYY-MM-DD, e.g. 1983-07-14"
-        case .amount: "a decimal amount ≥ 0 with at most 2 decimals, e.g. 1249.90"
+        case .text: "text without the NUL character"
+        case .timestamp: "an ISO 8601 timestamp with a zone within ±15:59 in years 0001–9999, e.g. 2024-03-01T10:15:00Z"
+        case .date: "a date YYYY-MM-DD in years 0001–9999, e.g. 1983-07-14"
+        case .amount: "a decimal amount ≥ 0 and below 10^12 with at most 2 decimals, e.g. 1249.90"
         case .bool: "true or false"
         case .positiveInteger: "a whole number ≥ 1"
         case .channel: "a channel: " + Channel.allCases.map(\.rawValue).joined(separator: ", ")

@@ -74,6 +74,9 @@ struct ImportRowReader {
     let rejectFile: RejectWriter?
     let issueLimit: Int
     let progress: ((ImportProgress) -> Void)?
+    /// The longest line (CSV record, JSON Lines line) read, in bytes; a longer one stops the
+    /// import (exit 2) before it is held in memory.
+    var maximumLineBytes = CSVParser.defaultMaximumRecordBytes
 
     /// What a pass over the input counted.
     struct Counts {
@@ -108,7 +111,7 @@ struct ImportRowReader {
                 if errorRows == 0 || rejectFile != nil { try sink(ImportRow(line: line, normalised: values)) }
             case .failure(let error):
                 if let rejectFile {
-                    rejectFile.reject(line: line, reason: error.issues.map(\.shortDescription).joined(separator: "; "), fields: fields)
+                    try rejectFile.reject(line: line, reason: error.issues.map(\.shortDescription).joined(separator: "; "), fields: fields)
                     counts.rejected += 1
                 } else {
                     errorRows += 1
@@ -131,13 +134,36 @@ struct ImportRowReader {
                     progress(ImportProgress(rows: counts.rowsRead, bytes: counts.bytesRead))
                 }
             } else {
-                try handle(record.fields, line: record.line)
+                switch record.validatedFields {
+                case .success(let fields): try handle(fields, line: record.line)
+                case .failure(let invalid): try refuse(invalid, in: record)
+                }
+            }
+        }
+
+        /// A record with invalid UTF-8: refused by position, never repaired.
+        func refuse(_ invalid: CSVInvalidUTF8, in record: CSVRawRecord) throws {
+            let name = validator.map { current in
+                current.positions.firstIndex(of: invalid.field).map { current.columns[$0].name } ?? "#\(invalid.field + 1)"
+            } ?? "#\(invalid.field + 1)"
+            let issue = ImportIssue(file: self.name, line: record.line, column: name,
+                                    message: "invalid UTF-8 at byte \(invalid.byte) of the field (the file must be UTF-8)")
+            guard validator != nil else {
+                throw StoreError.invalidRows(issues: [issue], errorCount: 1)
+            }
+            counts.rowsRead += 1
+            if let rejectFile {
+                try rejectFile.reject(line: record.line, reason: issue.shortDescription, fields: record.fields)
+                counts.rejected += 1
+            } else {
+                errorRows += 1
+                if issues.count < issueLimit { issues.append(issue) }
             }
         }
 
         switch format {
         case .csv:
-            var parser = CSVParser()
+            var parser = CSVParser(maximumRecordBytes: maximumLineBytes)
             do {
                 while let chunk = try input.next() {
                     counts.bytesRead += chunk.count
@@ -149,7 +175,7 @@ struct ImportRowReader {
                                     errorCount: errorRows + 1)
             }
         case .jsonl:
-            var lines = LineSplitter()
+            var lines = LineSplitter(maximumLineBytes: maximumLineBytes)
             let header = columns.map(\.name)
             try handle(header, line: 0)
             func handleLine(_ bytes: ArraySlice<UInt8>, line: Int) throws {
@@ -159,7 +185,7 @@ struct ImportRowReader {
                 case .some(.issue(let issue)):
                     counts.rowsRead += 1
                     if let rejectFile {
-                        rejectFile.reject(line: line, reason: issue.shortDescription, fields: [String(decoding: bytes, as: UTF8.self)])
+                        try rejectFile.reject(line: line, reason: issue.shortDescription, fields: [String(decoding: bytes, as: UTF8.self)])
                         counts.rejected += 1
                     } else {
                         errorRows += 1
@@ -167,11 +193,17 @@ struct ImportRowReader {
                     }
                 }
             }
-            while let chunk = try input.next() {
-                counts.bytesRead += chunk.count
-                try lines.feed(chunk, handleLine)
+            do {
+                while let chunk = try input.next() {
+                    counts.bytesRead += chunk.count
+                    try lines.feed(chunk, handleLine)
+                }
+                try lines.finish(handleLine)
+            } catch let error as LineTooLong {
+                throw StoreError.invalidRows(issues: issues + [ImportIssue(file: name, line: error.line,
+                    message: "the line is longer than \(error.limit) bytes (the limit is set with --max-line-bytes)")],
+                                             errorCount: errorRows + 1)
             }
-            try lines.finish(handleLine)
         }
         if validator == nil {
             throw StoreError.invalidRows(issues: [ImportIssue(file: name, line: 1, message: "the file is empty: expected a header row naming the columns (\(columns.map(\.name).joined(separator: ",")))")], errorCount: 1)

@@ -62,6 +62,9 @@ package struct Importer {
     package var logger: Logger
     /// How many problems an all-or-nothing failure lists.
     package var issueLimit = 20
+    /// The longest line (a CSV record, a JSON Lines line) read, in bytes: a longer one stops the
+    /// import with `.invalidRows` naming its line, before it is held in memory.
+    package var maximumLineBytes = CSVParser.defaultMaximumRecordBytes
 
     package init(connection: Connection, logger: Logger = Logger(label: "waymark.import", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.connection = connection
@@ -86,8 +89,9 @@ package struct Importer {
         progress: ((ImportProgress) -> Void)? = nil
     ) throws -> ImportSummary {
         var input = input
-        let reader = ImportRowReader(kind: kind, format: format, name: name, rejectFile: rejectFile,
+        var reader = ImportRowReader(kind: kind, format: format, name: name, rejectFile: rejectFile,
                                      issueLimit: issueLimit, progress: progress)
+        reader.maximumLineBytes = maximumLineBytes
         return try connection.transaction { connection in
             try connection.execute("SET LOCAL work_mem = '256MB'")
             if rejectFile == nil, input.isRewindable, let summary = try bulkLoad(reader: reader, input: &input) {
@@ -156,7 +160,7 @@ package struct Importer {
                     let line = try row.decode(Int.self, at: 0)
                     let value = try row.decode(String.self, at: 1)
                     let fields = try (0..<header.count).map { try row.decode(String?.self, at: $0 + 2) ?? "" }
-                    rejectFile.reject(line: line, reason: "column \(reference.column): unknown \(reference.what) '\(value)'", fields: fields)
+                    try rejectFile.reject(line: line, reason: "column \(reference.column): unknown \(reference.what) '\(value)'", fields: fields)
                     rejected += 1
                 }
             } else {
@@ -200,6 +204,10 @@ package struct Importer {
         }
         // Files rarely repeat an id, so try without the sort that removes repeats; a repeated id
         // makes ON CONFLICT fail (cardinality violation), and then the last row of each id wins.
+        // Two imports upserting overlapping rows in different orders would deadlock: the upsert
+        // takes the table in SHARE ROW EXCLUSIVE mode (it conflicts with itself, not with readers),
+        // so imports of one kind upsert one after the other, each after its file was read.
+        try connection.execute("LOCK TABLE \(kind.table) IN SHARE ROW EXCLUSIVE MODE")
         let upserted: QueryResult
         do {
             upserted = try connection.transaction { connection in try connection.execute(upsertSQL(deduplicate: false)) }
@@ -221,6 +229,7 @@ extension ImportIssue {
     /// The issue without the file and line (for a reject file, which has its own line column).
     var shortDescription: String {
         var text = ""
+        if let character { text += "byte \(character): " }
         if let column { text += "column \(column): " }
         if let value { text += "\(ImportIssue.quote(value)): " }
         return text + message

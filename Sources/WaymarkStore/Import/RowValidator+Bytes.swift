@@ -20,7 +20,7 @@ extension RowValidator {
             }
             let valid = switch column.type {
             case .id: FieldFormats.isValidID(bytes: bytes)
-            case .text: bytes.allSatisfy { $0 < 0x80 }  // non-ASCII: the String path checks the UTF-8
+            case .text: bytes.allSatisfy { $0 != 0 && $0 < 0x80 }  // NUL, non-ASCII: the String path checks
             case .timestamp: !bytes.contains(0x2C) && FieldFormats.parseTimestamp(bytes: bytes) != nil
             case .amount: bytes[0] != 0x2B && (FieldFormats.parseAmount(bytes: bytes, scale: 2) ?? -1) >= 0
             case .positiveInteger: Self.isPlainPositiveInt32(bytes)

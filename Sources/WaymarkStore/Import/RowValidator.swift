@@ -5,15 +5,18 @@ import WaymarkCore
 package struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
     package var file: String
     package var line: Int
+    /// The 1-based byte on the line, when the problem is at one place of it (JSON syntax).
+    package var character: Int?
     /// The column, when the problem is with one field.
     package var column: String?
     /// The offending value, when there is one.
     package var value: String?
     package var message: String
 
-    package init(file: String, line: Int, column: String? = nil, value: String? = nil, message: String) {
+    package init(file: String, line: Int, character: Int? = nil, column: String? = nil, value: String? = nil, message: String) {
         self.file = file
         self.line = line
+        self.character = character
         self.column = column
         self.value = value
         self.message = message
@@ -21,6 +24,7 @@ package struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
 
     package var description: String {
         var text = "\(file):\(line)"
+        if let character { text += ":\(character)" }
         if let column { text += ": column \(column)" }
         if let value { text += ": \(ImportIssue.quote(value))" }
         return text + ": " + message
@@ -42,6 +46,8 @@ package struct RowValidator: Sendable {
     let positions: [Int?]
     let columns: [ImportColumn]
     let width: Int
+    /// How many unknown header columns are listed one by one; the rest are counted in one line.
+    static let listedHeaderProblems = 10
 
     /// Matches the header against the kind's columns.
     /// - Throws: ``ImportIssue``s for unknown, duplicate or missing required columns, all at once.
@@ -53,9 +59,12 @@ package struct RowValidator: Sendable {
         var issues: [ImportIssue] = []
         var index: [String: Int] = [:]
         let known = Set(columns.map(\.name))
+        var unknownCount = 0
         for (position, rawName) in header.enumerated() {
             let name = rawName.trimmingCharacters(in: .whitespaces)
             if !known.contains(name) {
+                unknownCount += 1
+                guard unknownCount <= RowValidator.listedHeaderProblems else { continue }
                 let suggestion = nearest(name, in: columns.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
                 issues.append(ImportIssue(file: file, line: 1, column: name.isEmpty ? "#\(position + 1)" : name,
                                           message: "unknown column for \(kind.rawValue)\(suggestion) (expected: \(columns.map(\.name).joined(separator: ", ")))"))
@@ -64,6 +73,10 @@ package struct RowValidator: Sendable {
             } else {
                 index[name] = position
             }
+        }
+        if unknownCount > RowValidator.listedHeaderProblems {
+            issues.append(ImportIssue(file: file, line: 1,
+                                      message: "… and \(unknownCount - RowValidator.listedHeaderProblems) more unknown columns (\(unknownCount) in all)"))
         }
         for column in columns where column.required && index[column.name] == nil {
             issues.append(ImportIssue(file: file, line: 1, column: column.name,
@@ -98,8 +111,8 @@ package struct RowValidator: Sendable {
             if let value = RowValidator.normalise(raw, as: column.type) {
                 output.append(value)
             } else {
-                issues.append(ImportIssue(file: file, line: line, column: column.name, value: raw,
-                                          message: "expected \(column.type.expectation)"))
+                issues.append(ImportIssue(file: file, line: line, column: column.name, value: raw.replacingOccurrences(of: "\u{0}", with: "\\0"),
+                                          message: RowValidator.problem(raw, as: column.type)))
                 output.append(nil)
             }
         }
@@ -112,7 +125,7 @@ package struct RowValidator: Sendable {
         case .id:
             return FieldFormats.isValidID(raw) ? raw : nil
         case .text:
-            return raw
+            return raw.utf8.contains(0) ? nil : raw
         case .timestamp:
             // PostgreSQL reads a validated ISO 8601 timestamp as is; only a decimal comma needs rewriting.
             guard let timestamp = FieldFormats.parseTimestamp(raw) else { return nil }
@@ -142,12 +155,35 @@ package struct RowValidator: Sendable {
         case .jsonObject:
             guard let data = raw.data(using: .utf8),
                   let object = try? JSONSerialization.jsonObject(with: data),
-                  object is [String: Any]
+                  object is [String: Any], !containsNUL(object)
             else { return nil }
             return raw
         case .oneOf(let values):
             let lowered = raw.lowercased()
             return values.contains(lowered) ? lowered : nil
+        }
+    }
+}
+
+extension RowValidator {
+    /// What is wrong with `raw`, which ``normalise(_:as:)`` refused: the NUL character (which
+    /// PostgreSQL cannot store), or what a valid value looks like.
+    package static func problem(_ raw: String, as type: ImportFieldType) -> String {
+        var isJSON = false
+        if case .jsonObject = type { isJSON = true }
+        if raw.utf8.contains(0) || (isJSON && raw.contains("\\u0000")) {
+            return "must not contain the NUL character"
+        }
+        return "expected \(type.expectation)"
+    }
+
+    /// Whether a parsed JSON value holds a NUL character in a string or a member name (jsonb refuses it).
+    static func containsNUL(_ value: Any) -> Bool {
+        switch value {
+        case let string as String: return string.utf8.contains(0)
+        case let array as [Any]: return array.contains { containsNUL($0) }
+        case let object as [String: Any]: return object.contains { $0.key.utf8.contains(0) || containsNUL($0.value) }
+        default: return false
         }
     }
 }

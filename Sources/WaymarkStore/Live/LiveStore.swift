@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 package import Logging
 package import WaymarkCore
 
@@ -19,6 +20,8 @@ package final class LiveStore {
     /// process, as in the tests, never share a cache across databases).
     let context = LiveContext()
     private let writer = RecordWriter()
+    /// The item ids of each stored catalog version, read once per process.
+    private var catalogItemIDs: [Int64: Set<String>] = [:]
     /// Snapshots read ahead by ``prefetchRecommendations(_:)``, by client and `as_of` as asked.
     private var prefetched: [RecommendKey: Prefetched] = [:]
     /// The catalog read last by ``currentCatalog()``, reused while it stays the current one.
@@ -109,6 +112,27 @@ package final class LiveStore {
     package func record(_ kind: ImportKind, values: [String?]) throws -> RecordOutcome {
         try session.withConnection { connection in
             try writer.upsert(kind, values: values, on: connection)
+        }
+    }
+
+    /// Whether any stored catalog version, the current one or an older one, has an item `itemID`
+    /// (a response may answer an offer of an earlier catalog).
+    ///
+    /// - Throws: ``StoreError`` `.databaseUnavailable`, `.conflict`.
+    package func isKnownItem(_ itemID: String) throws -> Bool {
+        try session.withConnection { connection in
+            let versions = try connection.executeCached("SELECT version FROM catalogs ORDER BY version DESC")
+            let store = CatalogStore(connection: connection)
+            for row in 0..<versions.rowCount {
+                let version = try versions.decode(Int64.self, row: row, column: 0)
+                if catalogItemIDs[version] == nil {
+                    // A version that no longer validates knows no items.
+                    let loaded = try? store.load(version: version)
+                    catalogItemIDs[version] = Set(loaded?.catalog.items.map(\.id) ?? [])
+                }
+                if catalogItemIDs[version]?.contains(itemID) == true { return true }
+            }
+            return false
         }
     }
 

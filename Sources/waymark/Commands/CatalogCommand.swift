@@ -37,7 +37,7 @@ extension CatalogCommand {
         func run() throws {
             do {
                 let catalog = try CatalogCommand.validate(file: file, productsFile: products)
-                writeOutput(catalog.summary + "\n")
+                try writeOutput(catalog.summary + "\n")
             } catch let error as CatalogError {
                 throw catalogFailure(error)
             }

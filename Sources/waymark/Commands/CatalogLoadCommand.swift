@@ -38,7 +38,7 @@ struct CatalogLoadCommand: ParsableCommand {
             let connection = try database.connect(logger: logger)
             do {
                 let loaded = try CatalogStore(connection: connection).save(text, file: file)
-                writeOutput("\(loaded.catalog.summary); stored as catalog version \(loaded.version.version) (checksum \(loaded.version.checksum.prefix(12)))\n")
+                try writeOutput("\(loaded.catalog.summary); stored as catalog version \(loaded.version.version) (checksum \(loaded.version.checksum.prefix(12)))\n")
             } catch let error as CatalogError {
                 throw catalogFailure(error, trailer: "nothing was stored")
             }

@@ -76,9 +76,9 @@ extension ClvCommand {
             }
             for warning in report.warnings { printError("warning: \(warning)") }
             switch output.format {
-            case .table: writeOutput(report.table())
+            case .table: try writeOutput(report.table())
             case .json:
-                writeOutput(try JSONOutput.document(report))
+                try writeOutput(try JSONOutput.document(report))
             }
         }
     }

@@ -104,8 +104,8 @@ struct EvaluateCommand: ParsableCommand {
                 logger.notice("wrote the HTML report", metadata: ["file": "\(report)"])
             }
             switch output.format {
-            case .table: writeOutput(result.report.table())
-            case .json: writeOutput(String(decoding: try EvaluationReport.jsonEncoder().encode(result.report), as: UTF8.self) + "\n")
+            case .table: try writeOutput(result.report.table())
+            case .json: try writeOutput(String(decoding: try EvaluationReport.jsonEncoder().encode(result.report), as: UTF8.self) + "\n")
             }
         }
     }

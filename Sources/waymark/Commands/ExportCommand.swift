@@ -23,7 +23,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("csv or jsonl.", valueName: "format"))
     var format: String = "csv"
 
-    @Option(help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write to this file instead of stdout (a regular file is replaced only once complete; a device or FIFO is written in place).", valueName: "file"))
     var out: String?
 
     @OptionGroup var database: DatabaseOptions
@@ -35,27 +35,20 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let connection = try database.connect(logger: database.logging.makeLogger("waymark.export"))
-            let handle: FileHandle
-            if let out {
-                guard FileManager.default.createFile(atPath: out, contents: nil), let file = FileHandle(forWritingAtPath: out) else {
-                    throw StoreError(.invalidInput, "cannot write to \(out): check the directory exists and is writable")
-                }
-                handle = file
-            } else {
-                handle = FileHandle.standardOutput
-            }
+            // A regular file appears only when complete; a device or FIFO is written in place.
+            let output = try out.map { path throws(WriteFailure) in try DataOutput(path: path) } ?? .standardOutput()
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 16)
             let rows = try ResultExporter(connection: connection).export(runID: runID, format: ResultExporter.Format(rawValue: format) ?? .csv) { bytes in
                 buffer.append(contentsOf: bytes)
                 if buffer.count >= 1 << 16 {
-                    handle.write(Data(buffer))
+                    try output.write(buffer)
                     buffer.removeAll(keepingCapacity: true)
                 }
             }
-            handle.write(Data(buffer))
+            try output.write(buffer)
+            try output.finish()
             if let out {
-                try? handle.close()
                 printError("exported \(rows) recommendations to \(out)")
             }
         }

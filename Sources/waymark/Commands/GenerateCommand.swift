@@ -85,7 +85,7 @@ struct GenerateCommand: ParsableCommand {
                 summary += file.table.fileName.padding(toLength: 18, withPad: " ", startingAt: 0)
                 summary += String(file.rows).leftPadded(12) + " rows " + String(format: "%10.1f MB", Double(file.bytes) / 1_000_000) + "\n"
             }
-            writeOutput(summary)
+            try writeOutput(summary)
         }
     }
 }

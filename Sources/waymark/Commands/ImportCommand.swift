@@ -32,12 +32,17 @@ struct ImportCommand: ParsableCommand {
             help: ArgumentHelp("Import the good rows and write the bad ones, with their reasons, to this CSV file.", valueName: "file"))
     var rejectFile: String?
 
+    @Option(name: .customLong("max-line-bytes"),
+            help: ArgumentHelp("The longest line (CSV record, JSON Lines line) read, in bytes; a longer one stops the import with exit 2 (default 1048576).", valueName: "bytes"))
+    var maxLineBytes: Int = 1 << 20
+
     @Option(name: .customLong("output-format"), help: "How to print the summary: table or json.")
     var outputFormat: OutputFormat = .table
 
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
+        guard maxLineBytes >= 64 else { throw ValidationError("--max-line-bytes must be at least 64, e.g. --max-line-bytes 1048576") }
         if format == nil && ImportFormat.inferred(from: file) == nil {
             throw ValidationError("cannot tell the format of '\(file)' from its name: pass --format csv or --format jsonl")
         }
@@ -52,24 +57,26 @@ struct ImportCommand: ParsableCommand {
             let rejects = try rejectFile.map { path throws(StoreError) in try RejectWriter(path: path) }
             let showProgress = standardErrorIsTerminal
             let started = Date()
-            let summary = try Importer(connection: connection, logger: logger).importRows(
+            var importer = Importer(connection: connection, logger: logger)
+            importer.maximumLineBytes = maxLineBytes
+            let summary = try importer.importRows(
                 kind: kind.value, format: chosenFormat, input: input, name: file, rejectFile: rejects,
                 progress: showProgress ? { progress in
                     let seconds = max(Date().timeIntervalSince(started), 0.001)
                     let line = String(format: "\r%@: %d rows, %.1f MB, %.0f rows/s ", kind.value.rawValue,
                                       progress.rows, Double(progress.bytes) / 1e6, Double(progress.rows) / seconds)
-                    FileHandle.standardError.write(Data(line.utf8))
+                    writeStandardError(line)
                 } : nil)
-            rejects?.flush()
-            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            try rejects?.close()
+            if showProgress { writeStandardError("\n") }
             switch outputFormat {
             case .table:
                 var text = "\(summary.kind) from \(summary.file): \(summary.rowsRead) rows read, \(summary.inserted) inserted, "
                     + "\(summary.updated) updated, \(summary.unchanged) unchanged"
                 if let rejectFile { text += ", \(summary.rejected) rejected (see \(rejectFile))" }
-                writeOutput(text + "\n")
+                try writeOutput(text + "\n")
             case .json:
-                writeOutput(try JSONOutput.line(summary))
+                try writeOutput(try JSONOutput.line(summary))
             }
         }
     }

@@ -20,9 +20,9 @@ struct MigrateCommand: ParsableCommand {
             let connection = try database.connect(logger: logger)
             let outcome = try Migrator(migrations: try Migration.bundled(), logger: logger).migrate(connection)
             if outcome.applied.isEmpty {
-                writeOutput("schema is up to date (\(outcome.alreadyApplied) migrations applied)\n")
+                try writeOutput("schema is up to date (\(outcome.alreadyApplied) migrations applied)\n")
             } else {
-                for name in outcome.applied { writeOutput("applied \(name)\n") }
+                for name in outcome.applied { try writeOutput("applied \(name)\n") }
             }
         }
     }

@@ -34,7 +34,7 @@ struct ProfileCommand: ParsableCommand {
         try reportingErrors {
             let connection = try database.connect(logger: database.logging.makeLogger("waymark.profile"))
             let profile = try ProfileReader(connection: connection).profile(clientID: client, asOf: asOf?.timestamp)
-            writeOutput(output.format == .json ? try JSONOutput.line(profile) : Self.describe(profile))
+            try writeOutput(output.format == .json ? try JSONOutput.line(profile) : Self.describe(profile))
         }
     }
 

@@ -53,7 +53,7 @@ struct RecommendCommand: ParsableCommand {
             let answer = try LiveRecommender(connection: connection).recommend(
                 clientID: client, asOf: asOf?.timestamp, top: top,
                 channel: channel.flatMap { Channel(rawValue: $0) }, explain: explain)
-            writeOutput(output.format == .json ? try JSONOutput.line(answer) : Self.describe(answer, explain: explain))
+            try writeOutput(output.format == .json ? try JSONOutput.line(answer) : Self.describe(answer, explain: explain))
         }
     }
 

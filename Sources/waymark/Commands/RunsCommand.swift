@@ -25,13 +25,13 @@ struct RunsCommand: ParsableCommand {
             try reportingErrors {
                 let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
                 let runs = try RunStore(connection: connection).list(limit: limit)
-                if format == .json { return writeOutput(try JSONOutput.line(runs)) }
+                if format == .json { return try writeOutput(try JSONOutput.line(runs)) }
                 var rows = [["", "RUN", "AS OF", "SHARD", "STATUS", "CATALOG", "STARTED (UTC)", "PUBLISHED (UTC)"]]
                 for run in runs {
                     rows.append([run.current ? "*" : "", String(run.runID), run.asOf, run.shard, run.status,
                                  run.catalogVersion.map(String.init) ?? "", utc(run.startedAt), run.publishedAt.map(utc) ?? ""])
                 }
-                writeOutput(runs.isEmpty ? "no scoring runs yet: run waymark score\n" : alignedTable(rows))
+                try writeOutput(runs.isEmpty ? "no scoring runs yet: run waymark score\n" : alignedTable(rows))
             }
         }
     }
@@ -52,7 +52,7 @@ struct RunsCommand: ParsableCommand {
                 text += ",\"catalog_version\":\(run.catalogVersion.map(String.init) ?? "null")"
                 text += ",\"started_at\":\"\(utc(run.startedAt))\",\"published_at\":\(run.publishedAt.map { "\"\(utc($0))\"" } ?? "null")"
                 text += ",\"parameters\":\(run.parameters ?? "null"),\"models\":\(run.models ?? "null"),\"summary\":\(run.summary ?? "null")}\n"
-                writeOutput(text)
+                try writeOutput(text)
             }
         }
     }
@@ -86,7 +86,7 @@ struct RunsCommand: ParsableCommand {
             try reportingErrors {
                 let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
                 let plan = try RunStore(connection: connection).prune(keep: keep, dryRun: dryRun)
-                writeOutput(Self.describe(plan, dryRun: dryRun))
+                try writeOutput(Self.describe(plan, dryRun: dryRun))
             }
         }
 

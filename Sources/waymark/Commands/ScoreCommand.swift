@@ -77,15 +77,15 @@ struct ScoreCommand: ParsableCommand {
                     let eta = rate > 0 ? Double(p.clientsTotal - p.clientsDone) / rate : 0
                     let line = p.elapsed == 0 ? "\r\u{1B}[K" : String(format: "\r\u{1B}[Kscoring: %d / %d clients, %.0f clients/s, ETA %.0f s",
                                                                    p.clientsDone, p.clientsTotal, rate, eta)
-                    FileHandle.standardError.write(Data(line.utf8))
+                    writeStandardError(line)
                 }
             }
             let summary = try run.run()
             switch format {
             case .json:
-                writeOutput(try JSONOutput.line(summary))
+                try writeOutput(try JSONOutput.line(summary))
             case .table:
-                writeOutput(Self.describe(summary))
+                try writeOutput(Self.describe(summary))
             }
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import WaymarkCore
 
 extension JSONValue {
     /// The compact JSON text of the value (no whitespace, members in order), as UTF-8 bytes.

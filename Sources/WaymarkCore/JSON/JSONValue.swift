@@ -51,7 +51,7 @@ package enum JSONValue: Sendable, Equatable {
         }
     }
 
-    static func isPlainInteger(_ literal: String) -> Bool {
+    package static func isPlainInteger(_ literal: String) -> Bool {
         var utf8 = literal.utf8[...]
         if utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
         return !utf8.isEmpty && utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
@@ -61,12 +61,18 @@ package enum JSONValue: Sendable, Equatable {
 /// A JSON object: members in their order, looked up by name.
 ///
 /// When a name appears twice, the last member wins (as most JSON readers do); equality ignores
-/// the order of members.
+/// the order of members. Names are looked up through a hash index kept beside the ordered
+/// members, so building an object of n members costs O(n), not O(n²).
 package struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     package private(set) var members: [(key: String, value: JSONValue)]
+    /// The position of each name in `members`.
+    private var positions: [String: Int]
 
     package init(_ members: [(key: String, value: JSONValue)] = []) {
         self.members = []
+        self.positions = [:]
+        self.members.reserveCapacity(members.count)
+        self.positions.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
     }
 
@@ -78,11 +84,18 @@ package struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     package var count: Int { members.count }
 
     package subscript(key: String) -> JSONValue? {
-        get { members.last(where: { $0.key == key })?.value }
+        get { positions[key].map { members[$0].value } }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
-                if let newValue { members[index].value = newValue } else { members.remove(at: index) }
+            if let index = positions[key] {
+                if let newValue {
+                    members[index].value = newValue
+                } else {
+                    members.remove(at: index)
+                    positions[key] = nil
+                    for later in index..<members.count { positions[members[later].key] = later }
+                }
             } else if let newValue {
+                positions[key] = members.count
                 members.append((key: key, value: newValue))
             }
         }

@@ -2,6 +2,9 @@
 package struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     package var offset: Int
     package var message: String
+    /// True when the text is JSON but exceeds a size limit of the reader (too many members in
+    /// one object), so the protocol answers -32600 rather than -32700.
+    package var isLimit = false
 
     package var description: String { "\(message) at byte \(offset + 1)" }
 }
@@ -14,6 +17,8 @@ package struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConverti
 package struct JSONParser {
     /// The deepest nesting of arrays and objects accepted (the outermost value is depth 1).
     package static let defaultMaximumDepth = 64
+    /// The most members accepted in one object; a request needs a few dozen at most.
+    package static let maximumMembers = 4096
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
@@ -103,6 +108,11 @@ package struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
+            if members.count == Self.maximumMembers {
+                var limit = error("an object with more than \(Self.maximumMembers) members")
+                limit.isLimit = true
+                throw limit
+            }
             members.append((key: key, value: value))
             skipWhitespace()
             switch current {
