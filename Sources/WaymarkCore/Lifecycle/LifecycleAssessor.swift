@@ -106,7 +106,7 @@ package struct LifecycleAssessor: Sendable, Hashable {
         let pAlive = input.pAlive
 
         if sinceFirst <= t.onboardingDays {
-            return result(.onboarding, "first purchase \(sinceFirst) days ago ≤ onboarding window \(t.onboardingDays) days", since: first)
+            return result(.onboarding, "first purchase \(counted(sinceFirst, "day")) ago ≤ onboarding window \(t.onboardingDays) days", since: first)
         }
         let gap = Self.usualGapDays(times[...]) ?? Double(t.defaultGapDays)
         // The first day the gap since the last purchase exceeded the factor × usual gap.
@@ -136,7 +136,7 @@ package struct LifecycleAssessor: Sendable, Hashable {
             let loyalSince = max(regularSince, times[max(0, t.loyalMinPurchases - 1)], first.adding(days: t.loyalMinTenureDays))
             return result(.loyal, "\(times.count) purchases ≥ \(t.loyalMinPurchases), p_alive \(fmt(pAlive)) ≥ \(fmt(t.loyalMinPAlive)), customer for \(tenure) days ≥ \(t.loyalMinTenureDays)", since: loyalSince)
         }
-        return result(.active, "buying at the usual pace: last purchase \(sinceLast) days ago, usual gap \(Int(gap.rounded())) days, p_alive \(fmt(pAlive))", since: regularSince)
+        return result(.active, "buying at the usual pace: last purchase \(counted(sinceLast, "day")) ago, usual gap \(counted(Int(gap.rounded()), "day")), p_alive \(fmt(pAlive))", since: regularSince)
     }
 
     /// The most recent purchase within the reactivation window that brought the client back.
@@ -189,6 +189,11 @@ package struct LifecycleAssessor: Sendable, Hashable {
         }
         return nil
     }
+}
+
+/// `1 day`, `2 days`: a count with its noun, singular for one (the reasons' and the CLI's wording).
+package func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(count) \(count == 1 || count == -1 ? noun : plural ?? noun + "s")"
 }
 
 /// A number as a reason shows it: two decimals, no trailing zeros beyond one.
