@@ -52,6 +52,7 @@ struct ImportCommand: ParsableCommand {
             let rejects = try rejectFile.map { path throws(StoreError) in try RejectWriter(path: path) }
             let showProgress = standardErrorIsTerminal
             let started = Date()
+            let progressLog = showProgress ? nil : ProgressLog(logger: logger, activity: "importing \(kind.value.rawValue)", unit: "rows")
             let summary = try Importer(connection: connection, logger: logger).importRows(
                 kind: kind.value, format: chosenFormat, input: input, name: file, rejectFile: rejects,
                 progress: showProgress ? { progress in
@@ -59,7 +60,7 @@ struct ImportCommand: ParsableCommand {
                     let line = String(format: "\r%@: %d rows, %.1f MB, %.0f rows/s ", kind.value.rawValue,
                                       progress.rows, Double(progress.bytes) / 1e6, Double(progress.rows) / seconds)
                     FileHandle.standardError.write(Data(line.utf8))
-                } : nil)
+                } : { progress in progressLog?.report(done: progress.rows, total: nil) })
             rejects?.flush()
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
             switch outputFormat {
