@@ -70,4 +70,36 @@ struct OperatorViewCLITests {
         #expect(tabbed.status == 2)
         #expect(tabbed.stderr.contains("hint: "), "\(tabbed.stderr)")
     }
+
+    @Test("runs list and runs show print times in one format, ISO 8601 with the zone; the profile timeline has zones and null channels")
+    func oneTimeFormat() throws {
+        let db = try ScoreCLIDatabase()
+        #expect(try db.run(["score", "--as-of", "2025-06-01"]).status == 0)
+        let iso = #/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/#
+        let list = try db.run(["runs", "list", "--format", "json"])
+        #expect(list.status == 0, "\(list.stderr)")
+        let run = try #require((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])?.first)
+        let listed = try #require(run["started_at"] as? String)
+        #expect(listed.wholeMatch(of: iso) != nil, "\(listed)")
+        let id = try #require(run["run_id"] as? Int)
+        let show = try db.run(["runs", "show", String(id)])
+        let shown = try #require((try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])?["started_at"] as? String)
+        #expect(shown == listed)
+        let table = try db.run(["runs", "list"])
+        #expect(table.stdout.contains(listed), "\(table.stdout)")
+        // The profile's timeline: ISO 8601 with the zone, null for no channel.
+        try db.psql("INSERT INTO life_events (client_id, event_id, kind, occurred_at) VALUES ('C001', 'E1', 'child_born', '2025-05-01')")
+        let profile = try db.run(["profile", "C001", "--as-of", "2025-06-01", "--format", "json"])
+        #expect(profile.status == 0, "\(profile.stderr)")
+        #expect(profile.stdout.contains(#"{"at":"2025-05-01T00:00:00Z","channel":null,"detail":"child_born","what":"life event"}"#), "\(profile.stdout)")
+    }
+
+    @Test("migrate, runs list and runs show have an example in their help", arguments: [["migrate"], ["runs", "list"], ["runs", "show"]])
+    func helpExamples(command: [String]) throws {
+        let cli = try CLIHarness()
+        let help = try cli.run(command + ["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("Example"), "\(help.stdout)")
+        #expect(help.stdout.contains("waymark " + command.joined(separator: " ")), "\(help.stdout)")
+    }
 }

@@ -71,7 +71,10 @@ struct ProfileCommand: ParsableCommand {
         out += "\nRecent timeline:\n"
         if p.timeline.isEmpty { out += "  nothing yet\n" } else {
             var rows = [["WHEN (UTC)", "WHAT", "CHANNEL", "DETAIL"]]
-            for e in p.timeline { rows.append([e.at, e.what, e.channel.isEmpty ? "-" : e.channel, e.detail]) }
+            for e in p.timeline {
+                let when = String(e.at.replacingOccurrences(of: "T", with: " ").prefix(16))  // the table's minutes, UTC
+                rows.append([when, e.what, e.channel ?? "-", e.detail])
+            }
             out += indent(alignedTable(rows))
         }
         out += "\nLast run's recommendations:\n"
