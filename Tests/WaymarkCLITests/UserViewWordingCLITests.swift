@@ -29,7 +29,7 @@ struct UserViewWordingCLITests {
         let db = try Self.database()
         let table = try db.run(["recommend", "D1", "--as-of", "2025-06-01"])
         #expect(table.status == 0, "\(table.stderr)")
-        #expect(table.stdout.hasPrefix("!! Do not contact: the client asked not to be contacted; offers are for only when the client gets in touch (web, advisor)\n"), "\(table.stdout)")
+        #expect(table.stdout.hasPrefix("!! Do not contact: the client asked not to be contacted; offers may be shown only when the client gets in touch (web, advisor)\n"), "\(table.stdout)")
         #expect(table.stdout.contains("channel web: inbound only (do not contact)"), "\(table.stdout)")
         #expect(!table.stdout.contains("consented"), "\(table.stdout)")
         let json = try db.run(["recommend", "D1", "--as-of", "2025-06-01", "--format", "json"])

@@ -117,12 +117,12 @@ package struct LiveContact: Sendable, Hashable {
     init?(_ profile: ClientProfile, policy: ContactPolicy) {
         let consents = profile.consents.channels.map(\.rawValue)
         let inbound = policy.consentExempt.channels.map(\.rawValue)
-        let only = inbound.isEmpty ? "no channel may be used" : "only when the client gets in touch (\(inbound.joined(separator: ", ")))"
+        let only = inbound.isEmpty ? "no channel may be used" : "offers may be shown only when the client gets in touch (\(inbound.joined(separator: ", ")))"
         var notices: [String] = []
         if profile.doNotContact {
-            notices.append("do not contact: the client asked not to be contacted; offers are for \(only)")
+            notices.append("do not contact: the client asked not to be contacted; \(only)")
         } else if consents.isEmpty {
-            notices.append("no consented channel: the client consented to no channel; offers are for \(only)")
+            notices.append("no consented channel: the client consented to no channel; \(only)")
         }
         guard !notices.isEmpty else { return nil }
         self.init(doNotContact: profile.doNotContact, consents: consents, inboundChannels: inbound, notices: notices)
