@@ -23,7 +23,10 @@ struct ScoreCommandTests {
         let export = try db.run(["export", "--format", "csv"])
         #expect(export.status == 0)
         let lines = export.stdout.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("run_id,client_id,rank,item_id") == true)
+        #expect(lines.first == "run_id,client_id,rank,item_id,kind,channel,score,message,stage,clv_12m,tier,explanation,summary,reasons,life_event")
+        // The explanation in readable columns: a summary and the reasons joined by " | ".
+        #expect(lines.dropFirst().first?.contains(",\"priority ") == true, "\(lines.dropFirst().first ?? "")")
+        #expect(lines.dropFirst().first?.contains(" | ") == true, "\(lines.dropFirst().first ?? "")")
         #expect(lines.count == recommendations + 1)
         let list = try db.run(["runs", "list"])
         #expect(list.stdout.contains("published"))

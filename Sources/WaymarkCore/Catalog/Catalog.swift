@@ -35,7 +35,7 @@ package struct Catalog: Sendable {
 
     /// `OK: N offers, M messages, version V`.
     package var summary: String {
-        "OK: \(offers.count) offers, \(messages.count) messages, version \(version)"
+        "OK: \(counted(offers.count, "offer")), \(counted(messages.count, "message")), version \(version)"
     }
 }
 

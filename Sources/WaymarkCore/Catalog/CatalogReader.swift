@@ -265,12 +265,31 @@ struct CatalogReader {
     }
 
     func yamlProblem(_ error: YamlError) -> String {
+        let text: String
         switch error {
         case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _), .composer(let context, let problem, _, _):
-            if let context { "\(problem) (\(context.text))" } else { problem }
+            text = if let context { "\(problem) (\(context.text))" } else { problem }
         default:
-            "\(error)"
+            text = "\(error)"
         }
+        return Self.yamlHint(text).map { "\(text); \($0)" } ?? text
+    }
+
+    /// The parser's message in plain words, for the usual mistakes: indentation, tabs, an
+    /// unquoted `: ` in a value.
+    static func yamlHint(_ problem: String) -> String? {
+        if problem.contains("found character that cannot start any token") || problem.contains("tab") {
+            return "hint: YAML indents with spaces only; replace the tabs on this line with spaces"
+        }
+        if problem.contains("mapping values are not allowed") {
+            return "hint: a plain value cannot contain ': ' — put the value in quotes, or check that this key is indented like the keys above it"
+        }
+        if problem.contains("did not find expected key") || problem.contains("did not find expected '-' indicator")
+            || problem.contains("expected <block end>") || problem.contains("could not find expected ':'") || problem.contains("block mapping")
+            || problem.contains("block collection") {
+            return "hint: the indentation is off — keys of one mapping must start in the same column, and the items of a list in the same column as each other"
+        }
+        return nil
     }
 
 }

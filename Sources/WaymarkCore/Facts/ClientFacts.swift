@@ -209,7 +209,8 @@ package struct ClientFacts: Sendable {
         clv12m = lifetime.clv
 
         stage = LifecycleAssessor(thresholds: thresholds)
-            .assess(LifecycleInput(purchaseTimes: times, pAlive: pAlive, recorded: snapshot.recordedStage), asOf: asOf)
+            .assess(LifecycleInput(purchaseTimes: times, pAlive: pAlive, recorded: snapshot.recordedStage,
+                                   firstSeen: profile.firstSeen), asOf: asOf)
         self.loyalty = loyalty.status(
             purchases: purchases, categoryIndex: categoryOfPurchase, categories: categories.keys.keys,
             ledger: snapshot.loyaltyLedger, asOf: asOf)

@@ -5,7 +5,8 @@ package struct StageAssessment: Sendable, Hashable {
     package var reason: String
     /// The last recorded stage, nil when none was recorded.
     package var recorded: LifecycleStage?
-    /// When the client entered `stage` (the as_of itself for a change without a known start).
+    /// When the client entered `stage`, dated from the timeline (see ``LifecycleAssessor``);
+    /// never after as_of, and after the recorded stage's start when the stage changed.
     package var since: Timestamp
     /// The stage before `stage`: the recorded stage after a change, or the recorded previous
     /// stage when unchanged.
@@ -27,11 +28,14 @@ package struct LifecycleInput: Sendable, Hashable {
     package var purchaseTimes: [Timestamp]
     package var pAlive: Double
     package var recorded: StageRecord?
+    /// When the client was first seen: the start of `prospect`; nil when unknown.
+    package var firstSeen: Timestamp?
 
-    package init(purchaseTimes: [Timestamp], pAlive: Double, recorded: StageRecord? = nil) {
+    package init(purchaseTimes: [Timestamp], pAlive: Double, recorded: StageRecord? = nil, firstSeen: Timestamp? = nil) {
         self.purchaseTimes = purchaseTimes
         self.pAlive = pAlive
         self.recorded = recorded
+        self.firstSeen = firstSeen
     }
 }
 
@@ -49,6 +53,17 @@ package struct LifecycleInput: Sendable, Hashable {
 /// 6. `loyal`: at least `loyal_min_purchases` purchases, p_alive ≥ `loyal_min_p_alive`, and
 ///    the first purchase at least `loyal_min_tenure_days` old.
 /// 7. `active` otherwise.
+///
+/// Each stage is dated from the timeline, so that the first run already knows when a client
+/// entered it: `prospect` from `first_seen`; `onboarding` from the first purchase; `lapsed` from
+/// the last purchase + `lapsed_days`; `at_risk` from the first day the gap exceeded
+/// `at_risk_gap_factor` × the usual gap; a stage reached through p_alive from the earlier of
+/// those two dates (as_of when neither has passed: p_alive's own history is not known);
+/// `reactivated` from the purchase that brought the client back; `loyal` and `active` from when
+/// their conditions first held since the last episode of being at risk (the end of onboarding,
+/// the `loyal_min_purchases`-th purchase, the tenure, the end of the reactivation window).
+/// An unchanged stage keeps its recorded start. A changed stage starts after the recorded one
+/// (a second after it at the earliest), so the history stays in order.
 package struct LifecycleAssessor: Sendable, Hashable {
     package var thresholds: LifecycleThresholds
 
@@ -72,7 +87,11 @@ package struct LifecycleAssessor: Sendable, Hashable {
                 start = recorded.since
                 previous = recorded.previous
             } else {
-                start = since ?? asOf
+                var computed = min(since ?? asOf, asOf)
+                if let recorded, computed <= recorded.since {
+                    computed = min(asOf, Timestamp(seconds: recorded.since.seconds + 1))
+                }
+                start = computed
                 previous = recorded?.stage
             }
             return StageAssessment(stage: stage, reason: reason, recorded: recorded?.stage, since: start, previous: previous)
@@ -80,60 +99,87 @@ package struct LifecycleAssessor: Sendable, Hashable {
 
         let times = input.purchaseTimes
         guard let first = times.first, let last = times.last else {
-            return result(.prospect, "no purchase yet")
+            return result(.prospect, "no purchase yet", since: input.firstSeen)
         }
         let sinceFirst = asOf.days(since: first)
         let sinceLast = asOf.days(since: last)
         let pAlive = input.pAlive
 
         if sinceFirst <= t.onboardingDays {
-            return result(.onboarding, "first purchase \(sinceFirst) days ago ≤ onboarding window \(t.onboardingDays) days", since: first)
-        }
-        if pAlive < t.lapsedPAlive {
-            return result(.lapsed, "p_alive \(fmt(pAlive)) < lapsed threshold \(fmt(t.lapsedPAlive))")
-        }
-        if sinceLast >= t.lapsedDays {
-            return result(.lapsed, "no purchase for \(sinceLast) days ≥ lapsed after \(t.lapsedDays) days")
-        }
-        if pAlive < t.atRiskPAlive {
-            return result(.atRisk, "p_alive \(fmt(pAlive)) < at-risk threshold \(fmt(t.atRiskPAlive))")
+            return result(.onboarding, "first purchase \(counted(sinceFirst, "day")) ago ≤ onboarding window \(t.onboardingDays) days", since: first)
         }
         let gap = Self.usualGapDays(times[...]) ?? Double(t.defaultGapDays)
+        // The first day the gap since the last purchase exceeded the factor × usual gap.
+        let overdue = last.adding(days: Int((t.atRiskGapFactor * gap).rounded(.down)) + 1)
+        let lapsedAt = last.adding(days: t.lapsedDays)
+        let silentSince = min(overdue, lapsedAt)
+        if pAlive < t.lapsedPAlive {
+            return result(.lapsed, "p_alive \(fmt(pAlive)) < lapsed threshold \(fmt(t.lapsedPAlive))", since: silentSince)
+        }
+        if sinceLast >= t.lapsedDays {
+            return result(.lapsed, "no purchase for \(sinceLast) days ≥ lapsed after \(t.lapsedDays) days", since: lapsedAt)
+        }
+        if pAlive < t.atRiskPAlive {
+            return result(.atRisk, "p_alive \(fmt(pAlive)) < at-risk threshold \(fmt(t.atRiskPAlive))", since: silentSince)
+        }
         if Double(sinceLast) > t.atRiskGapFactor * gap {
-            return result(.atRisk, "no purchase for \(sinceLast) days > \(fmt(t.atRiskGapFactor)) × usual gap \(Int(gap.rounded())) days")
+            return result(.atRisk, "no purchase for \(sinceLast) days > \(fmt(t.atRiskGapFactor)) × usual gap \(Int(gap.rounded())) days", since: overdue)
         }
         if let reactivation = reactivation(times, asOf: asOf, recorded: recorded) {
             return result(.reactivated, reactivation.reason, since: reactivation.at)
         }
+        // Regular buying since the end of onboarding, or of the last reactivation window.
+        var regularSince = first.adding(days: t.onboardingDays)
+        if let back = lastReturn(times) { regularSince = max(regularSince, back.at.adding(days: t.reactivatedDays)) }
         let tenure = sinceFirst
         if times.count >= t.loyalMinPurchases, pAlive >= t.loyalMinPAlive, tenure >= t.loyalMinTenureDays {
-            return result(.loyal, "\(times.count) purchases ≥ \(t.loyalMinPurchases), p_alive \(fmt(pAlive)) ≥ \(fmt(t.loyalMinPAlive)), customer for \(tenure) days ≥ \(t.loyalMinTenureDays)")
+            let loyalSince = max(regularSince, times[max(0, t.loyalMinPurchases - 1)], first.adding(days: t.loyalMinTenureDays))
+            return result(.loyal, "\(times.count) purchases ≥ \(t.loyalMinPurchases), p_alive \(fmt(pAlive)) ≥ \(fmt(t.loyalMinPAlive)), customer for \(tenure) days ≥ \(t.loyalMinTenureDays)", since: loyalSince)
         }
-        return result(.active, "buying at the usual pace: last purchase \(sinceLast) days ago, usual gap \(Int(gap.rounded())) days, p_alive \(fmt(pAlive))")
+        return result(.active, "buying at the usual pace: last purchase \(counted(sinceLast, "day")) ago, usual gap \(counted(Int(gap.rounded()), "day")), p_alive \(fmt(pAlive))", since: regularSince)
     }
 
     /// The most recent purchase within the reactivation window that brought the client back.
+    ///
+    /// A purchase after a recorded `at_risk`/`lapsed` stage, else a long gap ended by a purchase
+    /// (from the data alone). A recorded `reactivated` stage still in its window keeps the
+    /// reason it was recorded with, so the live answer and the stage history say the same thing.
     private func reactivation(_ times: [Timestamp], asOf: Timestamp, recorded: StageRecord?) -> (at: Timestamp, reason: String)? {
         let t = thresholds
         let windowStart = asOf.adding(days: -t.reactivatedDays)
-        // From the recorded history: a purchase after an at_risk/lapsed stage.
         if let recorded {
             switch recorded.stage {
             case .atRisk, .lapsed:
                 if let back = times.first(where: { $0 > recorded.since }), back >= windowStart {
-                    return (back, "purchase on \(back.isoDate) after being \(recorded.stage.rawValue) since \(recorded.since.isoDate); reactivated for \(t.reactivatedDays) days")
+                    return (back, Self.returnReason(back, after: recorded.stage, days: t.reactivatedDays))
                 }
-            case .reactivated:
-                if recorded.since >= windowStart {
-                    return (recorded.since, "reactivated on \(recorded.since.isoDate), within the \(t.reactivatedDays)-day reactivation window")
+            case .reactivated where recorded.since >= windowStart:
+                let back = times.first(where: { $0 >= recorded.since }) ?? recorded.since
+                if let previous = recorded.previous, previous == .atRisk || previous == .lapsed {
+                    return (back, Self.returnReason(back, after: previous, days: t.reactivatedDays))
                 }
+                if let fromData = lastReturn(times), fromData.at >= windowStart { return fromData }
+                return (back, Self.returnReason(back, after: recorded.previous ?? .atRisk, days: t.reactivatedDays))
             default:
                 break
             }
         }
         // From the data: a long gap ended by a recent purchase.
+        if let back = lastReturn(times), back.at >= windowStart {
+            return back
+        }
+        return nil
+    }
+
+    private static func returnReason(_ back: Timestamp, after stage: LifecycleStage, days: Int) -> String {
+        "purchase on \(back.isoDate) after being \(stage.rawValue); reactivated for \(days) days"
+    }
+
+    /// The last purchase that ended a gap long enough to be at risk (or lapsed), with its reason.
+    private func lastReturn(_ times: [Timestamp]) -> (at: Timestamp, reason: String)? {
+        let t = thresholds
         var i = times.count - 1
-        while i >= 1, times[i] >= windowStart {
+        while i >= 1 {
             let gapDays = times[i].days(since: times[i - 1])
             let usual = Self.usualGapDays(times[..<i]) ?? Double(t.defaultGapDays)
             if Double(gapDays) > t.atRiskGapFactor * usual || gapDays >= t.lapsedDays {
@@ -143,6 +189,11 @@ package struct LifecycleAssessor: Sendable, Hashable {
         }
         return nil
     }
+}
+
+/// `1 day`, `2 days`: a count with its noun, singular for one (the reasons' and the CLI's wording).
+package func counted(_ count: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(count) \(count == 1 || count == -1 ? noun : plural ?? noun + "s")"
 }
 
 /// A number as a reason shows it: two decimals, no trailing zeros beyond one.

@@ -351,7 +351,9 @@ extension Engine {
             admitted.append("follow-up: accepted on \(response.decidedAt.isoDate) (\(response.channel.rawValue)), not bought since: no cooldown, acceptance 1, under caps")
         }
         let channel = candidate.channel
-        admitted.append("channel \(channel.rawValue): \(facts.profile.consents.contains(channel) ? "consented" : "consent-exempt")")
+        let consent = facts.profile.doNotContact ? "inbound only (do not contact)"
+            : facts.profile.consents.contains(channel) ? "consented" : "consent-exempt (no consent needed)"
+        admitted.append("channel \(channel.rawValue): \(consent)")
         return admitted
     }
 

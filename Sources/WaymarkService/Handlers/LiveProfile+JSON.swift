@@ -53,7 +53,7 @@ extension LiveProfile.StageChange {
 
 extension LiveProfile.TimelineEntry {
     var json: JSONValue {
-        .sortedObject([("at", .string(at)), ("what", .string(what)), ("channel", .string(channel)), ("detail", .string(detail))])
+        .sortedObject([("at", .string(at)), ("what", .string(what)), ("channel", channel.map(JSONValue.string) ?? .null), ("detail", .string(detail))])
     }
 }
 

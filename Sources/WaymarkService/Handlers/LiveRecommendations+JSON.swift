@@ -33,6 +33,14 @@ extension LiveRecommendations: JSONRepresentable {
         members.append(("messages", .array(messageValues)))
         guard let scoreValue = scores.directJSON else { return nil }
         members.append(("scores", scoreValue))
+        if let contact {
+            members.append(("contact", .sortedObject([
+                ("do_not_contact", .bool(contact.doNotContact)),
+                ("consents", .array(contact.consents.map(JSONValue.string))),
+                ("inbound_channels", .array(contact.inboundChannels.map(JSONValue.string))),
+                ("notices", .array(contact.notices.map(JSONValue.string))),
+            ])))
+        }
         if let notRecommended {
             var rejections: [JSONValue] = []
             rejections.reserveCapacity(notRecommended.count)

@@ -69,7 +69,7 @@ package struct LiveRecommender {
         return LiveRecommendations(
             clientID: clientID, asOf: moment.isoDate, catalogVersion: state.catalogVersion, catalogDocumentVersion: set.catalogVersion,
             runIDs: state.runIDs, modelsAsOf: state.modelsAsOf, scores: LiveScores(set.scores),
-            offers: offers, messages: messages,
+            offers: offers, messages: messages, contact: LiveContact(snapshot.profile, policy: state.engine.catalog.contactPolicy),
             notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil)
     }
 }
@@ -89,8 +89,44 @@ package struct LiveRecommendations: Sendable, Hashable {
     package var scores: LiveScores
     package var offers: [LiveRecommendation]
     package var messages: [LiveRecommendation]
+    /// What an advisor must know before contacting the client (do not contact, no consented
+    /// channel); nil when there is nothing to say.
+    package var contact: LiveContact? = nil
     /// Every item not recommended, with the reason; only when asked for.
     package var notRecommended: [LiveRejection]?
+}
+
+/// The client's contact situation, when it restricts what may be offered and how.
+package struct LiveContact: Sendable, Hashable {
+    package var doNotContact: Bool
+    /// The channels the client consented to.
+    package var consents: [String]
+    /// The channels usable without consent (the catalog's `consent_exempt_channels`).
+    package var inboundChannels: [String]
+    /// Sentences for a banner, e.g. `do not contact: …`.
+    package var notices: [String]
+
+    package init(doNotContact: Bool, consents: [String], inboundChannels: [String], notices: [String]) {
+        self.doNotContact = doNotContact
+        self.consents = consents
+        self.inboundChannels = inboundChannels
+        self.notices = notices
+    }
+
+    /// Nil when the client may be contacted in at least one consented channel.
+    init?(_ profile: ClientProfile, policy: ContactPolicy) {
+        let consents = profile.consents.channels.map(\.rawValue)
+        let inbound = policy.consentExempt.channels.map(\.rawValue)
+        let only = inbound.isEmpty ? "no channel may be used" : "offers may be shown only when the client gets in touch (\(inbound.joined(separator: ", ")))"
+        var notices: [String] = []
+        if profile.doNotContact {
+            notices.append("do not contact: the client asked not to be contacted; \(only)")
+        } else if consents.isEmpty {
+            notices.append("no consented channel: the client consented to no channel; \(only)")
+        }
+        guard !notices.isEmpty else { return nil }
+        self.init(doNotContact: profile.doNotContact, consents: consents, inboundChannels: inbound, notices: notices)
+    }
 }
 
 /// A client's scores.

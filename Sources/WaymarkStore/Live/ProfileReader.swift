@@ -42,7 +42,7 @@ package struct ProfileReader {
             LiveProfile.StageChange(date: $0[0] ?? "", stage: $0[1] ?? "", previous: $0[2], reason: $0[3] ?? "", runID: $0[4].flatMap { Int64($0) })
         }
         let timeline = try connection.executeCached("""
-            SELECT at, what, channel, detail FROM (
+            SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), what, nullif(channel, ''), detail FROM (
                 SELECT p.purchased_at AS at, 'purchase' AS what, coalesce(p.channel, '') AS channel,
                        coalesce(pr.name, p.product_id) || ' (' || coalesce(pr.category, '?') || '), ' || p.amount::text AS detail
                 FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id WHERE p.client_id = $1
@@ -55,8 +55,7 @@ package struct ProfileReader {
             ) t WHERE at <= to_timestamp($2) ORDER BY at DESC, what LIMIT $3
             """, [.text(clientID), .int(moment.seconds), .int(timelineLimit)])
             .map { row -> LiveProfile.TimelineEntry in
-                let at = row[0] ?? ""
-                return LiveProfile.TimelineEntry(at: String(at.prefix(16)), what: row[1] ?? "", channel: row[2] ?? "", detail: row[3] ?? "")
+                LiveProfile.TimelineEntry(at: row[0] ?? "", what: row[1] ?? "", channel: row[2], detail: row[3] ?? "")
             }
 
         var lastRun: LiveProfile.LastRun?
@@ -133,11 +132,12 @@ package struct LiveProfile: Sendable, Hashable {
     }
 
     package struct TimelineEntry: Sendable, Hashable {
-        /// `YYYY-MM-DD HH:MM` (UTC).
+        /// ISO 8601 in UTC with its zone, `YYYY-MM-DDTHH:MM:SSZ`.
         package var at: String
         /// purchase, interaction, life event, response.
         package var what: String
-        package var channel: String
+        /// nil when the entry has no channel (a life event, a purchase without one).
+        package var channel: String?
         package var detail: String
     }
 

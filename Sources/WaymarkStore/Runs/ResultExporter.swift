@@ -20,7 +20,10 @@ package struct ResultExporter {
     /// client and rank, each with the client's stage, CLV and tier.
     ///
     /// Columns: run_id, client_id, rank, item_id, kind, channel, score, message, stage, clv_12m,
-    /// tier, explanation (JSON text).
+    /// tier, explanation (JSON text), then the explanation in readable columns: summary (the
+    /// priority in words), reasons (the checks that admitted the item and the propensity's
+    /// reasons, joined by ` | `) and life_event (the trigger, empty when none). See
+    /// docs/formats.md, "Export".
     ///
     /// - Parameter write: receives the output in pieces (lines).
     /// - Returns: the number of rows written.
@@ -47,7 +50,13 @@ package struct ResultExporter {
         let list = runIDs.map(String.init).joined(separator: ",")
         let query = """
             SELECT r.run_id, r.client_id, r.rank, r.item_id, r.kind, r.channel, r.score, r.message,
-                   s.stage, s.clv_12m, s.tier, r.explanation
+                   s.stage, s.clv_12m, s.tier, r.explanation,
+                   r.explanation->>'summary' AS summary,
+                   (SELECT string_agg(x.reason, ' | ' ORDER BY x.n)
+                    FROM jsonb_array_elements_text(coalesce(r.explanation->'admitted_by', '[]'::jsonb)
+                                                   || coalesce(r.explanation->'propensity_reasons', '[]'::jsonb))
+                         WITH ORDINALITY AS x(reason, n)) AS reasons,
+                   r.explanation->>'trigger' AS life_event
             FROM recommendations r JOIN client_scores s ON s.run_id = r.run_id AND s.client_id = r.client_id
             WHERE r.run_id IN (\(list)) ORDER BY r.client_id COLLATE "C", r.rank
             """

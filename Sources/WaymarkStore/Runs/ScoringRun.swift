@@ -50,7 +50,8 @@ package struct ScoringProgress: Sendable {
 ///    adds its table's primary key and statistics. Memory is bounded by the queues between
 ///    the stages.
 /// 6. Publishes in one transaction: attaches the tables as partitions, appends the stage changes
-///    to `stage_history`, supersedes an earlier published run of the same night and shard, and
+///    to `stage_history` dated when the client entered the stage (`stage_since`, from the
+///    timeline; after the recorded stage, never after as_of), supersedes an earlier published run of the same night and shard, and
 ///    marks the run `published` with its summary.
 ///
 /// A failure at any step marks the run `failed` and drops its tables; a killed process leaves a
@@ -163,7 +164,7 @@ package struct ScoringRun {
             try connection.execute("ALTER TABLE recommendations ATTACH PARTITION recommendations_r\(runID) FOR VALUES IN (\(runID))")
             try connection.execute("""
                 INSERT INTO stage_history (client_id, changed_at, stage, previous, reason, run_id)
-                SELECT client_id, to_timestamp($1), stage, previous_stage, stage_reason, run_id
+                SELECT client_id, least(coalesce(stage_since, to_timestamp($1)), to_timestamp($1)), stage, previous_stage, stage_reason, run_id
                 FROM client_scores_r\(runID) WHERE stage_changed
                 ON CONFLICT DO NOTHING
                 """, [.int(options.asOf.seconds)])

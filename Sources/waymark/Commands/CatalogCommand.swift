@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import WaymarkCore
+import WaymarkStore
 
 /// `waymark catalog`: validate (and, with `load`, store) a catalog of offers and messages.
 struct CatalogCommand: ParsableCommand {
@@ -18,9 +20,12 @@ extension CatalogCommand {
             commandName: "check",
             abstract: "Validate a catalog file and report every problem with its file:line:column.",
             discussion: """
-                Prints "OK: N offers, M messages, version V" on success. Otherwise every problem goes \
+                Prints "OK: N offers, M messages, version V" on success, then a line saying what the \
+                product and category references were checked against. Otherwise every problem goes \
                 to stderr, one "file:line:column: error: message" line each, and the exit code is 2.
-                With --products, product and category references are checked against that products.csv.
+                References are checked against --products FILE (a products.csv) when given, else \
+                against the products in the database when one is reachable; with neither they are \
+                not checked, and the second line says so.
 
                 Examples:
                   waymark catalog check catalog/examples/retail.yaml
@@ -31,15 +36,42 @@ extension CatalogCommand {
         @Argument(help: ArgumentHelp("The catalog (YAML or JSON).", valueName: "file"))
         var file: String
 
-        @Option(help: ArgumentHelp("A products.csv (docs/formats.md) to check product and category references against.", valueName: "file.csv"))
+        @Option(help: ArgumentHelp("A products.csv (docs/formats.md) to check product and category references against (default: the database's products).", valueName: "file.csv"))
         var products: String?
 
+        @OptionGroup var database: DatabaseOptions
+
         func run() throws {
+            let (known, source) = products == nil ? databaseProducts() : (nil, nil)
             do {
-                let catalog = try CatalogCommand.validate(file: file, productsFile: products)
-                try writeOutput(catalog.summary + "\n")
+                let catalog = try CatalogCommand.validate(file: file, productsFile: products, knownProducts: known)
+                let checked = source ?? "product references: checked against \(products ?? "")"
+                try writeOutput(catalog.summary + "\n" + checked + "\n")
             } catch let error as CatalogError {
                 throw catalogFailure(error)
+            }
+        }
+
+        /// The database's products when a database is reachable and has some, with a line saying
+        /// which references were checked against what.
+        private func databaseProducts() -> (ProductDirectory?, String) {
+            let logger = database.logging.makeLogger("waymark.catalog")
+            let connection: StoreConnection
+            do {
+                connection = try database.connect(logger: logger)
+            } catch {
+                logger.info("no database for the product references", metadata: ["error": "\(error)"])
+                return (nil, "no database: product references not checked; pass --products FILE")
+            }
+            do {
+                let products = try CatalogStore(connection: connection).products()
+                if products.isEmpty {
+                    return (nil, "the database has no products yet: product references not checked; import products or pass --products FILE")
+                }
+                return (products, "product references: checked against the database's \(counted(products.byID.count, "product"))")
+            } catch {
+                logger.info("cannot read the database's products", metadata: ["error": "\(error)"])
+                return (nil, "the database has no product table (run waymark migrate): product references not checked; pass --products FILE")
             }
         }
     }

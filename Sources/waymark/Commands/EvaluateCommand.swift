@@ -94,7 +94,12 @@ struct EvaluateCommand: ParsableCommand {
             }
             var options = Backtest.Options(cutoff: cutoff.timestamp!, horizonDays: horizon, topK: top, seed: seed, catalog: given)
             options.model = model.flatMap { LifetimeModelKind(rawValue: $0) }
-            let result = try Backtest(configuration: configuration, logger: logger).run(options)
+            let progressLog = ProgressLog(logger: logger, activity: "evaluating", unit: "clients")
+            var evaluated = 0
+            let result = try Backtest(configuration: configuration, logger: logger).run(options) { _ in
+                evaluated += 1
+                if evaluated % 256 == 0 { progressLog.report(done: evaluated, total: nil) }
+            }
             if let report {
                 do {
                     try Data(result.report.html().utf8).write(to: URL(fileURLWithPath: report), options: .atomic)

@@ -57,6 +57,7 @@ struct ImportCommand: ParsableCommand {
             let rejects = try rejectFile.map { path throws(StoreError) in try RejectWriter(path: path) }
             let showProgress = standardErrorIsTerminal
             let started = Date()
+            let progressLog = showProgress ? nil : ProgressLog(logger: logger, activity: "importing \(kind.value.rawValue)", unit: "rows")
             var importer = Importer(connection: connection, logger: logger)
             importer.maximumLineBytes = maxLineBytes
             let summary = try importer.importRows(
@@ -66,7 +67,7 @@ struct ImportCommand: ParsableCommand {
                     let line = String(format: "\r%@: %d rows, %.1f MB, %.0f rows/s ", kind.value.rawValue,
                                       progress.rows, Double(progress.bytes) / 1e6, Double(progress.rows) / seconds)
                     writeStandardError(line)
-                } : nil)
+                } : { progress in progressLog?.report(done: progress.rows, total: nil) })
             try rejects?.close()
             if showProgress { writeStandardError("\n") }
             switch outputFormat {

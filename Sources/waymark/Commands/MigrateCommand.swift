@@ -9,6 +9,10 @@ struct MigrateCommand: ParsableCommand {
             Each migration runs in its own transaction and is recorded in schema_migrations with its \
             checksum. Running it again does nothing; an applied migration that was edited afterwards is \
             refused (exit code 2).
+
+            Examples:
+              waymark migrate
+              waymark migrate --database-url postgresql://waymark@db.example.com/waymark
             """
     )
 

@@ -49,10 +49,10 @@ struct ProfileCommand: ParsableCommand {
         if let account = p.accountID { facts.append(["account", account + (p.role.map { " (\($0))" } ?? "")]) }
         if let age = f.age { facts.append(["age", String(age)]) }
         facts += [
-            ["client for", "\(f.tenureDays) days"],
+            ["client for", counted(f.tenureDays, "day")],
             ["purchases", "\(f.purchaseCount), total \(String(format: "%.2f", f.totalSpend)), average \(String(format: "%.2f", f.averageSpend))"],
-            ["last purchase", f.lastPurchase.map { "\($0) (\(f.daysSinceLastPurchase ?? 0) days ago)" } ?? "never"],
-            ["RFM", f.rfm],
+            ["last purchase", f.lastPurchase.map { "\($0) (\(counted(f.daysSinceLastPurchase ?? 0, "day")) ago)" } ?? "never"],
+            ["RFM", Self.rfmWithKey(f.rfm)],
             ["p(alive)", String(format: "%.2f", s.pAlive)],
             ["CLV 12 months", String(format: "%.2f (expected purchases in 90 days %.2f)", s.clv12m, s.expectedPurchases90d)],
             ["tier / points", "\(s.tier.isEmpty ? "-" : s.tier) / \(s.points)" + (s.pointsToNextTier > 0 ? ", \(s.pointsToNextTier) to \(f.nextTier)" : "")],
@@ -71,7 +71,10 @@ struct ProfileCommand: ParsableCommand {
         out += "\nRecent timeline:\n"
         if p.timeline.isEmpty { out += "  nothing yet\n" } else {
             var rows = [["WHEN (UTC)", "WHAT", "CHANNEL", "DETAIL"]]
-            for e in p.timeline { rows.append([e.at, e.what, e.channel.isEmpty ? "-" : e.channel, e.detail]) }
+            for e in p.timeline {
+                let when = String(e.at.replacingOccurrences(of: "T", with: " ").prefix(16))  // the table's minutes, UTC
+                rows.append([when, e.what, e.channel ?? "-", e.detail])
+            }
             out += indent(alignedTable(rows))
         }
         out += "\nLast run's recommendations:\n"
@@ -84,6 +87,13 @@ struct ProfileCommand: ParsableCommand {
             out += "  no published run covers this client yet\n"
         }
         return out
+    }
+
+    /// `554` as `5-5-4 (recency, frequency, monetary quintiles; 5 = best)`; `-` without a purchase.
+    static func rfmWithKey(_ rfm: String) -> String {
+        guard rfm.count == 3, rfm.allSatisfy(\.isNumber) else { return rfm.isEmpty ? "-" : rfm }
+        if rfm == "000" { return "- (no purchase yet)" }
+        return rfm.map(String.init).joined(separator: "-") + " (recency, frequency, monetary quintiles; 5 = best)"
     }
 
     static func indent(_ text: String) -> String {

@@ -59,7 +59,9 @@ struct RecommendCommand: ParsableCommand {
 
     static func describe(_ a: LiveRecommendations, explain: Bool) -> String {
         let s = a.scores
-        var out = "\(a.clientID) as of \(a.asOf): \(s.stage.replacingOccurrences(of: "_", with: " ")) since \(s.stageSince)"
+        var out = ""
+        for notice in a.contact?.notices ?? [] { out += "!! \(notice.prefix(1).uppercased() + notice.dropFirst())\n" }
+        out += "\(a.clientID) as of \(a.asOf): \(s.stage.replacingOccurrences(of: "_", with: " ")) since \(s.stageSince)"
         out += s.advocate ? ", advocate\n" : "\n"
         out += "  why: \(s.stageReason)\n"
         out += String(format: "  p(alive) %.2f, expected purchases in 90 days %.2f, CLV 12 months %.2f\n", s.pAlive, s.expectedPurchases90d, s.clv12m)

@@ -11,7 +11,15 @@ struct RunsCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the scoring runs, newest first; * marks the runs readers use.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the scoring runs, newest first; * marks the runs readers use.",
+            discussion: """
+                Times are ISO 8601 in UTC (2025-06-01T02:00:13Z), in the table and in JSON.
+
+                Examples:
+                  waymark runs list
+                  waymark runs list --limit 10 --format json
+                """)
 
         @Option(help: "How to print: table or json.")
         var format: OutputFormat = .table
@@ -26,7 +34,7 @@ struct RunsCommand: ParsableCommand {
                 let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
                 let runs = try RunStore(connection: connection).list(limit: limit)
                 if format == .json { return try writeOutput(try JSONOutput.line(runs)) }
-                var rows = [["", "RUN", "AS OF", "SHARD", "STATUS", "CATALOG", "STARTED (UTC)", "PUBLISHED (UTC)"]]
+                var rows = [["", "RUN", "AS OF", "SHARD", "STATUS", "CATALOG", "STARTED", "PUBLISHED"]]
                 for run in runs {
                     rows.append([run.current ? "*" : "", String(run.runID), run.asOf, run.shard, run.status,
                                  run.catalogVersion.map(String.init) ?? "", utc(run.startedAt), run.publishedAt.map(utc) ?? ""])
@@ -37,7 +45,15 @@ struct RunsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one run: parameters, fitted models and summary (JSON).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one run: parameters, fitted models and summary (JSON).",
+            discussion: """
+                Times are ISO 8601 in UTC (2025-06-01T02:00:13Z), as in waymark runs list.
+
+                Examples:
+                  waymark runs show 42
+                  waymark runs show 42 | jq .summary.stages
+                """)
 
         @Argument(help: ArgumentHelp("The run id (see waymark runs list).", valueName: "id"))
         var id: Int64
@@ -107,11 +123,12 @@ struct RunsCommand: ParsableCommand {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC.
+/// ISO 8601 in UTC with its zone, `2025-06-01T02:00:13Z`: the one time format of `runs list`
+/// and `runs show`, in tables and JSON alike (JSONOutput's dates are the same).
 func utc(_ date: Date) -> String {
-    let formatter = DateFormatter()
-    formatter.locale = Locale(identifier: "en_US_POSIX")
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
     formatter.timeZone = TimeZone(identifier: "UTC")
-    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
     return formatter.string(from: date)
 }
 

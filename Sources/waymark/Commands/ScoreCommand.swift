@@ -14,7 +14,9 @@ struct ScoreCommand: ParsableCommand {
             and names the holder), records the run, fits the models on all clients, streams every \
             client's snapshot, scores on all cores, writes the results with COPY and publishes them in \
             one transaction. A run that fails or is killed leaves nothing visible; running it again \
-            completes the night. Progress goes to stderr when it is a terminal; the summary to stdout.
+            completes the night. Progress goes to stderr: a live line on a terminal, otherwise a log line \
+            at info level every 30 seconds (clients done, rate, ETA; WAYMARK_PROGRESS_SECONDS sets the \
+            interval). The summary goes to stdout.
 
             Shards: --shard K/N scores the clients with hash(client_id) mod N = K. Readers use the \
             newest night (as-of date and shard count) whose N shards are all published.
@@ -79,6 +81,9 @@ struct ScoreCommand: ParsableCommand {
                                                                    p.clientsDone, p.clientsTotal, rate, eta)
                     writeStandardError(line)
                 }
+            } else {
+                let log = ProgressLog(logger: logger, activity: "scoring", unit: "clients")
+                run.progress = { p in if p.elapsed > 0 { log.report(done: p.clientsDone, total: p.clientsTotal) } }
             }
             let summary = try run.run()
             switch format {

@@ -109,3 +109,64 @@ import Testing
         #expect(none.tier == "" && none.nextTier == "" && none.pointsToNextTier == 0)
     }
 }
+
+@Suite struct LifecycleStageSinceTests {
+    let assessor = LifecycleAssessor()
+
+    func assess(_ offsets: [Int], pAlive: Double = 0.9, recorded: StageRecord? = nil, firstSeen: Int? = nil,
+                at asOf: Timestamp = Fixture.asOf) -> StageAssessment {
+        assessor.assess(LifecycleInput(purchaseTimes: offsets.map(Fixture.day), pAlive: pAlive, recorded: recorded,
+                                       firstSeen: firstSeen.map(Fixture.day)), asOf: asOf)
+    }
+
+    @Test("each stage is dated from the timeline on the first assessment, not from as_of")
+    func stagesAreDatedFromTheTimeline() {
+        #expect(assess([], firstSeen: -1403).since == Fixture.day(-1403))
+        #expect(assess([]).since == Fixture.asOf)  // first_seen unknown
+        // lapsed: last purchase + lapsed_days (730).
+        #expect(assess([-900, -800]).since == Fixture.day(-800 + 730))
+        // at_risk by the gap: the first day past 2.5 × the usual gap after the last purchase.
+        let gap = assess([-500, -470, -440, -410, -380, -350, -320, -200])
+        #expect(gap.stage == .atRisk)
+        #expect(gap.since == Fixture.day(-200 + 108))  // mean gap 300/7 ≈ 42.86; 2.5 × that ≈ 107.1 → day 108
+        // at_risk by p_alive: when the client fell behind the usual pace.
+        let drifting = assess([-400, -350, -300, -250], pAlive: 0.42)
+        #expect(drifting.stage == .atRisk)
+        #expect(drifting.since == Fixture.day(-250 + 126))  // 2.5 × 50 = 125 → day 126
+        // loyal: from the 5th purchase, the tenure (365 days) and the end of onboarding.
+        let loyal = assess([-800, -600, -400, -200, -100, -10])
+        #expect(loyal.stage == .loyal)
+        #expect(loyal.since == Fixture.day(-100))
+        // active: from the end of onboarding (90 days).
+        let active = assess([-300, -200, -100, -20])
+        #expect(active.stage == .active)
+        #expect(active.since == Fixture.day(-300 + 90))
+        // reactivated: the purchase that brought the client back.
+        #expect(assess([-1000, -970, -30]).since == Fixture.day(-30))
+    }
+
+    @Test("a changed stage starts after the recorded one, so the recorded history stays in order")
+    func changedStageStartsAfterTheRecordedOne() {
+        let recorded = StageRecord(stage: .atRisk, since: Fixture.day(-10))
+        let lapsed = assess([-900, -800], recorded: recorded)
+        #expect(lapsed.stage == .lapsed)
+        #expect(lapsed.since > recorded.since)
+        #expect(lapsed.since <= Fixture.asOf)
+    }
+
+    @Test("a recorded reactivation keeps the reason it was recorded with")
+    func oneReactivationReason() {
+        let history = [-1000, -970, -940, -30]
+        let first = assess(history)
+        #expect(first.stage == .reactivated)
+        let live = assess(history, recorded: StageRecord(stage: .reactivated, since: first.since, previous: nil), at: Fixture.day(-20))
+        #expect(live.stage == .reactivated)
+        #expect(live.reason == assess(history, at: Fixture.day(-20)).reason)
+        #expect(live.reason.hasPrefix("purchase on \(Fixture.day(-30).isoDate) after 910 days without purchase"), "\(live.reason)")
+        #expect(!live.reason.contains("reactivated on"))
+        // Recorded from an at_risk stage: the same words before and after it is recorded.
+        let fromRecord = assess(history, recorded: StageRecord(stage: .atRisk, since: Fixture.day(-100)), at: Fixture.day(-25))
+        let later = assess(history, recorded: StageRecord(stage: .reactivated, since: fromRecord.since, previous: .atRisk), at: Fixture.day(-20))
+        #expect(fromRecord.reason == later.reason)
+    }
+}

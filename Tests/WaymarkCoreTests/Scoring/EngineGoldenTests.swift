@@ -63,7 +63,7 @@ import Testing
       offer 1 offer-pension via advisor priority 0.4955
       offer 2 offer-first-investment via email priority 0.4595
       offer 3 offer-savings-starter via web priority 0.4054
-      message 1 msg-win-back via phone: It has been a while. Markets and rules have changed since we last spoke: may we offer you a free review of your 5 plans, at a time that suits you?
+      message 1 msg-win-back via phone: It has been a while. Markets and rules have changed since we last spoke: may we offer you a free review of your plans with us (5 to date), at a time that suits you?
     C-PROSPECT: prospect (no purchase yet)
       offer 1 offer-savings-starter via web priority 31.5616
       offer 2 offer-first-investment via email priority 10.2
