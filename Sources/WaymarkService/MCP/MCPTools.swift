@@ -253,15 +253,11 @@ final class MCPTools {
             lines.append("No offer to propose now.")
         } else {
             lines.append("Offers:")
-            for offer in answer.offers {
-                lines.append("\(offer.rank). \(offer.title) [\(offer.item)] via \(offer.channel): \(offer.summary)")
-            }
+            for offer in answer.offers { lines.append("\(offer.rank). " + line(offer)) }
         }
         if !answer.messages.isEmpty {
             lines.append("Messages:")
-            for message in answer.messages {
-                lines.append("- \(message.title) [\(message.item)] via \(message.channel): \(message.summary)")
-            }
+            for message in answer.messages { lines.append("- " + line(message)) }
         }
         if let rejections = answer.notRecommended, !rejections.isEmpty {
             lines.append("Not recommended:")
@@ -271,6 +267,23 @@ final class MCPTools {
             if rejections.count > 12 { lines.append("- … and \(rejections.count - 12) more (see structuredContent.not_recommended)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One recommendation in a sentence: title, item, channel, the main factors and the first reasons.
+    static func line(_ item: LiveRecommendation) -> String {
+        var text = "\(item.title) [\(item.item)] via \(item.channel)"
+        var figures: [String] = []
+        if let propensity = item.factors["propensity"] { figures.append("likelihood \(format(propensity * 100))%") }
+        if let value = item.factors["value"] { figures.append("value \(format(value))") }
+        figures.append("priority \(format(item.score))")
+        text += " (" + figures.joined(separator: ", ") + ")"
+        var why: [String] = []
+        if let trigger = item.trigger { why.append(trigger) }
+        why += item.propensityReasons.prefix(2)
+        if why.isEmpty, let first = item.reasons.first { why.append(first) }
+        if !why.isEmpty { text += ". Why: " + why.joined(separator: "; ") }
+        if let message = item.text { text += ". Text: \"\(message)\"" }
+        return text + "."
     }
 
     private func profile(_ arguments: JSONValue?) throws -> Answer {
