@@ -353,7 +353,7 @@ final class MCPTools {
         result["recommended_items"] = items
         var summary = "Run \(stored.runID.map(String.init) ?? "?") (as of \(stored.runAsOf ?? "?")) ranked \(itemID) #\(decision.rank) "
             + "for \(clientID), via \(decision.channel), score \(Self.format(decision.score))."
-        if let text = explanation["summary"]?.stringValue { summary += " " + text }
+        if let text = explanation["summary"]?.stringValue { summary += " " + text + (text.hasSuffix(".") ? "" : ".") }
         if case .array(let rules)? = explanation["admitted_by"], !rules.isEmpty {
             summary += " Admitted by: " + rules.compactMap(\.stringValue).joined(separator: "; ") + "."
         }
