@@ -97,7 +97,8 @@ import Testing
         let prefix = try tool(server, "search_clients", #"{"id_prefix":"C","limit":1}"#)
         #expect(prefix["structuredContent"]?["count"] == .integer(1))
         #expect(prefix["structuredContent"]?["truncated"] == .bool(true))
-        // A prefix is compared as text: a LIKE wildcard matches nothing.
+        // The prefix is a bound parameter compared as text: `_` is no wildcard, `%` is no id character.
+        #expect(try tool(server, "search_clients", #"{"id_prefix":"C_"}"#)["structuredContent"]?["count"] == .integer(0))
         #expect(try tool(server, "search_clients", #"{"id_prefix":"C%"}"#)["isError"] == .bool(true))
 
         // No run is published in this schema: a readable tool error.
