@@ -39,3 +39,25 @@ use_database() {
     "$ROOT/scripts/dev-db" start
     eval "$("$ROOT/scripts/dev-db" env)"
 }
+
+# Makes sure .venv-mcp/ (gitignored) holds the official MCP Python SDK, creating it and installing
+# the `mcp` package from PyPI only when missing. Prints the venv's python; returns 1 (with a
+# message) when it cannot be installed, e.g. PyPI is unreachable.
+ensure_mcp_sdk() {
+    local venv="$ROOT/.venv-mcp"
+    if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import mcp.client.stdio" >/dev/null 2>&1; then
+        echo "$venv/bin/python"
+        return 0
+    fi
+    command -v python3 >/dev/null 2>&1 || { log "python3 is not on PATH"; return 1; }
+    log "installing the MCP Python SDK (mcp from PyPI) into .venv-mcp/"
+    if ! { [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" >&2; }; then
+        log "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+        return 1
+    fi
+    if ! "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp>=2.3,<3" >&2; then
+        log "pip could not install mcp from PyPI (offline, or PyPI unreachable)"
+        return 1
+    fi
+    echo "$venv/bin/python"
+}

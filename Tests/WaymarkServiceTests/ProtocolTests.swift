@@ -17,35 +17,8 @@ import Testing
     @Test func malformedInputIsAnsweredAndTheServerGoesOn() throws {
         let server = PipeServer(database: database, maximumLineBytes: 4096)
         defer { server.finish() }
-        func expectError(_ line: String, _ code: Int, id: JSONValue = .null, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-            let response = try server.call(line)
-            #expect(response["jsonrpc"] == .string("2.0"), sourceLocation: sourceLocation)
-            #expect(response.errorCode == code, "\(line) → \(response.jsonText)", sourceLocation: sourceLocation)
-            #expect(response["id"] == id, sourceLocation: sourceLocation)
-            #expect(response["result"] == nil, sourceLocation: sourceLocation)
-        }
-        // Not JSON.
-        try expectError(#"{"jsonrpc":"2.0","method":"health","id":1"#, -32700)
-        try expectError("not json", -32700)
-        try expectError(#"{"jsonrpc":"2.0","method":"health","id":1}}"#, -32700)
-        // Deep nesting: refused before any recursion can blow the stack.
-        try expectError(String(repeating: "[", count: 4000), -32700)
-        try expectError(#"{"jsonrpc":"2.0","id":5,"method":"health","params":"# + String(repeating: "{\"a\":", count: 80) + "1" + String(repeating: "}", count: 81), -32700)
-        // Not a request.
-        try expectError("42", -32600)
-        try expectError("null", -32600)
-        try expectError(#""health""#, -32600)
-        try expectError(#"{"jsonrpc":"1.0","method":"health","id":2}"#, -32600, id: .integer(2))
-        try expectError(#"{"method":"health","id":3}"#, -32600, id: .integer(3))
-        try expectError(#"{"jsonrpc":"2.0","id":4}"#, -32600, id: .integer(4))
-        try expectError(#"{"jsonrpc":"2.0","method":7,"id":4}"#, -32600, id: .integer(4))
-        try expectError(#"{"jsonrpc":"2.0","method":null,"id":4}"#, -32600, id: .integer(4))
-        try expectError(#"{"jsonrpc":"2.0","method":"health","params":"x","id":6}"#, -32600, id: .integer(6))
-        try expectError(#"{"jsonrpc":"2.0","method":"health","params":null,"id":6}"#, -32600, id: .integer(6))
-        // Ids of the wrong type, huge or fractional.
-        for id in ["{}", "[1]", "true", "1.5", "1e400", "123456789012345678901234567890", "-1e3"] {
-            try expectError(#"{"jsonrpc":"2.0","method":"health","id":\#(id)}"#, -32600)
-        }
+        // Framing, JSON and request-shape errors (shared with the MCP face: HostileInputs).
+        try HostileInputs.check(server, method: "health")
         // Unknown methods.
         let unknown = try server.call(#"{"jsonrpc":"2.0","method":"recomend","id":"a"}"#)
         #expect(unknown.errorCode == -32601)
@@ -63,20 +36,6 @@ import Testing
         #expect(try server.call("recommend", id: 11, #"{"client_id": null}"#).errorCode == -32602)
         #expect(try server.call("recommend", id: 12, #"["C1"]"#).errorCode == -32602)
         #expect(try server.call("record_purchase", id: 13, #"{"purchase_id": "P1", "client_id": "C1", "product_id": "fund-index", "purchased_at": "yesterday", "amount": -1}"#).errorCode == -32602)
-        // Invalid UTF-8, inside and outside strings.
-        server.send(bytes: Array(#"{"jsonrpc":"2.0","method":"health","id":"#.utf8) + [0x22, 0xFF, 0xFE, 0x22, 0x7D, 0x0A])
-        #expect(try server.readResponse().errorCode == -32700)
-        server.send(bytes: [0xC3, 0x28, 0x0A])
-        #expect(try server.readResponse().errorCode == -32700)
-        // Empty lines are ignored; an oversize line is skipped and answered.
-        server.send("")
-        server.send("   ")
-        server.send("\r")
-        server.send(#"{"jsonrpc":"2.0","method":"health","id":"#.appending("\"" + String(repeating: "x", count: 10_000) + "\"}"))
-        let oversize = try server.readResponse()
-        #expect(oversize.errorCode == -32600)
-        #expect(oversize["id"] == .null)
-        #expect(oversize["error"]?["data"]?["max_line_bytes"] == .integer(4096))
         // And a valid request still succeeds.
         let health = try server.call(#"{"jsonrpc":"2.0","method":"health","id":"last"}"#)
         #expect(health["id"] == .string("last"))

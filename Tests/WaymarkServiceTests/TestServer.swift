@@ -105,9 +105,10 @@ final class PipeServer {
         thread.start()
     }
 
-    convenience init(database: ServiceTestDatabase, maximumLineBytes: Int = 1 << 20, applicationName: String = "waymark-service-test") {
+    convenience init(database: ServiceTestDatabase, maximumLineBytes: Int = 1 << 20, applicationName: String = "waymark-service-test",
+                     face: ServerConfiguration.Face = .jsonRPC) {
         self.init(configuration: ServerConfiguration(database: database.configuration(applicationName: applicationName),
-                                                     serverVersion: "0.0.0-test", maximumLineBytes: maximumLineBytes))
+                                                     serverVersion: "0.0.0-test", maximumLineBytes: maximumLineBytes, face: face))
     }
 
     /// Sends raw bytes (add the newline yourself).

@@ -9,17 +9,30 @@ package struct ServerConfiguration: Sendable {
     package var serverVersion: String
     /// The longest request line read (default 1 MiB).
     package var maximumLineBytes: Int
+    /// Which protocol is spoken on the transport.
+    package var face: Face
+
+    /// The protocol of a server.
+    package enum Face: Sendable, Equatable {
+        /// Waymark's JSON-RPC methods (docs/protocol.md).
+        case jsonRPC
+        /// The Model Context Protocol (docs/mcp.md); `record_response` only when `allowWrites`.
+        case mcp(allowWrites: Bool)
+    }
 
     package static let defaultMaximumLineBytes = 1 << 20
 
-    package init(database: DatabaseConfiguration, serverVersion: String, maximumLineBytes: Int = defaultMaximumLineBytes) {
+    package init(database: DatabaseConfiguration, serverVersion: String, maximumLineBytes: Int = defaultMaximumLineBytes,
+                 face: Face = .jsonRPC) {
         self.database = database
         self.serverVersion = serverVersion
         self.maximumLineBytes = maximumLineBytes
+        self.face = face
     }
 }
 
-/// Waymark's JSON-RPC server: the methods of docs/protocol.md over the stdio transport.
+/// Waymark's JSON-RPC server: the methods of docs/protocol.md (or, with ``ServerConfiguration/Face/mcp(allowWrites:)``,
+/// the MCP face of docs/mcp.md) over the stdio transport.
 package enum WaymarkServer {
     /// The method names, as docs/protocol.md lists them.
     package static let methods = ["recommend", "profile", "upsert_client", "record_purchase", "record_interaction",
@@ -48,10 +61,19 @@ package enum WaymarkServer {
     /// connects once it is up.
     @discardableResult
     package static func serve(input: Int32, output: Int32, configuration: ServerConfiguration, logger: Logger) -> StdioServer.Stop {
-        let service = makeService(configuration: configuration, logger: logger)
+        let service: RPCService
+        let protocolName: String
+        switch configuration.face {
+        case .jsonRPC:
+            service = makeService(configuration: configuration, logger: logger)
+            protocolName = "JSON-RPC 2.0"
+        case .mcp(let allowWrites):
+            service = MCPServer.makeService(configuration: configuration, allowWrites: allowWrites, logger: logger)
+            protocolName = allowWrites ? "MCP (writes allowed)" : "MCP (read-only)"
+        }
         let server = StdioServer(input: input, output: output, maximumLineBytes: configuration.maximumLineBytes,
                                  service: service, logger: logger)
-        logger.info("serving JSON-RPC 2.0 on stdio", metadata: ["max_line_bytes": "\(configuration.maximumLineBytes)"])
+        logger.info("serving \(protocolName) on stdio", metadata: ["max_line_bytes": "\(configuration.maximumLineBytes)"])
         let stop = server.run()
         logger.info("stopped", metadata: ["reason": "\(stop)"])
         return stop
