@@ -189,7 +189,8 @@ def main():
         asyncio.run(read_only_session())
     finally:
         psql(f"DROP SCHEMA {SCHEMA} CASCADE")
-    print(f"mcp client test: {checks} checks passed (Python SDK driving waymark serve --mcp)")
+    print("mcp client test: the Python SDK driving waymark serve --mcp")
+    print(f"mcp: {checks} passed, 0 failed")
 
 
 if __name__ == "__main__":
