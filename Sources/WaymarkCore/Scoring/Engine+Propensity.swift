@@ -93,45 +93,59 @@ extension Engine {
         let x = model.features(client: client, item: inputs)
         let means = scorer.means
         let w = scorer.weights
-        // Group the client's own repeat behaviour into one reason, the crowd into another.
-        var parts: [(String, Double)] = []
+        // Group the client's own repeat behaviour into one reason, the crowd into another; the
+        // words are built only for the reasons shown (at most four, the strongest first).
+        var parts: [(text: () -> String, weight: Double)] = []
         func contribution(_ features: [PropensityFeature]) -> Double {
             features.reduce(0) { $0 + w[$1.rawValue] * (x[$1.rawValue] - means[$1.rawValue]) }
         }
         let category = entry.category ?? entry.product ?? "it"
         let c = inputs.category
+        let occasions = client.occasions
+        let asOf = facts.asOf
+        let personal = contribution([.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty])
         if c >= 0 {
-            let n = Int(client.occasions.categoryCount[c])
-            let since = facts.asOf.days(since: client.occasions.categoryLast[c])
-            var text = "bought \(category) on \(n) of \(client.occasions.count) occasion\(client.occasions.count == 1 ? "" : "s")"
-            if n >= 2 {
-                let cycle = client.occasions.categoryLast[c].fractionalDays(since: client.occasions.categoryFirst[c]) / Double(n - 1)
-                text += ", about every \(Self.days(cycle))"
-            }
-            text += ", last \(since == 0 ? "today" : "\(since) day\(since == 1 ? "" : "s") ago")"
-            parts.append((text, contribution([.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty])))
+            parts.append(({
+                let n = Int(occasions.categoryCount[c])
+                let since = asOf.days(since: occasions.categoryLast[c])
+                var text = "bought \(category) on \(n) of \(occasions.count) occasion\(occasions.count == 1 ? "" : "s")"
+                if n >= 2 {
+                    text += ", about every \(Self.days(occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / Double(n - 1)))"
+                }
+                return text + ", last \(since == 0 ? "today" : "\(since) day\(since == 1 ? "" : "s") ago")"
+            }, personal))
         } else {
-            parts.append(("never bought \(category)", contribution([.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty])))
+            parts.append(({ "never bought \(category)" }, personal))
         }
-        let share = exp(inputs.logPopularity)
-        parts.append(("\(Self.percent(share)) of buyers bought \(category), \(Self.percent(exp(inputs.logRecentPopularity))) in the last \(model.rates.windowDays) days",
-                      contribution([.popularity, .recentPopularity, .newPopularity])))
+        let window = model.rates.windowDays
+        parts.append(({
+            "\(Self.percent(exp(inputs.logPopularity))) of buyers bought \(category), \(Self.percent(exp(inputs.logRecentPopularity))) in the last \(window) days"
+        }, contribution([.popularity, .recentPopularity, .newPopularity])))
+        let stage = facts.stage.stage.rawValue
+        parts.append(({ "\(Self.percent(exp(inputs.logStageRate))) of \(stage) clients bought it within \(model.horizonDays) days" },
+                      contribution([.stageRate])))
         if inputs.affinityLift != 1 {
-            parts.append(("clients who bought what this client bought take it \(fmt(inputs.affinityLift))× as often", contribution([.affinity])))
+            let lift = inputs.affinityLift
+            parts.append(({ "clients who bought what this client bought take it \(fmt(lift))× as often" }, contribution([.affinity])))
         }
         switch inputs.response {
-        case .acceptedPending: parts.append(("the client accepted it and has not bought it yet", contribution([.acceptedPending])))
-        case .declined: parts.append(("the client declined it last time", contribution([.declined])))
-        case .presentedOpen: parts.append(("presented in the last 30 days, no answer yet", contribution([.presentedOpen])))
+        case .acceptedPending: parts.append(({ "the client accepted it and has not bought it yet" }, contribution([.acceptedPending])))
+        case .declined: parts.append(({ "the client declined it last time" }, contribution([.declined])))
+        case .presentedOpen: parts.append(({ "presented in the last 30 days, no answer yet" }, contribution([.presentedOpen])))
         case .none, .other: break
         }
-        if inputs.lifeEventBoost > 1 { parts.append(("a life event raises it \(fmt(inputs.lifeEventBoost))×", contribution([.lifeEvent]))) }
+        if inputs.lifeEventBoost > 1 {
+            let boost = inputs.lifeEventBoost
+            parts.append(({ "a life event raises it \(fmt(boost))×" }, contribution([.lifeEvent])))
+        }
         let counts = entry.counts[LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0]
         if counts.successes + counts.failures > 0 {
-            parts.append(("accepted by \(Self.percent(rate)) of \(facts.stage.stage.rawValue) clients offered it", contribution([.acceptance])))
+            parts.append(({ "accepted by \(Self.percent(rate)) of \(stage) clients offered it" }, contribution([.acceptance])))
         }
-        parts.append(("client activity and recency", contribution([.activity, .lapse, .pAlive])))
-        return parts.sorted { $0.1 > $1.1 }.map { "\($0.0) (\($0.1 >= 0 ? "+" : "")\(fmt($0.1)))" }
+        // The strongest four; of those, the ones that move the odds (at least the first).
+        let strongest = parts.sorted { $0.weight > $1.weight }.prefix(4)
+        let shown = strongest.enumerated().filter { $0.offset == 0 || abs($0.element.weight) >= 0.05 }.map(\.element)
+        return shown.map { "\($0.text()) (\($0.weight >= 0 ? "+" : "")\(fmt($0.weight)))" }
     }
 
     /// "2–3 weeks", "5 days", "4 months": a cycle in words.
