@@ -161,7 +161,7 @@ package struct PropensityModel: Sendable, Hashable, Codable {
 }
 
 /// A propensity model ready for the hot path: weights as an array.
-package struct PropensityScorer: Sendable {
+package final class PropensityScorer: Sendable {
     package let model: PropensityModel
     let intercept: Double
     let weights: [Double]

@@ -82,70 +82,72 @@ extension Engine {
         return hash
     }
 
-    /// The reasons of an offer's learned propensity, in words, strongest first: each feature's
-    /// contribution to the log-odds against the training average.
+    /// The reasons of an offer's learned propensity, in words, strongest first: each group of
+    /// features' contribution to the log-odds against the training average (at most four, those
+    /// that move the odds by 0.05 or more, at least one). Only the words of the reasons shown are
+    /// built; the client-independent ones were built with the engine.
     func propensityReasons(_ entry: PreparedItem, facts: ClientFacts, scratch: Scratch, factors: ScoreFactors) -> [String] {
         guard let scorer, entry.kind == .offer, let client = scratch.client else { return [] }
-        let model = scorer.model
         let rate = factors.alpha + factors.beta > 0 ? factors.alpha / (factors.alpha + factors.beta) : factors.acceptance
         let inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: rate,
                                       lift: factors.affinityLift, boost: factors.lifeEventBoost)
-        let x = model.features(client: client, item: inputs)
-        let means = scorer.means
-        let w = scorer.weights
-        // Group the client's own repeat behaviour into one reason, the crowd into another; the
-        // words are built only for the reasons shown (at most four, the strongest first).
-        var parts: [(text: () -> String, weight: Double)] = []
-        func contribution(_ features: [PropensityFeature]) -> Double {
-            features.reduce(0) { $0 + w[$1.rawValue] * (x[$1.rawValue] - means[$1.rawValue]) }
-        }
-        let category = entry.category ?? entry.product ?? "it"
-        let c = inputs.category
-        let occasions = client.occasions
-        let asOf = facts.asOf
-        let personal = contribution([.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty])
-        if c >= 0 {
-            parts.append(({
-                let n = Int(occasions.categoryCount[c])
-                let since = asOf.days(since: occasions.categoryLast[c])
-                var text = "bought \(category) on \(n) of \(occasions.count) occasion\(occasions.count == 1 ? "" : "s")"
-                if n >= 2 {
-                    text += ", about every \(Self.days(occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / Double(n - 1)))"
-                }
-                return text + ", last \(since == 0 ? "today" : "\(since) day\(since == 1 ? "" : "s") ago")"
-            }, personal))
-        } else {
-            parts.append(({ "never bought \(category)" }, personal))
-        }
-        let window = model.rates.windowDays
-        parts.append(({
-            "\(Self.percent(exp(inputs.logPopularity))) of buyers bought \(category), \(Self.percent(exp(inputs.logRecentPopularity))) in the last \(window) days"
-        }, contribution([.popularity, .recentPopularity, .newPopularity])))
-        let stage = facts.stage.stage.rawValue
-        parts.append(({ "\(Self.percent(exp(inputs.logStageRate))) of \(stage) clients bought it within \(model.horizonDays) days" },
-                      contribution([.stageRate])))
-        if inputs.affinityLift != 1 {
-            let lift = inputs.affinityLift
-            parts.append(({ "clients who bought what this client bought take it \(fmt(lift))× as often" }, contribution([.affinity])))
-        }
+        var x = (0..<PropensityFeature.count).map { _ in 0.0 }
+        PropensityFeature.values(client: client, item: inputs, horizonDays: Double(scorer.model.horizonDays),
+                                 smoothingDays: scorer.model.smoothingDays) { x[$0.rawValue] = $1 }
+        let w = scorer.weights, means = scorer.means
+        func term(_ f: PropensityFeature) -> Double { w[f.rawValue] * (x[f.rawValue] - means[f.rawValue]) }
+        let counts = entry.counts[scratch.stageIndex]
+        // (reason, contribution): 0 own purchases, 1 the crowd, 2 stage rate, 3 affinity,
+        // 4 own response, 5 life event, 6 acceptance.
+        var parts: [(reason: Int, weight: Double)] = [
+            (0, term(.personalRate) + term(.decayedShare) + term(.share) + term(.sinceLast) + term(.due) + term(.boughtBefore) + term(.novelty)),
+            (1, term(.popularity) + term(.recentPopularity) + term(.newPopularity)),
+            (2, term(.stageRate)),
+        ]
+        if inputs.affinityLift != 1 { parts.append((3, term(.affinity))) }
         switch inputs.response {
-        case .acceptedPending: parts.append(({ "the client accepted it and has not bought it yet" }, contribution([.acceptedPending])))
-        case .declined: parts.append(({ "the client declined it last time" }, contribution([.declined])))
-        case .presentedOpen: parts.append(({ "presented in the last 30 days, no answer yet" }, contribution([.presentedOpen])))
+        case .acceptedPending: parts.append((4, term(.acceptedPending)))
+        case .declined: parts.append((4, term(.declined)))
+        case .presentedOpen: parts.append((4, term(.presentedOpen)))
         case .none, .other: break
         }
-        if inputs.lifeEventBoost > 1 {
-            let boost = inputs.lifeEventBoost
-            parts.append(({ "a life event raises it \(fmt(boost))×" }, contribution([.lifeEvent])))
+        if inputs.lifeEventBoost > 1 { parts.append((5, term(.lifeEvent))) }
+        if counts.successes + counts.failures > 0 { parts.append((6, term(.acceptance))) }
+        parts.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.reason < $1.reason }
+        var reasons: [String] = []
+        for (k, part) in parts.prefix(4).enumerated() where k == 0 || abs(part.weight) >= 0.05 {
+            let text: String
+            switch part.reason {
+            case 0: text = ownPurchases(entry, occasions: client.occasions, category: inputs.category, asOf: facts.asOf)
+            case 1: text = popularityReason[entry.index]
+            case 2: text = stageRateReason[entry.index * LifecycleStage.allCases.count + scratch.stageIndex]
+            case 3: text = "clients who bought what this client bought take it \(fmt(inputs.affinityLift))× as often"
+            case 4:
+                text = switch inputs.response {
+                case .acceptedPending: "the client accepted it and has not bought it yet"
+                case .declined: "the client declined it last time"
+                default: "presented in the last 30 days, no answer yet"
+                }
+            case 5: text = "a life event raises it \(fmt(inputs.lifeEventBoost))×"
+            default: text = "accepted by \(Self.percent(rate)) of \(facts.stage.stage.rawValue) clients offered it"
+            }
+            reasons.append(text + (part.weight >= 0 ? " (+" : " (") + fmt(part.weight) + ")")
         }
-        let counts = entry.counts[LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0]
-        if counts.successes + counts.failures > 0 {
-            parts.append(({ "accepted by \(Self.percent(rate)) of \(stage) clients offered it" }, contribution([.acceptance])))
+        return reasons
+    }
+
+    /// "bought coffee.a on 12 of 20 occasions, about every 2–3 weeks, last 19 days ago", or
+    /// "never bought coffee.a".
+    private func ownPurchases(_ entry: PreparedItem, occasions: PurchaseOccasions, category c: Int, asOf: Timestamp) -> String {
+        let name = entry.category ?? entry.product ?? "it"
+        guard c >= 0 else { return "never bought " + name }
+        let n = Int(occasions.categoryCount[c])
+        let since = asOf.days(since: occasions.categoryLast[c])
+        var text = "bought \(name) on \(n) of \(counted(occasions.count, "occasion"))"
+        if n >= 2 {
+            text += ", about every " + Self.days(occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / Double(n - 1))
         }
-        // The strongest four; of those, the ones that move the odds (at least the first).
-        let strongest = parts.sorted { $0.weight > $1.weight }.prefix(4)
-        let shown = strongest.enumerated().filter { $0.offset == 0 || abs($0.element.weight) >= 0.05 }.map(\.element)
-        return shown.map { "\($0.text()) (\($0.weight >= 0 ? "+" : "")\(fmt($0.weight)))" }
+        return text + ", last " + (since == 0 ? "today" : counted(since, "day") + " ago")
     }
 
     /// "2–3 weeks", "5 days", "4 months": a cycle in words.

@@ -55,6 +55,11 @@ package struct Engine: Sendable {
     let acceptanceLogit: [Double]
     /// Per prepared item and stage, the learned propensity's item part (`PropensityScorer.itemPart`).
     let itemPart: [Double]
+    /// Per prepared item, the client-independent reason texts of the learned propensity: the
+    /// crowd's (popularity) per item, and per item and stage the stage rate's (empty without a
+    /// learned propensity).
+    let popularityReason: [String]
+    let stageRateReason: [String]
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -113,6 +118,18 @@ package struct Engine: Sendable {
         itemPart = (0..<(items.count * stageCount)).map { slot in
             scorer?.itemPart(logPopularity: popularity[slot / stageCount], logRecentPopularity: recentPopularity[slot / stageCount],
                              logStageRate: stageRates[slot]) ?? 0
+        }
+        if let model = models.propensity {
+            let names = items.map { $0.category ?? $0.product ?? "it" }
+            popularityReason = names.indices.map { i in
+                "\(Self.percent(exp(popularity[i]))) of buyers bought \(names[i]), \(Self.percent(exp(recentPopularity[i]))) in the last \(model.rates.windowDays) days"
+            }
+            stageRateReason = (0..<(items.count * stageCount)).map { slot in
+                "\(Self.percent(exp(stageRates[slot]))) of \(LifecycleStage.allCases[slot % stageCount].rawValue) clients bought it within \(model.horizonDays) days"
+            }
+        } else {
+            popularityReason = []
+            stageRateReason = []
         }
         acceptanceLogit = items.flatMap { item in
             LifecycleStage.allCases.map { stage in
