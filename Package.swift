@@ -118,3 +118,29 @@ for target in package.targets where target.type != .system {
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     target.swiftSettings = settings
 }
+
+// libFuzzer targets, only when scripts/fuzz asks for them (WAYMARK_FUZZ=1, its own scratch path
+// .build-fuzz, built with -sanitize=fuzzer,address): never part of the normal build or tests.
+if Context.environment["WAYMARK_FUZZ"] == "1" {
+    let fuzzers: [(name: String, dependencies: [Target.Dependency])] = [
+        ("json-rpc", ["WaymarkService", "WaymarkCore"]),
+        ("rules", ["WaymarkCore"]),
+        ("csv", ["WaymarkStore", "WaymarkCore"]),
+        ("catalog", ["WaymarkCore"]),
+    ]
+    let strict: [SwiftSetting] = [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Support", swiftSettings: strict))
+    for fuzzer in fuzzers {
+        package.products.append(.executable(name: "fuzz-\(fuzzer.name)", targets: ["fuzz-\(fuzzer.name)"]))
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(fuzzer.name)",
+            dependencies: fuzzer.dependencies + ["FuzzSupport"],
+            path: "Fuzz/Targets/\(fuzzer.name)",
+            swiftSettings: strict
+        ))
+    }
+}
