@@ -52,8 +52,19 @@ ensure_mcp_sdk() {
     command -v python3 >/dev/null 2>&1 || { log "python3 is not on PATH"; return 1; }
     log "installing the MCP Python SDK (mcp from PyPI) into .venv-mcp/"
     if ! { [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" >&2; }; then
-        log "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-        return 1
+        # Debian ships venv apart (python3-venv): install it, as the build's packages are.
+        rm -rf "$venv"
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+        if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+            log "installing python3-venv from Debian's packages"
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2 || true
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >&2 || true
+        fi
+        if ! python3 -m venv "$venv" >&2; then
+            log "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+            return 1
+        fi
     fi
     if ! "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp>=2.3,<3" >&2; then
         log "pip could not install mcp from PyPI (offline, or PyPI unreachable)"
