@@ -146,18 +146,7 @@ import WaymarkCore
 
     @Test func theExecutableWritesOnlyProtocolMessagesToStdout() throws {
         let binary = try #require(ExecutableTests.executable(), "build the waymark executable or set WAYMARK_BIN")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve", "--mcp", "--log-level", "debug"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PGOPTIONS"] = "-c search_path=\(database.schema)"
-        environment.removeValue(forKey: "WAYMARK_DATABASE_URL")
-        process.environment = environment
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let (process, input, output, errors) = try ExecutableTests.launch(binary, ["serve", "--mcp", "--log-level", "debug"], schema: database.schema)
         let requests = [
             #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
             #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,

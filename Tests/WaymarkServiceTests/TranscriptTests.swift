@@ -80,6 +80,23 @@ import Testing
 
 /// The real executable, spawned as a client would.
 @Suite struct ExecutableTests {
+    /// Starts the built binary with `arguments` on the test schema, its standard streams on pipes.
+    static func launch(_ binary: URL, _ arguments: [String], schema: String) throws -> (Process, input: Pipe, output: Pipe, errors: Pipe) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGOPTIONS"] = "-c search_path=\(schema)"
+        environment.removeValue(forKey: "WAYMARK_DATABASE_URL")
+        process.environment = environment
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        return (process, input, output, errors)
+    }
+
     static func executable() -> URL? {
         if let path = ProcessInfo.processInfo.environment["WAYMARK_BIN"], !path.isEmpty { return URL(fileURLWithPath: path) }
         let candidates = [
@@ -94,18 +111,7 @@ import Testing
         let binary = try #require(Self.executable(), "build the waymark executable or set WAYMARK_BIN")
         let database = try ServiceTestDatabase()
         try database.seed()
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve", "--stdio", "--max-line-bytes", "200"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PGOPTIONS"] = "-c search_path=\(database.schema)"
-        environment.removeValue(forKey: "WAYMARK_DATABASE_URL")
-        process.environment = environment
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let (process, input, output, errors) = try Self.launch(binary, ["serve", "--stdio", "--max-line-bytes", "200"], schema: database.schema)
         let requests = [
             #"{"jsonrpc":"2.0","id":1,"method":"health"}"#,
             "{not json",
