@@ -28,6 +28,16 @@ struct ScoreCommandTests {
         #expect(lines.dropFirst().first?.contains(",\"priority ") == true, "\(lines.dropFirst().first ?? "")")
         #expect(lines.dropFirst().first?.contains(" | ") == true, "\(lines.dropFirst().first ?? "")")
         #expect(lines.count == recommendations + 1)
+        // JSON Lines and a JSON array carry the same objects (issue 15 item 8: --format json).
+        let jsonl = try db.run(["export", "--format", "jsonl"])
+        let array = try db.run(["export", "--format", "json"])
+        #expect(jsonl.status == 0 && array.status == 0, "\(array.stderr)")
+        let objects = try #require(try JSONSerialization.jsonObject(with: Data(array.stdout.utf8)) as? [[String: Any]])
+        #expect(objects.count == recommendations)
+        #expect(jsonl.stdout.split(separator: "\n").count == recommendations)
+        let firstLine = try #require(jsonl.stdout.split(separator: "\n").first)
+        let firstObject = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
+        #expect(objects.first?["item_id"] as? String == firstObject["item_id"] as? String)
         let list = try db.run(["runs", "list"])
         #expect(list.stdout.contains("published"))
     }

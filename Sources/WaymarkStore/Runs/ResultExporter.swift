@@ -8,6 +8,8 @@ package struct ResultExporter {
         case csv
         /// One JSON object per line.
         case jsonl
+        /// One JSON array of the same objects (streamed: one object per line between the brackets).
+        case json
     }
 
     package let connection: Connection
@@ -63,11 +65,20 @@ package struct ResultExporter {
         switch format {
         case .csv:
             return try connection.copyOutLines("COPY (\(query)) TO STDOUT WITH (FORMAT csv, HEADER)") { line in try write(line) } - 1
-        case .jsonl:
-            return try connection.copyOut("COPY (SELECT row_to_json(t)::text FROM (\(query)) t) TO STDOUT") { fields in
-                var line = (fields[0] ?? "null") + "\n"
-                try line.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+        case .jsonl, .json:
+            let array = format == .json
+            var first = true
+            func emit(_ text: String) throws {
+                var text = text
+                try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
             }
+            if array { try emit("[") }
+            let rows = try connection.copyOut("COPY (SELECT row_to_json(t)::text FROM (\(query)) t) TO STDOUT") { fields in
+                try emit(array ? (first ? "\n" : ",\n") + (fields[0] ?? "null") : (fields[0] ?? "null") + "\n")
+                first = false
+            }
+            if array { try emit(first ? "]\n" : "\n]\n") }
+            return rows
         }
     }
 }

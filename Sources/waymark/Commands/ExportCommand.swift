@@ -20,7 +20,7 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("The run to export (default: the current night).", valueName: "id"))
     var runID: Int64?
 
-    @Option(help: ArgumentHelp("csv or jsonl.", valueName: "format"))
+    @Option(help: ArgumentHelp("csv, jsonl (one object per line) or json (one array of the same objects).", valueName: "format"))
     var format: String = "csv"
 
     @Option(help: ArgumentHelp("Write to this file instead of stdout (a regular file is replaced only once complete; a device or FIFO is written in place).", valueName: "file"))
@@ -29,7 +29,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if ResultExporter.Format(rawValue: format) == nil { throw ValidationError("--format must be csv or jsonl; got '\(format)'") }
+        if ResultExporter.Format(rawValue: format) == nil { throw ValidationError("--format must be csv, jsonl or json; got '\(format)'") }
     }
 
     func run() throws {
