@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WaymarkCore
 
 /// How a command prints its result: a table for people, or JSON for programs.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -10,6 +11,25 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 struct OutputOptions: ParsableArguments {
     @Option(help: "table or json.")
     var format: OutputFormat = .table
+}
+
+/// How a command whose result is rows prints it: a table, JSON, or CSV (RFC 4180, a header row).
+enum RowsFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+/// The `--format table|json|csv` option of the commands whose result is rows.
+struct RowsOutputOptions: ParsableArguments {
+    @Option(help: "table, json or csv.")
+    var format: RowsFormat = .table
+}
+
+/// CSV text of a header and rows (RFC 4180 quoting where a field needs it).
+func csvText(_ header: [String], _ rows: [[String]]) -> String {
+    var text = ""
+    CSVWriter.appendRecord(header, to: &text)
+    for row in rows { CSVWriter.appendRecord(row, to: &text) }
+    return text
 }
 
 /// The JSON set-ups of `waymark`, in one place.

@@ -40,6 +40,15 @@ struct ScoreCommandTests {
         #expect(objects.first?["item_id"] as? String == firstObject["item_id"] as? String)
         let list = try db.run(["runs", "list"])
         #expect(list.stdout.contains("published"))
+        // CSV where the result is rows (issue 15 item 8): runs list and recommend.
+        let runsCSV = try db.run(["runs", "list", "--format", "csv"]).stdout.split(separator: "\n")
+        #expect(runsCSV.first == "current,run_id,as_of,shard,status,catalog_version,started_at,published_at")
+        #expect(runsCSV.count == 2 && runsCSV[1].hasPrefix("true,") && runsCSV[1].contains(",published,"))
+        let recommendCSV = try db.run(["recommend", "C001", "--format", "csv"])
+        #expect(recommendCSV.status == 0, "\(recommendCSV.stderr)")
+        let recommendLines = recommendCSV.stdout.split(separator: "\n")
+        #expect(recommendLines.first == "client_id,as_of,kind,rank,item_id,channel,score,title,summary,reasons")
+        #expect(recommendLines.dropFirst().allSatisfy { $0.hasPrefix("C001,") })
     }
 
     @Test("a second run exits 4 naming the holder; kill -9 leaves the previous run current; a rerun completes")

@@ -35,7 +35,7 @@ struct RecommendCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Score as of this date's midnight UTC, YYYY-MM-DD (default: now).", valueName: "date"))
     var asOf: DateArgument?
 
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: RowsOutputOptions
 
     @OptionGroup var database: DatabaseOptions
 
@@ -53,8 +53,21 @@ struct RecommendCommand: ParsableCommand {
             let answer = try LiveRecommender(connection: connection).recommend(
                 clientID: client, asOf: asOf?.timestamp, top: top,
                 channel: channel.flatMap { Channel(rawValue: $0) }, explain: explain)
-            try writeOutput(output.format == .json ? try JSONOutput.line(answer) : Self.describe(answer, explain: explain))
+            switch output.format {
+            case .json: try writeOutput(try JSONOutput.line(answer))
+            case .csv: try writeOutput(Self.csv(answer))
+            case .table: try writeOutput(Self.describe(answer, explain: explain))
+            }
         }
+    }
+
+    /// One row per recommended offer, then message: the ranking and the reasons in words.
+    static func csv(_ a: LiveRecommendations) -> String {
+        csvText(["client_id", "as_of", "kind", "rank", "item_id", "channel", "score", "title", "summary", "reasons"],
+                (a.offers + a.messages).map { r in
+                    [a.clientID, a.asOf, r.kind, String(r.rank), r.item, r.channel, String(r.score), r.title, r.summary,
+                     (r.reasons + r.propensityReasons).joined(separator: " | ")]
+                })
     }
 
     static func describe(_ a: LiveRecommendations, explain: Bool) -> String {

@@ -21,8 +21,8 @@ struct RunsCommand: ParsableCommand {
                   waymark runs list --limit 10 --format json
                 """)
 
-        @Option(help: "How to print: table or json.")
-        var format: OutputFormat = .table
+        @Option(help: "How to print: table, json or csv.")
+        var format: RowsFormat = .table
 
         @Option(help: ArgumentHelp("At most this many runs.", valueName: "n"))
         var limit: Int = 50
@@ -34,6 +34,12 @@ struct RunsCommand: ParsableCommand {
                 let connection = try database.connect(logger: database.logging.makeLogger("waymark.runs"))
                 let runs = try RunStore(connection: connection).list(limit: limit)
                 if format == .json { return try writeOutput(try JSONOutput.line(runs)) }
+                if format == .csv {
+                    return try writeOutput(csvText(
+                        ["current", "run_id", "as_of", "shard", "status", "catalog_version", "started_at", "published_at"],
+                        runs.map { [$0.current ? "true" : "false", String($0.runID), $0.asOf, $0.shard, $0.status,
+                                    $0.catalogVersion.map(String.init) ?? "", utc($0.startedAt), $0.publishedAt.map(utc) ?? ""] }))
+                }
                 var rows = [["", "RUN", "AS OF", "SHARD", "STATUS", "CATALOG", "STARTED", "PUBLISHED"]]
                 for run in runs {
                     rows.append([run.current ? "*" : "", String(run.runID), run.asOf, run.shard, run.status,
