@@ -47,6 +47,17 @@ struct ImportCLITests {
         let unknown = try cli.run(["import", "products", "data.txt"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("--format"))
+        // --format is the summary's format as for every command; --input-format the file's; the
+        // earlier spellings (--format csv|jsonl, --output-format) still work (issue 15 item 8).
+        let line = #"{"product_id": "p2", "name": "Two", "category": "cat", "list_price": 2}"# + "\n"
+        let json = try cli.run(["import", "products", "-", "--input-format", "jsonl", "--format", "json"], stdin: line)
+        #expect(json.status == 0, "\(json.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(summary["inserted"] as? Int == 1)
+        let old = try cli.run(["import", "products", "-", "--format", "jsonl", "--output-format", "json"], stdin: line)
+        #expect(old.status == 0 && old.stdout.hasPrefix("{"), "\(old.stderr)")
+        let conflicting = try cli.run(["import", "products", "-", "--format", "json", "--output-format", "table"], stdin: line)
+        #expect(conflicting.status == 64)
         let missing = try cli.run(["import", "products", "/nonexistent/file.csv"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no such file"))
