@@ -49,6 +49,11 @@ struct ScoreCommandTests {
         let recommendLines = recommendCSV.stdout.split(separator: "\n")
         #expect(recommendLines.first == "client_id,as_of,kind,rank,item_id,channel,score,title,summary,reasons")
         #expect(recommendLines.dropFirst().allSatisfy { $0.hasPrefix("C001,") })
+        let profileCSV = try db.run(["profile", "C001", "--format", "csv"])
+        #expect(profileCSV.status == 0, "\(profileCSV.stderr)")
+        let profileLines = profileCSV.stdout.split(separator: "\n")
+        #expect(profileLines.first == "client_id,at,kind,channel,detail")
+        #expect(profileLines.count > 1 && profileLines.dropFirst().allSatisfy { $0.hasPrefix("C001,") })
     }
 
     @Test("a second run exits 4 naming the holder; kill -9 leaves the previous run current; a rerun completes")

@@ -10,9 +10,12 @@ struct ProfileCommand: ParsableCommand {
         commandName: "profile",
         abstract: "One client's lifecycle profile: stage and history, key facts, CLV, tier, timeline, last run's recommendations.",
         discussion: """
+            --format csv prints the timeline, one row per entry (client_id, at, kind, channel, detail).
+
             Examples:
               waymark profile C0000042
               waymark profile C0000042 --format json
+              waymark profile C0000042 --format csv > C0000042-timeline.csv
             """
     )
 
@@ -22,7 +25,8 @@ struct ProfileCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: ArgumentHelp("As of this date's midnight UTC, YYYY-MM-DD (default: now).", valueName: "date"))
     var asOf: DateArgument?
 
-    @OptionGroup var output: OutputOptions
+    /// table, json, or csv: the timeline, one row per entry (the tabular part of a profile).
+    @OptionGroup var output: RowsOutputOptions
 
     @OptionGroup var database: DatabaseOptions
 
@@ -34,7 +38,13 @@ struct ProfileCommand: ParsableCommand {
         try reportingErrors {
             let connection = try database.connect(logger: database.logging.makeLogger("waymark.profile"))
             let profile = try ProfileReader(connection: connection).profile(clientID: client, asOf: asOf?.timestamp)
-            try writeOutput(output.format == .json ? try JSONOutput.line(profile) : Self.describe(profile))
+            switch output.format {
+            case .json: try writeOutput(try JSONOutput.line(profile))
+            case .csv:
+                try writeOutput(csvText(["client_id", "at", "kind", "channel", "detail"],
+                                        profile.timeline.map { [profile.clientID, $0.at, $0.what, $0.channel ?? "", $0.detail] }))
+            case .table: try writeOutput(Self.describe(profile))
+            }
         }
     }
 
