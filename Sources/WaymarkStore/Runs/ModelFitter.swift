@@ -157,7 +157,7 @@ package struct ModelFitter {
 
         let (transitions, ownedSets, acceptance) = try helper.map { try $0.value() } ?? Self.sequences(connection: connection, asOf: asOf)
         if ownedSets == nil {
-            logger.warning("more than 64 product categories: the affinity uses the newest category only, not the owned set")
+            logger.notice("more than 64 product categories: the affinity uses the newest category only, not the owned set (the learned propensity weighs it with the rest)")
         }
         let defaults = AffinityModel()
         return StoredModels(
