@@ -19,7 +19,7 @@ extension Engine {
     package func propensityRows(for snapshot: ClientSnapshot, cutoff: Timestamp, end: Timestamp, maxNegatives: Int = 64,
                                 into data: inout PropensityTrainingSet) -> Int {
         let facts = facts(for: snapshot, asOf: cutoff)
-        let scratch = scratch(for: facts)
+        let scratch = scratch(for: facts, scoring: false)
         let client = facts.propensityClient
         var boughtProducts = Set<String>()
         var boughtCategories = Set<String>()

@@ -147,7 +147,9 @@ package struct Engine: Sendable {
 
     /// The per-client caches every item's evaluation reads: responses matched to items, the
     /// affinity's recent and owned categories, the propensity's client inputs.
-    func scratch(for facts: ClientFacts) -> Scratch {
+    /// - Parameter scoring: false for training rows, which read the client's inputs themselves:
+    ///   the scorer's per-client parts are then not computed.
+    func scratch(for facts: ClientFacts, scoring: Bool = true) -> Scratch {
         var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
         // Each responded item matched once: its newest response, and its newest decline along the chain.
         for (k, itemID) in facts.respondedItems.keys.enumerated() {
@@ -165,7 +167,7 @@ package struct Engine: Sendable {
         }
         scratch.recent = facts.lastCategories.map { affinity.index(of: $0) }
         if !scratch.recent.isEmpty { scratch.owned = affinity.ownedRow(of: facts) }
-        if let scorer {
+        if scoring, let scorer {
             let client = facts.propensityClient
             scratch.client = client
             scratch.buyProbability = scorer.buyProbability(client: client)
