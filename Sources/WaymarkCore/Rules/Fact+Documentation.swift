@@ -7,7 +7,7 @@ extension Fact {
         case .stage: "The lifecycle stage: prospect, onboarding, active, loyal, at_risk, lapsed or reactivated."
         case .previousStage: "The stage before the current one; \"\" when there was none."
         case .daysInStage: "Days since the client entered the current stage."
-        case .purchaseCount: "The number of purchases."
+        case .purchaseCount: "The number of purchases (occasions: the lines of one order, or of one timestamp, count once)."
         case .totalSpend: "The sum of all purchase amounts."
         case .averageSpend: "The average purchase amount; 0 when there is no purchase."
         case .daysSinceFirstPurchase: "Days since the first purchase; null when there is no purchase."
