@@ -109,7 +109,7 @@ extension GammaGammaModel {
     package static func fit(
         _ clients: some Sequence<SpendSummary>, options: LifetimeFitOptions = .init()
     ) throws(LifetimeError) -> GammaGammaFit {
-        var counts: [SpendSummary: Int] = [:]
+        var buyers: [SpendSummary] = []
         var total = 0
         var spendSum = 0.0
         for (index, client) in clients.enumerated() {
@@ -123,15 +123,22 @@ extension GammaGammaModel {
                     "a repeat buyer's average spend must be a positive number, got \(client.averageSpend); remove the client or fix the value",
                     index: index)
             }
-            counts[client, default: 0] += 1
+            buyers.append(client)
             total += 1
             spendSum += client.averageSpend
         }
         guard total > 0 else {
             throw LifetimeError(.noData, "no repeat buyer (frequency ≥ 1) to fit the Gamma-Gamma spend model on")
         }
-        let groups = counts.sorted { lhs, rhs in
-            lhs.key.frequency != rhs.key.frequency ? lhs.key.frequency < rhs.key.frequency : lhs.key.averageSpend < rhs.key.averageSpend
+        // Equal (x, mₓ) pairs grouped by sorting, in the order the likelihood sums them.
+        buyers.sort { $0.frequency != $1.frequency ? $0.frequency < $1.frequency : $0.averageSpend < $1.averageSpend }
+        var groups: [(key: SpendSummary, value: Int)] = []
+        for buyer in buyers {
+            if let last = groups.last, last.key == buyer {
+                groups[groups.count - 1].value += 1
+            } else {
+                groups.append((buyer, 1))
+            }
         }
         // Columns for the likelihood: per group its distinct frequency's index, log mₓ, mₓ and
         // count; the log-gamma and digamma terms are computed once per distinct frequency.
