@@ -16,7 +16,8 @@ struct JourneyReportBrowserTests {
         return try XMLDocument(xmlString: xml, options: [])
     }
 
-    /// Screenshots `page` in headless Chromium; the PNG's bytes, nil (and an issue) without a browser.
+    /// Screenshots `page` in headless Chromium at 1200 × `height` and checks the PNG's signature and
+    /// size; its bytes, nil (and an issue) without a browser.
     static func screenshot(_ page: String, height: Int) throws -> Data? {
         guard let browser = EvaluationBrowserTests.chromium() else {
             Issue.record("headless Chromium is not installed and could not be installed (apt-get install chromium); the screenshot check did not run")
