@@ -24,6 +24,7 @@ struct Waymark: ParsableCommand {
             ScoreCommand.self,
             RecommendCommand.self,
             ProfileCommand.self,
+            JourneysCommand.self,
             ExportCommand.self,
             RunsCommand.self,
             ServeCommand.self,

@@ -13,6 +13,8 @@ package struct Catalog: Sendable {
     package var contactPolicy: ContactPolicy
     /// Items in document order.
     package var items: [CatalogItem]
+    /// Follow-up sequences (issue 18), in document order.
+    package var cadences: [Cadence] = []
 
     package init(
         version: String,

@@ -197,7 +197,7 @@ struct CatalogReader {
 
     // MARK: Document
 
-    static let rootKeys = ["version", "name", "description", "settings", "loyalty", "contact_policy", "items"]
+    static let rootKeys = ["version", "name", "description", "settings", "loyalty", "contact_policy", "items", "cadences"]
 
     mutating func read() -> Catalog? {
         let root: Node?
@@ -246,6 +246,16 @@ struct CatalogReader {
                 }
                 if let item = item(node, itemIDs: itemIDs, tiers: tiers) { catalog.items.append(item) }
             }
+        }
+        if let v = fields["cadences"] {
+            // Steps may name any item of the document (one with a mistake is reported once, at the item).
+            var documentItems = Set<String>()
+            if let items = fields["items"], case .sequence(let nodes) = items.value {
+                for node in nodes {
+                    if case .mapping(let m) = node, let idNode = m["id"], case .scalar(let s) = idNode { documentItems.insert(s.string) }
+                }
+            }
+            catalog.cadences = cadences(v.value, itemIDs: documentItems, tiers: Set(catalog.loyalty.tiers.map(\.name)))
         }
         return catalog
     }

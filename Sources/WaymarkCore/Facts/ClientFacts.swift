@@ -226,7 +226,7 @@ package struct ClientFacts: Sendable {
                                    firstSeen: profile.firstSeen), asOf: asOf)
         self.loyalty = loyalty.status(
             purchases: purchases, categoryIndex: categoryOfPurchase, categories: categories.keys.keys,
-            ledger: snapshot.loyaltyLedger, asOf: asOf)
+            ledger: snapshot.loyaltyLedger, interactions: snapshot.interactions, asOf: asOf)
 
         // Life events: the latest time per kind.
         var eventKinds = SmallLastSeen()

@@ -21,6 +21,8 @@ extension Fact {
         case .tier: "The loyalty tier; \"\" when the catalog defines no tiers."
         case .nextTier: "The next loyalty tier; \"\" at the top tier."
         case .points: "The loyalty points balance."
+        case .qualifyingPoints: "Points that count towards the tier (purchases, advocacy bonuses, positive ledger entries in the qualifying window or review period); a redemption does not lower them."
+        case .pointsExpiring30d: "Redeemable points that expire in the next 30 days (points_expiring_within(30)), for a message's text."
         case .pointsToNextTier: "Points still needed to reach the next tier; 0 at the top tier."
         case .ownedProducts: "The ids of the products the client owns."
         case .ownedCategories: "The categories of the products the client owns."

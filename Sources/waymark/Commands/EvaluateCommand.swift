@@ -101,11 +101,7 @@ struct EvaluateCommand: ParsableCommand {
                 if evaluated % 256 == 0 { progressLog.report(done: evaluated, total: nil) }
             }
             if let report {
-                do {
-                    try Data(result.report.html().utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
-                } catch {
-                    throw StoreError(.failure, "cannot write the report to \(report): \(error.localizedDescription)")
-                }
+                try writeReport(result.report.html(), to: report)
                 logger.notice("wrote the HTML report", metadata: ["file": "\(report)"])
             }
             switch output.format {
