@@ -29,6 +29,7 @@ struct Waymark: ParsableCommand {
             ServeCommand.self,
             EvaluateCommand.self,
             ClvCommand.self,
+            ExplainCommand.self,
         ]
     )
 }
