@@ -10,6 +10,7 @@ enum ReportTemplates {
     static let calibrationChart = load("calibration-chart")
     static let reliabilityChart = load("reliability-chart")
     static let itemChart = load("item-chart")
+    static let experimentReport = load("experiment-report")
 
     private static func load(_ name: String) -> MustacheTemplate {
         guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates"),

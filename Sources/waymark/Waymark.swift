@@ -30,6 +30,8 @@ struct Waymark: ParsableCommand {
             EvaluateCommand.self,
             ClvCommand.self,
             ExplainCommand.self,
+            UpliftCommand.self,
+            WhatIfCommand.self,
         ]
     )
 }

@@ -1,4 +1,3 @@
-package import WaymarkCore
 
 extension LiveStore {
     /// Replays a stored decision: run `runID`'s rows for the client, or the logged live answer
