@@ -34,7 +34,7 @@ package struct UpliftMeasurement {
     package func measure(since: Timestamp, until: Timestamp) throws -> UpliftReport {
         let runs = try connection.execute("""
             SELECT r.run_id, r.catalog_version FROM scoring_runs r
-            WHERE r.status IN ('published', 'superseded') AND r.as_of >= to_timestamp($1::bigint) AND r.as_of < to_timestamp($2::bigint)
+            WHERE r.status = 'published' AND r.as_of >= to_timestamp($1::bigint) AND r.as_of < to_timestamp($2::bigint)
               AND EXISTS (SELECT 1 FROM pg_class WHERE relname = 'recommendations_r' || r.run_id AND relispartition)
             ORDER BY r.run_id
             """, [.int(since.seconds), .int(until.seconds)])

@@ -76,7 +76,7 @@ struct UpliftCommand: ParsableCommand {
                          String(format: "%+.3f", e.difference) + interval, String(format: "%.1f", e.incrementalPurchases),
                          String(format: "%.0f", e.incrementalValue), e.verdict])
         }
-        out += alignedTable(rows) + "\n"
+        out += alignedTable(rows)
         if ([r.overall] + r.items).contains(where: \.tooSmall) {
             out += "\ntoo small to conclude: a group under \(UpliftEstimate.minimumGroup) clients or under \(UpliftEstimate.minimumBuyers) buyers in all; the interval is shown but means little.\n"
         }
