@@ -30,6 +30,7 @@ struct Waymark: ParsableCommand {
             EvaluateCommand.self,
             ClvCommand.self,
             ExplainCommand.self,
+            DecisionsCommand.self,
             UpliftCommand.self,
             WhatIfCommand.self,
         ]

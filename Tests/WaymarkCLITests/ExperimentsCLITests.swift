@@ -84,6 +84,9 @@ struct ExperimentsCLITests {
         let replay = try Self.json(try db.run(["explain", "--decision", String(decision), client, "--format", "json"]).stdout)
         #expect(replay["identical"] as? Bool == true, "\(replay)")
         #expect(replay["stored_input_hash"] as? String == live["input_hash"] as? String)
+        // The log lists it: who was shown what.
+        let log = try db.run(["decisions", client, "--format", "csv"])
+        #expect(log.status == 0 && log.stdout.contains("\n\(decision),") && log.stdout.contains(",\(client),"), "\(log.stdout)\(log.stderr)")
         let table = try db.run(["explain", "--run", run, client])
         #expect(table.status == 0 && table.stdout.contains("REPRODUCED"), "\(table.stdout)\(table.stderr)")
         // A purchase recorded after the run but dated before it: the replay names the input.

@@ -17,6 +17,10 @@ struct GenerateCommand: ParsableCommand {
             Examples:
               waymark generate --clients 10000 --seed 42 --out data
               waymark generate --clients 1000000 --seed 7 --end 2026-01-01 --years 3 --flavour retail --out /tmp/big
+              waymark generate --uplift-for recs.csv --uplift 0.08 --base-rate 0.05 --from 2026-01-01 --out data
+
+            With --uplift-for, no population is written: the purchases that follow a run's offers, with a known \
+            uplift (docs/experiments.md).
             """
     )
 
