@@ -15,6 +15,7 @@ enum ReportTemplates {
     static let stagesTable = load("stages")
     static let profileReport = load("profile-report")
     static let timelineChart = load("timeline-chart")
+    static let experimentReport = load("experiment-report")
 
     private static func load(_ name: String) -> MustacheTemplate {
         guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates"),

@@ -30,6 +30,10 @@ struct Waymark: ParsableCommand {
             ServeCommand.self,
             EvaluateCommand.self,
             ClvCommand.self,
+            ExplainCommand.self,
+            DecisionsCommand.self,
+            UpliftCommand.self,
+            WhatIfCommand.self,
         ]
     )
 }

@@ -9,7 +9,7 @@ import Testing
     static let commands: [[String]] = [
         [], ["migrate"], ["import"], ["generate"], ["catalog"], ["catalog", "check"], ["catalog", "load"],
         ["score"], ["recommend"], ["profile"], ["journeys"], ["export"], ["runs"], ["runs", "list"], ["runs", "show"],
-        ["runs", "prune"], ["serve"], ["evaluate"], ["clv"], ["clv", "fit"],
+        ["runs", "prune"], ["serve"], ["evaluate"], ["clv"], ["clv", "fit"], ["explain"], ["decisions"], ["uplift"], ["what-if"],
     ]
 
     static func golden(_ command: [String]) -> URL {

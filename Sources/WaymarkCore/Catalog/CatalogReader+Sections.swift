@@ -181,6 +181,35 @@ extension CatalogReader {
         return result
     }
 
+    /// `holdout: {share: 0.05, salt: "2026"}` (the catalog's) or an item's `holdout: {share: 0.1}`
+    /// (its salt defaults to `defaultSalt`, the item id).
+    mutating func holdout(_ node: Node, _ what: String, defaultSalt: String?) -> Holdout? {
+        guard let m = mapping(node, what, keys: ["share", "salt"]) else { return nil }
+        guard let s = m["share"] else {
+            error(node, "\(what): needs 'share', the part of clients held out from 0 to 1 (e.g. {share: 0.05, salt: \"2026\"})")
+            return nil
+        }
+        guard let share = double(s.value, "\(what).share", range: 0...1) else { return nil }
+        var salt = defaultSalt
+        if let v = m["salt"] { salt = string(v.value, "\(what).salt") }
+        guard let salt else {
+            if m["salt"] == nil {
+                error(node, "\(what): needs 'salt', any text that fixes who is held out (e.g. {share: \(fmt(share)), salt: \"2026\"}); a new salt draws a new group")
+            }
+            return nil
+        }
+        return Holdout(share: share, salt: salt)
+    }
+
+    /// `audit: {decision_log: true, retention_days: 365}`.
+    mutating func audit(_ node: Node) -> AuditSettings {
+        var result = AuditSettings()
+        guard let m = mapping(node, "audit", keys: ["decision_log", "retention_days"]) else { return result }
+        if let v = m["decision_log"] { result.decisionLog = bool(v.value, "audit.decision_log") ?? false }
+        if let v = m["retention_days"] { result.retentionDays = int(v.value, "audit.retention_days", min: 1) ?? result.retentionDays }
+        return result
+    }
+
     // MARK: References
 
     mutating func checkProduct(_ id: String, _ node: Node, _ what: String) {

@@ -197,7 +197,7 @@ struct CatalogReader {
 
     // MARK: Document
 
-    static let rootKeys = ["version", "name", "description", "settings", "loyalty", "contact_policy", "items", "cadences"]
+    static let rootKeys = ["version", "name", "description", "settings", "loyalty", "contact_policy", "holdout", "audit", "items", "cadences"]
 
     mutating func read() -> Catalog? {
         let root: Node?
@@ -224,6 +224,8 @@ struct CatalogReader {
         if let v = fields["settings"] { catalog.settings = settings(v.value) }
         if let v = fields["loyalty"] { catalog.loyalty = loyalty(v.value) }
         if let v = fields["contact_policy"] { catalog.contactPolicy = contactPolicy(v.value) }
+        if let v = fields["holdout"] { catalog.holdout = holdout(v.value, "holdout", defaultSalt: nil) }
+        if let v = fields["audit"] { catalog.audit = audit(v.value) }
 
         if let v = fields["items"], let nodes = list(v.value, "items") {
             // Item ids first: rules may refer to any item of the document.

@@ -10,6 +10,11 @@ package struct RecommendationSet: Sendable {
     package var messages: [Recommendation]
     /// Every item not recommended with the reason, in catalog order; empty unless requested.
     package var notRecommended: [Rejection]
+    /// The client is in the catalog's holdout (control group): no offers, only service messages.
+    package var heldOut = false
+    /// What the client would have been offered and the holdout withheld (the catalog's, or an
+    /// item's own), offers then messages, each with the rank it would have had.
+    package var withheld: [Recommendation] = []
 
     /// Offers then messages.
     package var all: [Recommendation] { offers + messages }
@@ -123,6 +128,8 @@ package struct Rejection: Sendable, Hashable {
         case rankedOut = "ranked_out"
         /// A channel was requested and the item cannot go out on it (checked before ranking).
         case channel
+        /// Chosen, then withheld: the client is in the holdout (the catalog's or the item's).
+        case holdout
     }
 }
 

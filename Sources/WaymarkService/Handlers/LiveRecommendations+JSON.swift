@@ -17,6 +17,18 @@ extension LiveRecommendations: JSONRepresentable {
             ("run_ids", .array(runIDs.map { .number(String($0)) })),
         ]
         if let modelsAsOf { members.append(("models_as_of", .string(modelsAsOf))) }
+        members.append(("holdout", .bool(holdout)))
+        members.append(("input_hash", .string(inputHash)))
+        if let modelVersion { members.append(("model_version", .number(String(modelVersion)))) }
+        if let decisionID { members.append(("decision_id", .number(String(decisionID)))) }
+        if !withheld.isEmpty {
+            var values: [JSONValue] = []
+            for item in withheld {
+                guard let value = item.directJSON else { return nil }
+                values.append(value)
+            }
+            members.append(("withheld", .array(values)))
+        }
         var offerValues: [JSONValue] = []
         offerValues.reserveCapacity(offers.count)
         for offer in offers {

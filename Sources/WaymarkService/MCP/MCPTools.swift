@@ -249,6 +249,10 @@ final class MCPTools {
         var lines = ["Client \(answer.clientID) as of \(answer.asOf): stage \(scores.stage) (\(scores.stageReason)), "
             + "CLV 12 months \(format(scores.clv12m)), p(alive) \(format(scores.pAlive))"
             + (scores.tier.isEmpty ? "." : ", tier \(scores.tier) with \(scores.points) points.")]
+        if answer.holdout {
+            lines.append("The client is in the holdout (control group): no offers, only service messages"
+                + (answer.withheld.isEmpty ? "." : "; withheld: \(answer.withheld.map(\.item).joined(separator: ", "))."))
+        }
         if answer.offers.isEmpty {
             lines.append("No offer to propose now.")
         } else {

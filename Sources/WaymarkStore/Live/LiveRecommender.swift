@@ -42,8 +42,20 @@ package struct LiveRecommender {
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
                            explain: Bool = false) throws -> LiveRecommendations {
         let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
-        return try Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
-                              explain: explain)
+        var answer = try Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
+                                        explain: explain)
+        try Self.log(&answer, connection: connection)
+        return answer
+    }
+
+    /// Writes the answer to the decision log when its catalog asks for it (`audit.decision_log`),
+    /// and sets its `decisionID`.
+    ///
+    /// - Throws: ``PostgresError`` when the database fails.
+    package static func log(_ answer: inout LiveRecommendations, connection: Connection) throws {
+        guard let entry = answer.logEntry else { return }
+        answer.decisionID = try DecisionLog(connection: connection).record(entry)
+        answer.logEntry = nil
     }
 
     /// Scores a snapshot already loaded (by ``LiveContext/loadBatch(_:connection:)``) as
@@ -66,11 +78,25 @@ package struct LiveRecommender {
                                          options: RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel))
         let offers = set.offers.map(LiveRecommendation.init)
         let messages = set.messages.map(LiveRecommendation.init)
-        return LiveRecommendations(
+        let inputs = DecisionInputs(snapshot: snapshot, asOf: moment)
+        let modelVersion = state.modelsAsOf != nil ? state.runIDs.first : nil
+        var answer = LiveRecommendations(
             clientID: clientID, asOf: moment.isoDate, catalogVersion: state.catalogVersion, catalogDocumentVersion: set.catalogVersion,
             runIDs: state.runIDs, modelsAsOf: state.modelsAsOf, scores: LiveScores(set.scores),
             offers: offers, messages: messages, contact: LiveContact(snapshot.profile, policy: state.engine.catalog.contactPolicy),
             notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil)
+        answer.holdout = set.heldOut
+        answer.withheld = set.withheld.map(LiveRecommendation.init)
+        answer.inputHash = inputs.hash
+        answer.modelVersion = modelVersion
+        let audit = state.engine.catalog.audit
+        if audit.decisionLog {
+            answer.logEntry = DecisionLogEntry(
+                clientID: clientID, asOf: moment, catalogVersion: state.catalogVersion, modelVersion: modelVersion, inputs: inputs,
+                topK: top, channel: channel?.rawValue, holdout: set.heldOut, decisions: DecisionRow.text(DecisionRow.rows(of: set)),
+                retentionDays: audit.retentionDays)
+        }
+        return answer
     }
 }
 
@@ -94,6 +120,18 @@ package struct LiveRecommendations: Sendable, Hashable {
     package var contact: LiveContact? = nil
     /// Every item not recommended, with the reason; only when asked for.
     package var notRecommended: [LiveRejection]?
+    /// The client is in the catalog's holdout (control group): no offers, only service messages.
+    package var holdout = false
+    /// What the holdout withheld (what the client would have been offered).
+    package var withheld: [LiveRecommendation] = []
+    /// The hash of the client's inputs as of `asOf` (``DecisionInputs/hash``).
+    package var inputHash = ""
+    /// The run whose fitted models were used; nil before the first run.
+    package var modelVersion: Int64?
+    /// The decision log's id of this answer, when the catalog logs decisions.
+    package var decisionID: Int64?
+    /// The entry to log, until ``LiveRecommender/log(_:connection:)`` wrote it.
+    package var logEntry: DecisionLogEntry?
 }
 
 /// The client's contact situation, when it restricts what may be offered and how.

@@ -60,8 +60,12 @@ package final class LiveStore {
     package func recommend(clientID: String, asOf: Timestamp?, top: Int?, channel: Channel?, explain: Bool) throws -> LiveRecommendations {
         if let loaded = prefetched[RecommendKey(clientID: clientID, asOf: asOf)] {
             guard let snapshot = loaded.snapshot else { throw Self.unknownClient(clientID) }
-            return try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
-                                             top: top, channel: channel, explain: explain)
+            var answer = try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
+                                                       top: top, channel: channel, explain: explain)
+            if answer.logEntry != nil {
+                try session.withConnection { connection in try LiveRecommender.log(&answer, connection: connection) }
+            }
+            return answer
         }
         return try session.withConnection { connection in
             try LiveRecommender(connection: connection, context: context).recommend(

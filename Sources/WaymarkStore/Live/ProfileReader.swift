@@ -68,7 +68,7 @@ package struct ProfileReader {
             if let row = score.first {
                 let runID = try row.decode(Int64.self, at: 0)
                 let recommendations = try connection.executeCached("""
-                    SELECT rank, item_id, kind, channel, score FROM recommendations WHERE run_id = $1 AND client_id = $2 ORDER BY rank
+                    SELECT rank, item_id, kind, channel, score FROM recommendations WHERE run_id = $1 AND client_id = $2 AND NOT holdout ORDER BY rank
                     """, [.int(runID), .text(clientID)]).map {
                     LiveProfile.RunRecommendation(rank: try $0.decode(Int.self, at: 0), item: try $0.decode(String.self, at: 1),
                                                   kind: try $0.decode(String.self, at: 2), channel: try $0.decode(String.self, at: 3),

@@ -22,6 +22,16 @@ package struct RunSummary: Sendable, Codable, Hashable {
     /// The size of the fitted models as stored with the run (JSON bytes); nil in summaries of runs
     /// stored before it was reported.
     package var modelBytes: Int?
+    /// The holdout: its share and salt, the clients in it and the recommendations it withheld;
+    /// nil without a holdout.
+    package var holdout: HoldoutCounts? = nil
+
+    package struct HoldoutCounts: Sendable, Codable, Hashable {
+        package var share: Double
+        package var salt: String
+        package var clients: Int
+        package var withheld: Int
+    }
 
     package struct ItemCount: Sendable, Codable, Hashable {
         package var item: String
@@ -37,5 +47,6 @@ package struct RunSummary: Sendable, Codable, Hashable {
         case topItems = "top_items"
         case orphanRows = "orphan_rows"
         case modelBytes = "model_bytes"
+        case holdout
     }
 }

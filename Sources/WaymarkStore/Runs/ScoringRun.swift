@@ -144,7 +144,7 @@ package struct ScoringRun {
         let scoreStart = Date()
         let total = try connection.execute("SELECT count(*) FROM clients WHERE \(options.shard.predicate())").scalar(Int.self)
         let engine = Engine(catalog: catalog.catalog, models: models.fittedModels, products: products)
-        let tally = try scoreAll(runID: runID, engine: engine, total: total,
+        let tally = try scoreAll(runID: runID, catalogVersion: catalog.version.version, engine: engine, total: total,
                                  byteOrder: SnapshotTable.defaultCollationIsByteOrder(connection))
         let scoreSeconds = Date().timeIntervalSince(scoreStart)
 
@@ -157,7 +157,9 @@ package struct ScoringRun {
             stages: tally.stages, stageChanges: tally.changes,
             topItems: tally.items.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
                 .map { RunSummary.ItemCount(item: $0.key, count: $0.value) },
-            models: models, timings: [:], orphanRows: tally.orphans, modelBytes: modelsJSON.count)
+            models: models, timings: [:], orphanRows: tally.orphans, modelBytes: modelsJSON.count,
+            holdout: engine.catalog.holdout.map { RunSummary.HoldoutCounts(share: $0.share, salt: $0.salt, clients: tally.heldOut, withheld: tally.withheld) }
+                ?? (tally.withheld > 0 ? RunSummary.HoldoutCounts(share: 0, salt: "", clients: 0, withheld: tally.withheld) : nil))
         try connection.transaction { connection in
             try connection.execute("SELECT 1 FROM scoring_runs WHERE run_id = $1 FOR UPDATE", [.int(runID)])
             try connection.execute("ALTER TABLE client_scores ATTACH PARTITION client_scores_r\(runID) FOR VALUES IN (\(runID))")
@@ -191,6 +193,8 @@ package struct ScoringRun {
         var offers = 0
         var messages = 0
         var orphans = 0
+        var heldOut = 0
+        var withheld = 0
         var stages: [String: Int] = [:]
         var changes: [String: Int] = [:]
         var items: [String: Int] = [:]
@@ -200,6 +204,8 @@ package struct ScoringRun {
             offers += other.offers
             messages += other.messages
             orphans += other.orphans
+            heldOut += other.heldOut
+            withheld += other.withheld
             stages.merge(other.stages, uniquingKeysWith: +)
             changes.merge(other.changes, uniquingKeysWith: +)
             items.merge(other.items, uniquingKeysWith: +)
@@ -207,7 +213,7 @@ package struct ScoringRun {
     }
 
     /// Stream → workers → two COPY writers.
-    private func scoreAll(runID: Int64, engine: Engine, total: Int, byteOrder: Bool) throws -> Tally {
+    private func scoreAll(runID: Int64, catalogVersion: Int64, engine: Engine, total: Int, byteOrder: Bool) throws -> Tally {
         let failure = FirstError()
         let work = BoundedQueue<[ClientSnapshot]>(capacity: max(2, options.workers * 2))
         let scoreRows = BoundedQueue<[ResultRows.ScoreRow]>(capacity: max(4, options.workers * 4))
@@ -261,7 +267,7 @@ package struct ScoringRun {
                 "ALTER TABLE recommendations_r\(runID) ADD PRIMARY KEY (run_id, client_id, rank)",
                 "ANALYZE recommendations_r\(runID) (run_id, client_id, rank, item_id, kind, channel, score)",
             ]) { row, writer throws(PostgresError) in
-                try ResultRows.write(row, runID: runID, to: &writer)
+                try ResultRows.write(row, runID: runID, catalogVersion: catalogVersion, to: &writer)
             },
         ]
         var workers: [WorkerThread] = []
@@ -277,8 +283,11 @@ package struct ScoringRun {
                     recommendations.reserveCapacity(batch.count * 3)
                     for snapshot in batch {
                         let set = engine.recommend(for: snapshot, asOf: asOf, options: recommendOptions)
-                        scores.append(ResultRows.ScoreRow(clientID: snapshot.id, scores: set.scores))
-                        recommendations += ResultRows.recommendationRows(clientID: snapshot.id, set, json: &json)
+                        let inputs = DecisionInputs(snapshot: snapshot, asOf: asOf)
+                        scores.append(ResultRows.ScoreRow(clientID: snapshot.id, scores: set.scores, holdout: set.heldOut, inputs: inputs))
+                        recommendations += ResultRows.recommendationRows(clientID: snapshot.id, set, inputHash: inputs.hash, json: &json)
+                        if set.heldOut { tally.heldOut += 1 }
+                        tally.withheld += set.withheld.count
                         tally.clients += 1
                         tally.offers += set.offers.count
                         tally.messages += set.messages.count
