@@ -310,7 +310,7 @@ extension Engine {
         return Rejection(itemID: entry.id, kind: entry.kind, check: .rankedOut, reason: reason, priority: p)
     }
 
-    func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, scratch: Scratch, render: Bool) -> Recommendation {
+    func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, scratch: Scratch, render: Bool, explain: Bool = true) -> Recommendation {
         // The item is read in place from the shared entry, never copied.
         let entry = prepared[candidate.item]
         var text: String?
@@ -333,7 +333,7 @@ extension Engine {
             itemID: entry.id, kind: entry.kind, title: entry.title, rank: rank, channel: candidate.channel,
             priority: candidate.factors.priority, text: text,
             explanation: Explanation(admittedBy: admittedBy(candidate, facts: facts), factors: candidate.factors, trigger: trigger,
-                                     propensityReasons: propensityReasons(entry, facts: facts, scratch: scratch, factors: candidate.factors))
+                                     propensityReasons: explain ? propensityReasons(entry, facts: facts, scratch: scratch, factors: candidate.factors) : [])
         )
     }
 

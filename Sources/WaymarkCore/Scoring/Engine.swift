@@ -272,8 +272,8 @@ package struct Engine: Sendable {
             asOf: facts.asOf,
             catalogVersion: catalog.version,
             scores: scores(facts),
-            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText) },
-            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText) },
+            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores) },
+            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores) },
             notRecommended: rejections
         )
         if hasHoldout { applyHoldout(to: &set, explain: explain) }

@@ -150,10 +150,13 @@ package struct RecommendOptions: Sendable, Hashable {
     /// ranking (an item none of whose open channels is this one is dropped with a why-not), and
     /// the chosen channel of every recommendation. Nil: any channel.
     package var channel: Channel?
+    /// Build the propensity's reasons in words (off for brief answers, which do not show them).
+    package var explainScores = true
 
     package init(explainRejections: Bool = false, exploration: Bool? = nil, seed: UInt64? = nil, maxOffers: Int? = nil, maxMessages: Int? = nil, renderText: Bool = true,
-                 channel: Channel? = nil) {
+                 channel: Channel? = nil, explainScores: Bool = true) {
         self.channel = channel
+        self.explainScores = explainScores
         self.explainRejections = explainRejections
         self.exploration = exploration
         self.seed = seed

@@ -37,7 +37,7 @@ final class LiveMethods {
 
     static func now() -> Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
 
-    static let recommendParams = ["client_id", "top_k", "channel", "as_of", "explain"]
+    static let recommendParams = ["client_id", "top_k", "channel", "as_of", "explain", "detail"]
 
     /// Validated `recommend` params.
     struct RecommendRequest {
@@ -46,6 +46,8 @@ final class LiveMethods {
         var channel: Channel?
         var asOf: Timestamp?
         var explain: Bool
+        /// `detail: "brief"`: no factors, summary or propensity reasons.
+        var brief = false
     }
 
     static func recommendRequest(_ params: JSONValue?) throws(RPCError) -> RecommendRequest {
@@ -59,8 +61,16 @@ final class LiveMethods {
         }
         let asOf = moment(&reader, "as_of")
         let explain = reader.bool("explain") ?? false
+        var brief = false
+        if let detail = reader.string("detail") {
+            switch detail {
+            case "full": break
+            case "brief": brief = true
+            default: reader.fail("detail", "expected \"full\" (the default: every factor and the reasons in words) or \"brief\" (the items, their checks and text, no factors)")
+            }
+        }
         try reader.finish()
-        return RecommendRequest(clientID: clientID ?? "", topK: topK, channel: channel, asOf: asOf, explain: explain)
+        return RecommendRequest(clientID: clientID ?? "", topK: topK, channel: channel, asOf: asOf, explain: explain, brief: brief)
     }
 
     /// An optional `as_of`: a date (midnight UTC) or an ISO 8601 timestamp with a zone.
@@ -76,7 +86,7 @@ final class LiveMethods {
         let request = try Self.recommendRequest(params)
         let answer = try RPCError.mapping(clientID: request.clientID) {
             try store.recommend(clientID: request.clientID, asOf: request.asOf, top: request.topK, channel: request.channel,
-                                explain: request.explain)
+                                explain: request.explain, brief: request.brief)
         }
         return try answer.json()
     }

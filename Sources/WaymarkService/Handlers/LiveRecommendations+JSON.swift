@@ -90,10 +90,14 @@ extension LiveRecommendation {
             factorMembers.append((name, number))
         }
         var members: [(key: String, value: JSONValue)] = [
-            ("channel", .string(channel)), ("factors", .sortedObject(factorMembers)), ("item", .string(item)),
+            ("channel", .string(channel)), ("item", .string(item)),
             ("kind", .string(kind)), ("rank", .integer(rank)), ("reasons", .array(reasons.map { .string($0) })),
-            ("score", scoreValue), ("summary", .string(summary)), ("title", .string(title)),
+            ("score", scoreValue), ("title", .string(title)),
         ]
+        if !brief {
+            members.append(("factors", .sortedObject(factorMembers)))
+            members.append(("summary", .string(summary)))
+        }
         if let text { members.append(("text", .string(text))) }
         if let trigger { members.append(("trigger", .string(trigger))) }
         if !propensityReasons.isEmpty { members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) }))) }

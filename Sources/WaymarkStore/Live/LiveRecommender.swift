@@ -40,10 +40,10 @@ package struct LiveRecommender {
     ///   client id, `.notYetClient` when `asOf` is before the client's `first_seen`, `.noCatalog` when no catalog is stored;
     ///   ``PostgresError`` when the database fails.
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
-                           explain: Bool = false) throws -> LiveRecommendations {
+                           explain: Bool = false, brief: Bool = false) throws -> LiveRecommendations {
         let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
         var answer = try Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
-                                        explain: explain)
+                                        explain: explain, brief: brief)
         try Self.log(&answer, connection: connection)
         return answer
     }
@@ -68,16 +68,17 @@ package struct LiveRecommender {
     ///   - state: the catalog and models read with the snapshot.
     ///   - top, channel, explain: as for ``recommend(clientID:asOf:top:channel:explain:)``.
     package static func recommend(clientID: String, snapshot: ClientSnapshot, asOf moment: Timestamp, state: LiveContext.State,
-                                  top: Int? = nil, channel: Channel? = nil, explain: Bool = false) throws -> LiveRecommendations {
+                                  top: Int? = nil, channel: Channel? = nil, explain: Bool = false, brief: Bool = false) throws -> LiveRecommendations {
         // Before first_seen the client did not exist yet: no stage, no offers.
         guard moment >= snapshot.profile.firstSeen else {
             throw StoreError.notYetClient(clientID, firstSeen: snapshot.profile.firstSeen, asOf: moment)
         }
         // The requested channel is an eligibility condition in the engine, before ranking.
         let set = state.engine.recommend(for: snapshot, asOf: moment,
-                                         options: RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel))
-        let offers = set.offers.map(LiveRecommendation.init)
-        let messages = set.messages.map(LiveRecommendation.init)
+                                         options: RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel,
+                                                                   explainScores: !brief))
+        let offers = set.offers.map { LiveRecommendation($0, brief: brief) }
+        let messages = set.messages.map { LiveRecommendation($0, brief: brief) }
         let inputs = DecisionInputs(snapshot: snapshot, asOf: moment)
         let modelVersion = state.modelsAsOf != nil ? state.runIDs.first : nil
         var answer = LiveRecommendations(
@@ -86,7 +87,7 @@ package struct LiveRecommender {
             offers: offers, messages: messages, contact: LiveContact(snapshot.profile, policy: state.engine.catalog.contactPolicy),
             notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil)
         answer.holdout = set.heldOut
-        answer.withheld = set.withheld.map(LiveRecommendation.init)
+        answer.withheld = set.withheld.map { LiveRecommendation($0, brief: brief) }
         answer.inputHash = inputs.hash
         answer.modelVersion = modelVersion
         let audit = state.engine.catalog.audit
@@ -228,6 +229,8 @@ package struct LiveRecommendation: Sendable, Hashable {
     /// priority = propensity × value × context × lever, in words.
     package var summary: String
     package var factors: [String: Double]
+    /// A brief answer: no summary, factors or propensity reasons (JSON leaves them out).
+    package var brief = false
 
     package init(rank: Int, item: String, kind: String, title: String, channel: String, score: Double, text: String?,
                  reasons: [String], trigger: String?, summary: String, factors: [String: Double]) {
@@ -244,7 +247,9 @@ package struct LiveRecommendation: Sendable, Hashable {
         self.factors = factors
     }
 
-    init(_ r: Recommendation) {
+    /// - Parameter brief: leave out the priority's explanation (factors, summary, propensity
+    ///   reasons), for answers that only show what to do and the checks that admitted it.
+    init(_ r: Recommendation, brief: Bool = false) {
         rank = r.rank
         item = r.itemID
         kind = r.kind.rawValue
@@ -254,6 +259,12 @@ package struct LiveRecommendation: Sendable, Hashable {
         text = r.text
         reasons = r.explanation.admittedBy
         trigger = r.explanation.trigger
+        self.brief = brief
+        guard !brief else {
+            summary = ""
+            factors = [:]
+            return
+        }
         propensityReasons = r.explanation.propensityReasons
         summary = r.explanation.summary
         let f = r.explanation.factors

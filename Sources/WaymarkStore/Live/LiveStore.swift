@@ -57,11 +57,12 @@ package final class LiveStore {
     ///
     /// - Parameters: as ``LiveRecommender/recommend(clientID:asOf:top:channel:explain:)``.
     /// - Throws: ``StoreError`` `.notFound` for an unknown client, `.noCatalog`, `.databaseUnavailable`, `.conflict`.
-    package func recommend(clientID: String, asOf: Timestamp?, top: Int?, channel: Channel?, explain: Bool) throws -> LiveRecommendations {
+    package func recommend(clientID: String, asOf: Timestamp?, top: Int?, channel: Channel?, explain: Bool,
+                           brief: Bool = false) throws -> LiveRecommendations {
         if let loaded = prefetched[RecommendKey(clientID: clientID, asOf: asOf)] {
             guard let snapshot = loaded.snapshot else { throw Self.unknownClient(clientID) }
             var answer = try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
-                                                       top: top, channel: channel, explain: explain)
+                                                       top: top, channel: channel, explain: explain, brief: brief)
             if answer.logEntry != nil {
                 try session.withConnection { connection in try LiveRecommender.log(&answer, connection: connection) }
             }
@@ -69,7 +70,7 @@ package final class LiveStore {
         }
         return try session.withConnection { connection in
             try LiveRecommender(connection: connection, context: context).recommend(
-                clientID: clientID, asOf: asOf, top: top, channel: channel, explain: explain)
+                clientID: clientID, asOf: asOf, top: top, channel: channel, explain: explain, brief: brief)
         }
     }
 
