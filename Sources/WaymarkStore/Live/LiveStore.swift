@@ -60,8 +60,12 @@ package final class LiveStore {
     package func recommend(clientID: String, asOf: Timestamp?, top: Int?, channel: Channel?, explain: Bool) throws -> LiveRecommendations {
         if let loaded = prefetched[RecommendKey(clientID: clientID, asOf: asOf)] {
             guard let snapshot = loaded.snapshot else { throw Self.unknownClient(clientID) }
-            return try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
-                                             top: top, channel: channel, explain: explain)
+            let answer = try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
+                                                       top: top, channel: channel, explain: explain)
+            if !answer.movedCadences.isEmpty {
+                try session.withConnection { try CadenceStateStore(connection: $0).save(answer.movedCadences, clientID: clientID) }
+            }
+            return answer
         }
         return try session.withConnection { connection in
             try LiveRecommender(connection: connection, context: context).recommend(
@@ -73,8 +77,9 @@ package final class LiveStore {
     /// (``LiveContext/loadBatch(_:connection:)``) before they are answered one by one by
     /// ``recommend(clientID:asOf:top:channel:explain:)``, until ``endPrefetch()``.
     ///
-    /// The group must hold only reads, so every call of it sees the data it would have read by
-    /// itself. Fewer than two keys read nothing ahead; when the batch read fails (the database
+    /// The group must hold no record writes, so every call of it sees the data it would have read
+    /// by itself (a `recommend` stores only the cadence states it moved; two calls of one group
+    /// for one client both see the state as it was before the group). Fewer than two keys read nothing ahead; when the batch read fails (the database
     /// is down, no catalog is stored), nothing is kept and each call reads, and fails, by itself.
     package func prefetchRecommendations(_ keys: [RecommendKey]) {
         guard keys.count >= 2 else { return }

@@ -82,7 +82,26 @@ package struct ProfileReader {
             clientID: clientID, asOf: moment.isoDate, segment: p.segment, region: p.region,
             accountID: p.accountID.isEmpty ? nil : p.accountID, role: p.role.isEmpty ? nil : p.role,
             consents: p.consents.channels.map(\.rawValue), doNotContact: p.doNotContact,
-            scores: scores, facts: keyFacts, stageHistory: history, timeline: timeline, lastRun: lastRun)
+            scores: scores, facts: keyFacts, stageHistory: history, timeline: timeline, lastRun: lastRun,
+            cadences: Self.cadences(snapshot.cadences, catalog: state.engine.catalog))
+    }
+
+    /// The stored cadence states, active first, then the ended ones newest first.
+    static func cadences(_ states: [CadenceState], catalog: Catalog) -> [LiveProfile.CadenceEntry] {
+        let sorted = states.sorted {
+            ($0.status == .active) != ($1.status == .active) ? $0.status == .active
+                : ($0.endedAt ?? $0.enteredAt) != ($1.endedAt ?? $1.enteredAt) ? ($0.endedAt ?? $0.enteredAt) > ($1.endedAt ?? $1.enteredAt)
+                : $0.cadenceID < $1.cadenceID
+        }
+        return sorted.map { state in
+            let cadence = catalog.cadences.first { $0.id == state.cadenceID }
+            return LiveProfile.CadenceEntry(
+                cadence: state.cadenceID, title: cadence?.title ?? state.cadenceID, status: state.status.rawValue,
+                stepsSent: state.step, steps: cadence?.steps.count, enteredAt: state.enteredAt.isoDate,
+                nextDue: state.status == .active ? state.nextDue.isoDate : nil,
+                nextItem: state.status == .active ? cadence.flatMap { state.step < $0.steps.count ? $0.steps[state.step].itemID : nil } : nil,
+                endedAt: state.endedAt?.isoDate, reason: state.reason.isEmpty ? nil : state.reason)
+        }
     }
 }
 
@@ -105,6 +124,27 @@ package struct LiveProfile: Sendable, Hashable {
     package var timeline: [TimelineEntry]
     /// The client's result in the current night, nil before the first run (or a client added since).
     package var lastRun: LastRun?
+    /// The client's cadences as stored: active ones first, then finished and exited ones.
+    package var cadences: [CadenceEntry] = []
+
+    /// Where the client is, or was, in one cadence.
+    package struct CadenceEntry: Sendable, Hashable {
+        package var cadence: String
+        package var title: String
+        /// active, finished or exited.
+        package var status: String
+        package var stepsSent: Int
+        /// The cadence's number of steps; nil when the current catalog no longer has the cadence.
+        package var steps: Int?
+        /// `YYYY-MM-DD`.
+        package var enteredAt: String
+        /// For an active cadence: when the next step is due, and its item.
+        package var nextDue: String?
+        package var nextItem: String?
+        package var endedAt: String?
+        /// Why it ended ("every step sent", "bought life_cover on 2025-03-26").
+        package var reason: String?
+    }
 
     package struct Facts: Sendable, Hashable {
         package var age: Int?

@@ -21,14 +21,14 @@ enum ResultRows {
     /// One `recommendations` row, waiting for its writer.
     struct RecommendationRow: Sendable {
         var clientID: String
-        /// Offers take ranks 1…k, messages the ranks after them.
+        /// Offers take ranks 1…k, messages the ranks after them, then the cadence steps.
         var rank: Int
         var recommendation: Recommendation
         /// The explanation as JSON (not yet escaped for COPY).
         var explanationJSON: String
     }
 
-    /// The recommendation rows of one client: offers first, then messages.
+    /// The recommendation rows of one client: offers first, then messages, then the cadence steps going out.
     static func recommendationRows(clientID: String, _ set: RecommendationSet, json: inout [UInt8]) -> [RecommendationRow] {
         var rows: [RecommendationRow] = []
         rows.reserveCapacity(set.offers.count + set.messages.count)
@@ -104,6 +104,10 @@ enum ResultRows {
         if let trigger = e.trigger {
             ascii(",\"trigger\":", to: &json)
             JSONText.appendString(trigger, to: &json)
+        }
+        if let cadence = e.cadence {
+            ascii(",\"cadence\":", to: &json)
+            JSONText.appendString(cadence, to: &json)
         }
         if !e.propensityReasons.isEmpty {
             ascii(",\"propensity_reasons\":[", to: &json)

@@ -101,6 +101,17 @@ struct ProfileCommand: ParsableCommand {
             for c in p.stageHistory { rows.append([c.date, c.stage, c.previous ?? "-", c.reason]) }
             out += indent(alignedTable(rows))
         }
+        if !p.cadences.isEmpty {
+            out += "\nCadences:\n"
+            var rows = [["CADENCE", "STATUS", "STEPS SENT", "ENTERED", "NEXT / ENDED", "DETAIL"]]
+            for c in p.cadences {
+                let sent = "\(c.stepsSent) of " + (c.steps.map(String.init) ?? "?")
+                let when = c.status == "active" ? c.nextDue.map { "due \($0)" } ?? "-" : c.endedAt ?? "-"
+                let detail = c.status == "active" ? c.nextItem.map { "next: \($0)" } ?? "" : c.reason ?? ""
+                rows.append([c.cadence, c.status, sent, c.enteredAt, when, detail])
+            }
+            out += indent(alignedTable(rows))
+        }
         out += "\nRecent timeline:\n"
         if p.timeline.isEmpty { out += "  nothing yet\n" } else {
             var rows = [["WHEN (UTC)", "WHAT", "CHANNEL", "DETAIL"]]

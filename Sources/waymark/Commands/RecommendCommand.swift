@@ -94,6 +94,13 @@ struct RecommendCommand: ParsableCommand {
                 if let text = r.text, !text.isEmpty { out += "       text: \(text.replacingOccurrences(of: "\n", with: " "))\n" }
             }
         }
+        if !a.cadenceSteps.isEmpty {
+            out += "\nCadence steps due:\n"
+            for step in a.cadenceSteps {
+                out += "  - \(step.item) (\(step.title)) by \(step.channel): \(step.description)" + (step.waiting == nil ? "; goes out now\n" : "\n")
+                if let text = step.text, !text.isEmpty { out += "       text: \(text.replacingOccurrences(of: "\n", with: " "))\n" }
+            }
+        }
         if explain, let rejected = a.notRecommended, !rejected.isEmpty {
             out += "\nNot recommended:\n"
             var rows = [["ITEM", "CHECK", "REASON"]]
