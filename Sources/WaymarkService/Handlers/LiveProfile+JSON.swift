@@ -22,6 +22,7 @@ extension LiveProfile: JSONRepresentable {
             members.append(("last_run", run))
         }
         if !cadences.isEmpty { members.append(("cadences", .array(cadences.map(\.json)))) }
+        if let loyalty { members.append(("loyalty", loyalty.json)) }
         return .sortedObject(members)
     }
 }
@@ -84,6 +85,18 @@ extension LiveProfile.CadenceEntry {
         if let nextItem { members.append(("next_item", .string(nextItem))) }
         if let endedAt { members.append(("ended_at", .string(endedAt))) }
         if let reason { members.append(("reason", .string(reason))) }
+        return .sortedObject(members)
+    }
+}
+
+extension LiveProfile.Loyalty {
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("redeemable_points", .integer(redeemablePoints)), ("qualifying_points", .integer(qualifyingPoints)),
+            ("bonus_points", .integer(bonusPoints)), ("expired_points", .integer(expiredPoints)), ("expiring_30d", .integer(expiring30d)),
+            ("next_expiries", .array(nextExpiries.map { .sortedObject([("date", .string($0.date)), ("points", .integer($0.points))]) })),
+        ]
+        if let tierHeldUntil { members.append(("tier_held_until", .string(tierHeldUntil))) }
         return .sortedObject(members)
     }
 }

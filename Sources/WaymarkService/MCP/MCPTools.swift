@@ -312,6 +312,10 @@ final class MCPTools {
         ]
         if !facts.lifeEvents.isEmpty { lines.append("Life events: \(facts.lifeEvents.joined(separator: ", ")).") }
         lines.append(profile.doNotContact ? "Do not contact." : "Consents: \(profile.consents.isEmpty ? "none" : profile.consents.joined(separator: ", ")).")
+        if let loyalty = profile.loyalty {
+            lines.append("Points: \(loyalty.redeemablePoints) redeemable, \(loyalty.qualifyingPoints) qualifying for the tier"
+                + (loyalty.expiring30d > 0 ? "; \(loyalty.expiring30d) expire within 30 days." : "."))
+        }
         for cadence in profile.cadences {
             lines.append("Cadence \(cadence.cadence): \(cadence.status), \(cadence.stepsSent) of \(cadence.steps.map(String.init) ?? "?") steps sent, entered \(cadence.enteredAt)"
                 + (cadence.nextDue.map { ", next due \($0)" } ?? "") + (cadence.reason.map { " (\($0))" } ?? "") + ".")

@@ -83,7 +83,8 @@ package struct ProfileReader {
             accountID: p.accountID.isEmpty ? nil : p.accountID, role: p.role.isEmpty ? nil : p.role,
             consents: p.consents.channels.map(\.rawValue), doNotContact: p.doNotContact,
             scores: scores, facts: keyFacts, stageHistory: history, timeline: timeline, lastRun: lastRun,
-            cadences: Self.cadences(snapshot.cadences, catalog: state.engine.catalog))
+            cadences: Self.cadences(snapshot.cadences, catalog: state.engine.catalog),
+            loyalty: state.engine.catalog.loyalty.rewardsRelationship ? LiveProfile.Loyalty(facts.loyalty, asOf: moment) : nil)
     }
 
     /// The stored cadence states, active first, then the ended ones newest first.
@@ -126,6 +127,40 @@ package struct LiveProfile: Sendable, Hashable {
     package var lastRun: LastRun?
     /// The client's cadences as stored: active ones first, then finished and exited ones.
     package var cadences: [CadenceEntry] = []
+    /// Qualifying and redeemable points apart, with what expires when; only for a programme
+    /// with expiry, tier reviews or bonus points (``LoyaltyProgram/rewardsRelationship``).
+    package var loyalty: Loyalty? = nil
+
+    package struct Loyalty: Sendable, Hashable {
+        /// The balance that can be spent on rewards (after redemptions and expiry).
+        package var redeemablePoints: Int
+        /// The points that count towards the tier (redemptions do not lower them).
+        package var qualifyingPoints: Int
+        package var bonusPoints: Int
+        package var expiredPoints: Int
+        /// Redeemable points expiring within 30 days: the warning `points_expiring_within(30)`.
+        package var expiring30d: Int
+        /// The next lots to expire, oldest first (at most 5): `YYYY-MM-DD` and points.
+        package var nextExpiries: [Expiry]
+        /// With a tier review: the day a tier kept through the grace period is lost.
+        package var tierHeldUntil: String?
+
+        package struct Expiry: Sendable, Hashable {
+            package var date: String
+            package var points: Int
+        }
+
+        init(_ status: LoyaltyStatus, asOf: Timestamp) {
+            redeemablePoints = status.points
+            qualifyingPoints = status.qualifyingPoints
+            bonusPoints = status.bonusPoints
+            expiredPoints = status.expiredPoints
+            expiring30d = status.pointsExpiring(within: 30, asOf: asOf)
+            nextExpiries = status.expiringLots.filter { $0.expires > asOf && $0.points > 0 }.prefix(5)
+                .map { Expiry(date: $0.expires.isoDate, points: $0.points) }
+            tierHeldUntil = status.tierHeldUntil?.isoDate
+        }
+    }
 
     /// Where the client is, or was, in one cadence.
     package struct CadenceEntry: Sendable, Hashable {
