@@ -28,7 +28,8 @@ extension Cadence {
         guard s.step < steps.count, s.nextDue <= now else { return (s, nil) }
         let step = steps[s.step]
         var due = CadenceStepDue(cadenceID: id, cadenceTitle: title, step: s.step + 1, steps: steps.count, itemID: step.itemID,
-                                 channel: step.channel, startedDaysAgo: max(0, now.days(since: s.enteredAt)), waiting: nil)
+                                 channel: step.channel, startedDaysAgo: max(0, now.days(since: s.enteredAt)), waiting: nil,
+                                 enteredAt: s.enteredAt)
         if let blocked = Self.blocked(step.channel, facts: facts, policy: policy) {
             due.waiting = blocked
             return (s, due)

@@ -67,9 +67,12 @@ package struct CadenceState: Sendable, Hashable, Codable {
     /// When it finished or exited; why it exited.
     package var endedAt: Timestamp?
     package var reason: String
+    /// The moment (as_of) of the pass that last moved it; nil until it is stored. A pass at an
+    /// earlier moment (a night replayed after a later live answer) leaves the state alone.
+    package var movedAt: Timestamp?
 
     package init(cadenceID: String, status: Status, step: Int, enteredAt: Timestamp, nextDue: Timestamp, entryStage: String,
-                 endedAt: Timestamp? = nil, reason: String = "") {
+                 endedAt: Timestamp? = nil, reason: String = "", movedAt: Timestamp? = nil) {
         self.cadenceID = cadenceID
         self.status = status
         self.step = step
@@ -78,6 +81,7 @@ package struct CadenceState: Sendable, Hashable, Codable {
         self.entryStage = entryStage
         self.endedAt = endedAt
         self.reason = reason
+        self.movedAt = movedAt
     }
 }
 
@@ -101,10 +105,16 @@ package struct CadenceStepDue: Sendable, Hashable {
     package var startedDaysAgo: Int
     /// Nil when the step goes out now; otherwise why it waits (a cap, a missing consent, do-not-contact).
     package var waiting: String?
+    /// When the client entered the cadence.
+    package var enteredAt: Timestamp
+    /// The item's kind and title, and its rendered text (set by ``Engine/advanceCadences(_:facts:render:)``).
+    package var kind: CatalogItem.Kind = .message
+    package var title = ""
+    package var text: String?
 
     /// "step 2 of 4 of the new-parent cadence, started 9 days ago".
     package var description: String {
-        let started = startedDaysAgo == 0 ? "started today" : startedDaysAgo == 1 ? "started 1 day ago" : "started \(startedDaysAgo) days ago"
+        let started = startedDaysAgo <= 0 ? "started today" : startedDaysAgo == 1 ? "started 1 day ago" : "started \(startedDaysAgo) days ago"
         return "step \(step) of \(steps) of the \(cadenceID) cadence, \(started)" + (waiting.map { "; waits: \($0)" } ?? "")
     }
 }

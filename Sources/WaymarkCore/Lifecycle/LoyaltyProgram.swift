@@ -74,13 +74,17 @@ package struct LoyaltyProgram: Sendable, Hashable {
         return status(purchases: purchases, categoryIndex: index, categories: names, ledger: ledger, interactions: interactions, asOf: asOf)
     }
 
+    /// Whether the programme uses expiry, tier reviews or bonus points: its qualifying and
+    /// redeemable points then differ, and the status tracks them apart.
+    package var rewardsRelationship: Bool { expiryDays > 0 || tierReview != nil || !bonusPoints.isEmpty }
+
     /// The loyalty status, with each purchase's category given as an index into `categories`
     /// (the facts already know them: one multiplier look-up per distinct category, not per purchase).
     package func status(
         purchases: [Purchase], categoryIndex: [Int], categories: [String], ledger: [LoyaltyEntry],
         interactions: [Interaction] = [], asOf: Timestamp
     ) -> LoyaltyStatus {
-        if expiryDays > 0 || tierReview != nil || !bonusPoints.isEmpty {
+        if rewardsRelationship {
             return relationshipStatus(purchases: purchases, categoryIndex: categoryIndex, categories: categories,
                                       ledger: ledger, interactions: interactions, asOf: asOf)
         }

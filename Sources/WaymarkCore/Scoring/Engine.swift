@@ -185,8 +185,13 @@ package struct Engine: Sendable {
     }
 
     /// Scores one client and picks the offers and messages.
+    /// With `options.cadences`, also walks the client's cadences from the snapshot's stored
+    /// states (``advanceCadences(_:facts:render:)``): the steps going out now join the answer.
     package func recommend(for snapshot: ClientSnapshot, asOf: Timestamp, options: RecommendOptions = RecommendOptions()) -> RecommendationSet {
-        recommend(facts: facts(for: snapshot, asOf: asOf), options: options)
+        let facts = facts(for: snapshot, asOf: asOf)
+        let set = recommend(facts: facts, options: options)
+        guard options.cadences else { return set }
+        return withCadences(set, stored: snapshot.cadences, facts: facts, render: options.renderText)
     }
 
     /// Scores a client whose facts are already computed.

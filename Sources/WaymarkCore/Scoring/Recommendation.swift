@@ -15,9 +15,14 @@ package struct RecommendationSet: Sendable {
     /// What the client would have been offered and the holdout withheld (the catalog's, or an
     /// item's own), offers then messages, each with the rank it would have had.
     package var withheld: [Recommendation] = []
+    /// The client's cadences after this pass (with `RecommendOptions.cadences`): the steps due
+    /// now (going out or waiting) and the states to store.
+    package var cadences = CadenceOutcome()
+    /// The cadence steps going out now, as recommendations (ranked after the messages, not scored).
+    package var cadenceSteps: [Recommendation] = []
 
-    /// Offers then messages.
-    package var all: [Recommendation] { offers + messages }
+    /// Offers, messages, then the cadence steps going out now.
+    package var all: [Recommendation] { offers + messages + cadenceSteps }
 }
 
 /// The per-client scores the nightly run stores.
@@ -64,18 +69,23 @@ package struct Explanation: Sendable, Hashable {
     /// strongest first (`bought coffee on 12 of 20 occasions, about every 2–3 weeks, last 19 days
     /// ago (+1.8)`); empty with the heuristic propensity.
     package var propensityReasons: [String] = []
+    /// For a cadence step: where the client is in it (`step 2 of 4 of the new-parent cadence,
+    /// started 9 days ago`); the step is due, not ranked, and its factors are zero.
+    package var cadence: String?
 
-    package init(admittedBy: [String], factors: ScoreFactors, trigger: String? = nil, propensityReasons: [String] = []) {
+    package init(admittedBy: [String], factors: ScoreFactors, trigger: String? = nil, propensityReasons: [String] = [], cadence: String? = nil) {
         self.admittedBy = admittedBy
         self.factors = factors
         self.trigger = trigger
         self.propensityReasons = propensityReasons
+        self.cadence = cadence
     }
 
     /// One line: `priority 0.84 = propensity 0.12 (… × affinity given owned 1.46 × …) × value 500 × …`
     /// (the affinity is conditioned on the categories the client owns, see `AffinityModel`).
     package var summary: String {
         let f = factors
+        if let cadence { return "due: \(cadence) (a cadence step goes out when due, not ranked by priority)" }
         if !propensityReasons.isEmpty {
             return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (purchase model: \(propensityReasons.prefix(3).joined(separator: "; "))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
         }
@@ -152,6 +162,9 @@ package struct RecommendOptions: Sendable, Hashable {
     package var channel: Channel?
     /// Build the propensity's reasons in words (off for brief answers, which do not show them).
     package var explainScores = true
+    /// Walk the client's cadences (``Engine/advanceCadences(_:facts:render:)``) from the
+    /// snapshot's stored states: the nightly run and the live answers, not the backtest.
+    package var cadences = false
 
     package init(explainRejections: Bool = false, exploration: Bool? = nil, seed: UInt64? = nil, maxOffers: Int? = nil, maxMessages: Int? = nil, renderText: Bool = true,
                  channel: Channel? = nil, explainScores: Bool = true) {

@@ -14,7 +14,8 @@ final class LiveMethods {
     /// Reads the snapshots of a run of pipelined `recommend` calls in one round trip
     /// (``LiveStore/prefetchRecommendations(_:)``) before they are answered one by one.
     ///
-    /// The run holds only `recommend` calls, which write nothing, so every call of it sees the
+    /// The run holds only `recommend` calls, which write nothing but the cadence states they move
+    /// (after which the client's snapshots read ahead are dropped), so every call of it sees the
     /// same data it would have read by itself; the snapshots are dropped when the run ends, so
     /// the next call after a write (`record_response`, …) reads afresh. Calls whose params are
     /// invalid are left out (they get their own error); when the batch read fails (the database

@@ -21,6 +21,8 @@ extension LiveProfile: JSONRepresentable {
             guard let run = lastRun.directJSON else { return nil }
             members.append(("last_run", run))
         }
+        if !cadences.isEmpty { members.append(("cadences", .array(cadences.map(\.json)))) }
+        if let loyalty { members.append(("loyalty", loyalty.json)) }
         return .sortedObject(members)
     }
 }
@@ -69,5 +71,32 @@ extension LiveProfile.LastRun {
         }
         return .sortedObject([("run_id", .number(String(runID))), ("as_of", .string(asOf)), ("stage", .string(stage)),
                               ("clv_12m", clv), ("recommendations", .array(items))])
+    }
+}
+
+extension LiveProfile.CadenceEntry {
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("cadence", .string(cadence)), ("title", .string(title)), ("status", .string(status)), ("steps_sent", .integer(stepsSent)),
+            ("entered_at", .string(enteredAt)),
+        ]
+        if let steps { members.append(("steps", .integer(steps))) }
+        if let nextDue { members.append(("next_due", .string(nextDue))) }
+        if let nextItem { members.append(("next_item", .string(nextItem))) }
+        if let endedAt { members.append(("ended_at", .string(endedAt))) }
+        if let reason { members.append(("reason", .string(reason))) }
+        return .sortedObject(members)
+    }
+}
+
+extension LiveProfile.Loyalty {
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("redeemable_points", .integer(redeemablePoints)), ("qualifying_points", .integer(qualifyingPoints)),
+            ("bonus_points", .integer(bonusPoints)), ("expired_points", .integer(expiredPoints)), ("expiring_30d", .integer(expiring30d)),
+            ("next_expiries", .array(nextExpiries.map { .sortedObject([("date", .string($0.date)), ("points", .integer($0.points))]) })),
+        ]
+        if let tierHeldUntil { members.append(("tier_held_until", .string(tierHeldUntil))) }
+        return .sortedObject(members)
     }
 }

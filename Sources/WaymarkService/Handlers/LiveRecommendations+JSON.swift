@@ -53,6 +53,7 @@ extension LiveRecommendations: JSONRepresentable {
                 ("notices", .array(contact.notices.map(JSONValue.string))),
             ])))
         }
+        if !cadenceSteps.isEmpty { members.append(("cadence_steps", .array(cadenceSteps.map(\.json)))) }
         if let notRecommended {
             var rejections: [JSONValue] = []
             rejections.reserveCapacity(notRecommended.count)
@@ -114,6 +115,19 @@ extension LiveRejection {
             guard let number = JSONValue.double(priority) else { return nil }
             members.append(("priority", number))
         }
+        return .sortedObject(members)
+    }
+}
+
+extension LiveCadenceStep {
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("cadence", .string(cadence)), ("cadence_title", .string(cadenceTitle)), ("step", .integer(step)), ("steps", .integer(steps)),
+            ("item", .string(item)), ("kind", .string(kind)), ("title", .string(title)), ("channel", .string(channel)),
+            ("entered_at", .string(enteredAt)), ("started_days_ago", .integer(startedDaysAgo)), ("description", .string(description)),
+        ]
+        if let text { members.append(("text", .string(text))) }
+        if let waiting { members.append(("waiting", .string(waiting))) }
         return .sortedObject(members)
     }
 }

@@ -263,6 +263,12 @@ final class MCPTools {
             lines.append("Messages:")
             for message in answer.messages { lines.append("- " + line(message)) }
         }
+        if !answer.cadenceSteps.isEmpty {
+            lines.append("Cadence steps due:")
+            for step in answer.cadenceSteps {
+                lines.append("- \(step.title) [\(step.item)] via \(step.channel): \(step.description)" + (step.waiting == nil ? "; goes out now." : "."))
+            }
+        }
         if let rejections = answer.notRecommended, !rejections.isEmpty {
             lines.append("Not recommended:")
             for rejection in rejections.prefix(12) {
@@ -310,6 +316,14 @@ final class MCPTools {
         ]
         if !facts.lifeEvents.isEmpty { lines.append("Life events: \(facts.lifeEvents.joined(separator: ", ")).") }
         lines.append(profile.doNotContact ? "Do not contact." : "Consents: \(profile.consents.isEmpty ? "none" : profile.consents.joined(separator: ", ")).")
+        if let loyalty = profile.loyalty {
+            lines.append("Points: \(loyalty.redeemablePoints) redeemable, \(loyalty.qualifyingPoints) qualifying for the tier"
+                + (loyalty.expiring30d > 0 ? "; \(loyalty.expiring30d) expire within 30 days." : "."))
+        }
+        for cadence in profile.cadences {
+            lines.append("Cadence \(cadence.cadence): \(cadence.status), \(cadence.stepsSent) of \(cadence.steps.map(String.init) ?? "?") steps sent, entered \(cadence.enteredAt)"
+                + (cadence.nextDue.map { ", next due \($0)" } ?? "") + (cadence.reason.map { " (\($0))" } ?? "") + ".")
+        }
         if !profile.timeline.isEmpty {
             lines.append("Recent: " + profile.timeline.prefix(3).map { "\($0.at) \($0.what) \($0.detail)" }.joined(separator: "; ") + ".")
         }

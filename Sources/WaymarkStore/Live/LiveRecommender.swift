@@ -7,7 +7,10 @@ package import WaymarkCore
 ///
 /// Loads the client's snapshot as it is now (a purchase recorded a minute ago counts), scores
 /// it with the current catalog and the current night's fitted models (``LiveContext``, cached
-/// per process) and returns the ranked offers and messages with their explanations.
+/// per process) and returns the ranked offers and messages with their explanations, and the
+/// cadence steps due now. A live answer moves the client's cadences as the nightly run does
+/// (``Engine/advanceCadences(_:facts:render:)``) and stores what it moved at once, so the next
+/// answer or night finds a step that went out done.
 ///
 /// ```swift
 /// let recommender = LiveRecommender(connection: connection)
@@ -44,6 +47,7 @@ package struct LiveRecommender {
         let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
         var answer = try Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
                                         explain: explain, brief: brief)
+        try CadenceStateStore(connection: connection).save(answer.movedCadences, clientID: clientID)
         try Self.log(&answer, connection: connection)
         return answer
     }
@@ -59,7 +63,8 @@ package struct LiveRecommender {
     }
 
     /// Scores a snapshot already loaded (by ``LiveContext/loadBatch(_:connection:)``) as
-    /// ``recommend(clientID:asOf:top:channel:explain:)`` scores the one it loads.
+    /// ``recommend(clientID:asOf:top:channel:explain:)`` scores the one it loads, without
+    /// storing the cadence states it moved (``LiveRecommendations/movedCadences``: the caller's to store).
     ///
     /// - Parameters:
     ///   - clientID: the client, as asked for.
@@ -74,9 +79,9 @@ package struct LiveRecommender {
             throw StoreError.notYetClient(clientID, firstSeen: snapshot.profile.firstSeen, asOf: moment)
         }
         // The requested channel is an eligibility condition in the engine, before ranking.
-        let set = state.engine.recommend(for: snapshot, asOf: moment,
-                                         options: RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel,
-                                                                   explainScores: !brief))
+        var options = RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel, explainScores: !brief)
+        options.cadences = true
+        let set = state.engine.recommend(for: snapshot, asOf: moment, options: options)
         let offers = set.offers.map { LiveRecommendation($0, brief: brief) }
         let messages = set.messages.map { LiveRecommendation($0, brief: brief) }
         let inputs = DecisionInputs(snapshot: snapshot, asOf: moment)
@@ -85,7 +90,8 @@ package struct LiveRecommender {
             clientID: clientID, asOf: moment.isoDate, catalogVersion: state.catalogVersion, catalogDocumentVersion: set.catalogVersion,
             runIDs: state.runIDs, modelsAsOf: state.modelsAsOf, scores: LiveScores(set.scores),
             offers: offers, messages: messages, contact: LiveContact(snapshot.profile, policy: state.engine.catalog.contactPolicy),
-            notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil)
+            notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil,
+            cadenceSteps: set.cadences.due.map(LiveCadenceStep.init), movedCadences: set.cadences.changed)
         answer.holdout = set.heldOut
         answer.withheld = set.withheld.map { LiveRecommendation($0, brief: brief) }
         answer.inputHash = inputs.hash
@@ -133,6 +139,48 @@ package struct LiveRecommendations: Sendable, Hashable {
     package var decisionID: Int64?
     /// The entry to log, until ``LiveRecommender/log(_:connection:)`` wrote it.
     package var logEntry: DecisionLogEntry?
+    /// The cadence steps due now: going out, or waiting for the contact policy.
+    package var cadenceSteps: [LiveCadenceStep] = []
+    /// The cadence states this answer moved, to be stored (not part of the answer's wire form).
+    package var movedCadences: [CadenceState] = []
+}
+
+/// A cadence step due now: "step 2 of 4 of the new-parent cadence, started 9 days ago".
+package struct LiveCadenceStep: Sendable, Hashable {
+    package var cadence: String
+    package var cadenceTitle: String
+    /// 1-based, of `steps`.
+    package var step: Int
+    package var steps: Int
+    package var item: String
+    package var kind: String
+    package var title: String
+    package var channel: String
+    /// `YYYY-MM-DD`.
+    package var enteredAt: String
+    package var startedDaysAgo: Int
+    /// The rendered message, for a step going out whose item has a template.
+    package var text: String?
+    /// Why the step waits (a cap, no consent, do-not-contact); nil when it goes out now.
+    package var waiting: String?
+    /// The sentence: "step 2 of 4 of the new-parent cadence, started 9 days ago[; waits: …]".
+    package var description: String
+
+    init(_ due: CadenceStepDue) {
+        cadence = due.cadenceID
+        cadenceTitle = due.cadenceTitle
+        step = due.step
+        steps = due.steps
+        item = due.itemID
+        kind = due.kind.rawValue
+        title = due.title
+        channel = due.channel.rawValue
+        enteredAt = due.enteredAt.isoDate
+        startedDaysAgo = due.startedDaysAgo
+        text = due.text
+        waiting = due.waiting
+        description = due.description
+    }
 }
 
 /// The client's contact situation, when it restricts what may be offered and how.

@@ -25,7 +25,7 @@ enum ResultRows {
     /// One `recommendations` row, waiting for its writer.
     struct RecommendationRow: Sendable {
         var clientID: String
-        /// Offers take ranks 1…k, messages the ranks after them.
+        /// Offers take ranks 1…k, messages the ranks after them, then the cadence steps.
         var rank: Int
         var recommendation: Recommendation
         /// The explanation as JSON (not yet escaped for COPY).
@@ -36,15 +36,16 @@ enum ResultRows {
         var inputHash: String? = nil
     }
 
-    /// The recommendation rows of one client: offers first, then messages, then what the holdout
-    /// withheld (`holdout` set), each stamped with `inputHash`.
+    /// The recommendation rows of one client: offers first, then messages, then the cadence steps
+    /// going out, then what the holdout withheld (`holdout` set), each stamped with `inputHash`.
     static func recommendationRows(clientID: String, _ set: RecommendationSet, inputHash: String? = nil, json: inout [UInt8]) -> [RecommendationRow] {
         var rows: [RecommendationRow] = []
-        rows.reserveCapacity(set.offers.count + set.messages.count + set.withheld.count)
-        for (index, r) in (set.all + set.withheld).enumerated() {
+        let given = set.all
+        rows.reserveCapacity(given.count + set.withheld.count)
+        for (index, r) in (given + set.withheld).enumerated() {
             rows.append(RecommendationRow(clientID: clientID, rank: index + 1, recommendation: r,
                                           explanationJSON: explanationJSON(r.explanation, scratch: &json),
-                                          holdout: index >= set.offers.count + set.messages.count, inputHash: inputHash))
+                                          holdout: index >= given.count, inputHash: inputHash))
         }
         return rows
     }
@@ -121,6 +122,10 @@ enum ResultRows {
         if let trigger = e.trigger {
             ascii(",\"trigger\":", to: &json)
             JSONText.appendString(trigger, to: &json)
+        }
+        if let cadence = e.cadence {
+            ascii(",\"cadence\":", to: &json)
+            JSONText.appendString(cadence, to: &json)
         }
         if !e.propensityReasons.isEmpty {
             ascii(",\"propensity_reasons\":[", to: &json)

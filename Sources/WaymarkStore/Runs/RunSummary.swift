@@ -32,6 +32,10 @@ package struct RunSummary: Sendable, Codable, Hashable {
         package var clients: Int
         package var withheld: Int
     }
+    /// Cadence steps that went out, and steps that wait for the contact policy; nil when the
+    /// catalog has no cadences (and in summaries of runs stored before they were reported).
+    package var cadenceSteps: Int?
+    package var cadenceWaiting: Int?
 
     package struct ItemCount: Sendable, Codable, Hashable {
         package var item: String
@@ -48,5 +52,7 @@ package struct RunSummary: Sendable, Codable, Hashable {
         case orphanRows = "orphan_rows"
         case modelBytes = "model_bytes"
         case holdout
+        case cadenceSteps = "cadence_steps"
+        case cadenceWaiting = "cadence_waiting"
     }
 }

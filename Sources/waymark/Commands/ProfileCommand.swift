@@ -90,6 +90,16 @@ struct ProfileCommand: ParsableCommand {
             ["CLV 12 months", String(format: "%.2f (expected purchases in 90 days %.2f)", s.clv12m, s.expectedPurchases90d)],
             ["tier / points", "\(s.tier.isEmpty ? "-" : s.tier) / \(s.points)" + (s.pointsToNextTier > 0 ? ", \(s.pointsToNextTier) to \(f.nextTier)" : "")],
             ["owns", f.ownedCategories.isEmpty ? "-" : f.ownedCategories.joined(separator: ", ")],
+        ]
+        if let l = p.loyalty {
+            facts.append(["points", "\(l.redeemablePoints) redeemable, \(l.qualifyingPoints) qualifying for the tier"
+                + (l.bonusPoints > 0 ? ", \(l.bonusPoints) bonus" : "") + (l.expiredPoints > 0 ? ", \(l.expiredPoints) expired" : "")])
+            if let next = l.nextExpiries.first {
+                facts.append(["points expiring", "\(next.points) on \(next.date)" + (l.expiring30d > 0 ? " (\(l.expiring30d) within 30 days)" : "")])
+            }
+            if let held = l.tierHeldUntil { facts.append(["tier held until", held]) }
+        }
+        facts += [
             ["life events", f.lifeEvents.isEmpty ? "-" : f.lifeEvents.joined(separator: ", ")],
             ["consents", p.consents.isEmpty ? "none" : p.consents.joined(separator: ", ") + (p.doNotContact ? " (do not contact)" : "")],
             ["advocate", s.advocate ? "yes" : "no"],
@@ -99,6 +109,17 @@ struct ProfileCommand: ParsableCommand {
         if p.stageHistory.isEmpty { out += "  none recorded yet\n" } else {
             var rows = [["DATE", "STAGE", "FROM", "REASON"]]
             for c in p.stageHistory { rows.append([c.date, c.stage, c.previous ?? "-", c.reason]) }
+            out += indent(alignedTable(rows))
+        }
+        if !p.cadences.isEmpty {
+            out += "\nCadences:\n"
+            var rows = [["CADENCE", "STATUS", "STEPS SENT", "ENTERED", "NEXT / ENDED", "DETAIL"]]
+            for c in p.cadences {
+                let sent = "\(c.stepsSent) of " + (c.steps.map(String.init) ?? "?")
+                let when = c.status == "active" ? c.nextDue.map { "due \($0)" } ?? "-" : c.endedAt ?? "-"
+                let detail = c.status == "active" ? c.nextItem.map { "next: \($0)" } ?? "" : c.reason ?? ""
+                rows.append([c.cadence, c.status, sent, c.enteredAt, when, detail])
+            }
             out += indent(alignedTable(rows))
         }
         out += "\nRecent timeline:\n"

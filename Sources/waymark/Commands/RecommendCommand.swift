@@ -102,6 +102,13 @@ struct RecommendCommand: ParsableCommand {
             for r in a.withheld { rows.append([String(r.rank), r.item, r.kind, r.channel, String(format: "%.3f", r.score)]) }
             out += alignedTable(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
+        if !a.cadenceSteps.isEmpty {
+            out += "\nCadence steps due:\n"
+            for step in a.cadenceSteps {
+                out += "  - \(step.item) (\(step.title)) by \(step.channel): \(step.description)" + (step.waiting == nil ? "; goes out now\n" : "\n")
+                if let text = step.text, !text.isEmpty { out += "       text: \(text.replacingOccurrences(of: "\n", with: " "))\n" }
+            }
+        }
         if explain, let rejected = a.notRecommended, !rejected.isEmpty {
             out += "\nNot recommended:\n"
             var rows = [["ITEM", "CHECK", "REASON"]]
