@@ -4,8 +4,10 @@ package import WaymarkCore
 /// `recommend`'s wire form, defined here once: the stdio server's `recommend` result and
 /// `waymark recommend --format json` (through `Encodable`, which encodes this value).
 ///
-/// Members in sorted key order, optional members left out when nil, doubles written as Swift
-/// writes them with a trailing `.0` dropped (``JSONValue/double(_:)``).
+/// Members in sorted key order, an absent value `null` (the member is always there), doubles
+/// written as Swift writes them with a trailing `.0` dropped (``JSONValue/double(_:)``). Two
+/// members are sections rather than values, present only when they apply: `contact` (a client who
+/// may not be contacted freely) and `not_recommended` (asked for with `explain`).
 extension LiveRecommendations: JSONRepresentable {
     /// The JSON form; nil when a number cannot be written in JSON (not finite).
     package var directJSON: JSONValue? {
@@ -16,7 +18,7 @@ extension LiveRecommendations: JSONRepresentable {
             ("client_id", .string(clientID)),
             ("run_ids", .array(runIDs.map { .number(String($0)) })),
         ]
-        if let modelsAsOf { members.append(("models_as_of", .string(modelsAsOf))) }
+        members.append(("models_as_of", modelsAsOf.map(JSONValue.string) ?? .null))
         var offerValues: [JSONValue] = []
         offerValues.reserveCapacity(offers.count)
         for offer in offers {
@@ -63,7 +65,7 @@ extension LiveScores {
             ("points", .integer(points)), ("points_to_next_tier", .integer(pointsToNextTier)), ("stage", .string(stage)),
             ("stage_reason", .string(stageReason)), ("stage_since", .string(stageSince)), ("tier", .string(tier)),
         ]
-        if let previousStage { members.append(("previous_stage", .string(previousStage))) }
+        members.append(("previous_stage", previousStage.map(JSONValue.string) ?? .null))
         return .sortedObject(members)
     }
 }
@@ -82,9 +84,9 @@ extension LiveRecommendation {
             ("kind", .string(kind)), ("rank", .integer(rank)), ("reasons", .array(reasons.map { .string($0) })),
             ("score", scoreValue), ("summary", .string(summary)), ("title", .string(title)),
         ]
-        if let text { members.append(("text", .string(text))) }
-        if let trigger { members.append(("trigger", .string(trigger))) }
-        if !propensityReasons.isEmpty { members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) }))) }
+        members.append(("text", text.map(JSONValue.string) ?? .null))
+        members.append(("trigger", trigger.map(JSONValue.string) ?? .null))
+        members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) })))
         return .sortedObject(members)
     }
 }
@@ -97,6 +99,8 @@ extension LiveRejection {
         if let priority {
             guard let number = JSONValue.double(priority) else { return nil }
             members.append(("priority", number))
+        } else {
+            members.append(("priority", .null))
         }
         return .sortedObject(members)
     }
