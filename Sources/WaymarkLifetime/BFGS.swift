@@ -14,7 +14,10 @@ struct BFGS {
     var functionTolerance = 1e-15
     var maximumIterations = 300
 
-    func minimize(_ objective: ([Double]) -> (value: Double, gradient: [Double]), from start: [Double]) -> MinimizationResult {
+    /// - Parameter inverseHessian: a first approximation of the inverse Hessian at `start` (for
+    ///   example from a fit on a sample of the data); the identity when nil.
+    func minimize(_ objective: ([Double]) -> (value: Double, gradient: [Double]), from start: [Double],
+                  inverseHessian: [[Double]]? = nil) -> MinimizationResult {
         let n = start.count
         var x = start
         var (fx, gx) = objective(x)
@@ -22,8 +25,9 @@ struct BFGS {
         guard fx.isFinite, gx.allSatisfy(\.isFinite) else {
             return MinimizationResult(point: x, value: fx, iterations: 0, evaluations: evaluations, converged: false)
         }
-        // The inverse Hessian approximation, starting from the identity.
-        var h = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
+        // The inverse Hessian approximation, starting from the given one or the identity.
+        var h = inverseHessian.flatMap { $0.count == n && $0.allSatisfy { $0.count == n && $0.allSatisfy(\.isFinite) } ? $0 : nil }
+            ?? (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0.0 } }
         var iterations = 0
         var converged = false
         while iterations < maximumIterations {

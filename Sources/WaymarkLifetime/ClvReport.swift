@@ -99,7 +99,7 @@ package struct ClvReport: Encodable {
                     Parameter(name: "q", estimate: q.q, standardError: s?.q),
                     Parameter(name: "v", estimate: q.v, standardError: s?.v),
                 ],
-                logLikelihood: spendFit.logLikelihood, iterations: spendFit.iterations, converged: spendFit.converged, method: "nelder-mead")
+                logLikelihood: spendFit.logLikelihood, iterations: spendFit.iterations, converged: spendFit.converged, method: spendFit.method)
         }
         var predictions: [Prediction]?
         if let horizon {

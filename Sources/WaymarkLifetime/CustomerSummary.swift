@@ -67,15 +67,27 @@ package struct RFTSummary: Sendable {
     /// - Throws: `LifetimeError.invalidSummary` naming the first impossible summary (its index
     ///   in `clients`), `LifetimeError.noData` when `clients` is empty.
     package init(_ clients: some Sequence<CustomerSummary>) throws(LifetimeError) {
-        var counts: [CustomerSummary: Int] = [:]
+        var all: [CustomerSummary] = []
+        all.reserveCapacity(clients.underestimatedCount)
         var index = 0
         for client in clients {
             try client.validate(index: index)
-            counts[client, default: 0] += 1
+            all.append(client)
             index += 1
         }
         guard index > 0 else { throw LifetimeError(.noData, "no client to fit the model on") }
-        self.init(groups: counts.map { Group(summary: $0.key, count: $0.value) }, clientCount: index)
+        // Grouped by sorting (equal triples end up side by side): cheaper than hashing a million
+        // triples, and the groups come out in the order the likelihood sums them.
+        all.sort(by: Self.ordered)
+        var groups: [Group] = []
+        for summary in all {
+            if let last = groups.last, last.summary == summary {
+                groups[groups.count - 1].count += 1
+            } else {
+                groups.append(Group(summary: summary, count: 1))
+            }
+        }
+        self.init(sortedGroups: groups, clientCount: index)
     }
 
     /// Builds the summary from already grouped triples (validated; counts must be positive).
@@ -90,45 +102,58 @@ package struct RFTSummary: Sendable {
         }
         guard total > 0 else { throw LifetimeError(.noData, "no client to fit the model on") }
         // Merge duplicates the caller may have left.
-        var counts: [CustomerSummary: Int] = [:]
-        for group in groups { counts[group.summary, default: 0] += group.count }
-        self.init(groups: counts.map { Group(summary: $0.key, count: $0.value) }, clientCount: total)
+        var merged: [Group] = []
+        for group in groups.sorted(by: { Self.ordered($0.summary, $1.summary) }) {
+            if let last = merged.last, last.summary == group.summary {
+                merged[merged.count - 1].count += group.count
+            } else {
+                merged.append(group)
+            }
+        }
+        self.init(sortedGroups: merged, clientCount: total)
     }
 
-    private init(groups unsorted: [Group], clientCount: Int) {
-        let sorted = unsorted.sorted { lhs, rhs in
-            let l = lhs.summary, r = rhs.summary
-            if l.frequency != r.frequency { return l.frequency < r.frequency }
-            if l.age != r.age { return l.age < r.age }
-            return l.recency < r.recency
-        }
-        var frequencyIndex: [Int: Int32] = [:]
-        var timeIndex: [Double: Int32] = [:]
-        var frequencies: [Double] = []
+    /// By frequency, age, then recency: a stable summation order.
+    private static func ordered(_ l: CustomerSummary, _ r: CustomerSummary) -> Bool {
+        if l.frequency != r.frequency { return l.frequency < r.frequency }
+        if l.age != r.age { return l.age < r.age }
+        return l.recency < r.recency
+    }
+
+    private init(sortedGroups sorted: [Group], clientCount: Int) {
+        // Distinct times by sorting too; each group finds its times by binary search.
         var times: [Double] = []
-        func intern(_ time: Double) -> Int32 {
-            if let found = timeIndex[time] { return found }
-            let index = Int32(times.count)
-            times.append(time)
-            timeIndex[time] = index
-            return index
+        times.reserveCapacity(2 * sorted.count)
+        for group in sorted {
+            times.append(group.summary.recency)
+            times.append(group.summary.age)
         }
+        times.sort()
+        var distinct = 0
+        for i in times.indices where i == 0 || times[i] != times[distinct - 1] {
+            times[distinct] = times[i]
+            distinct += 1
+        }
+        times.removeLast(times.count - distinct)
+        func intern(_ time: Double) -> Int32 {
+            var low = 0, high = times.count
+            while low < high {
+                let middle = (low + high) / 2
+                if times[middle] < time { low = middle + 1 } else { high = middle }
+            }
+            return Int32(low)
+        }
+        var frequencies: [Double] = []
         var groupFrequency: [Int32] = [], groupRecency: [Int32] = [], groupAge: [Int32] = [], groupCount: [Double] = []
         groupFrequency.reserveCapacity(sorted.count)
         groupRecency.reserveCapacity(sorted.count)
         groupAge.reserveCapacity(sorted.count)
         groupCount.reserveCapacity(sorted.count)
         for group in sorted {
-            let x = group.summary.frequency
-            let xi: Int32
-            if let found = frequencyIndex[x] {
-                xi = found
-            } else {
-                xi = Int32(frequencies.count)
-                frequencies.append(Double(x))
-                frequencyIndex[x] = xi
-            }
-            groupFrequency.append(xi)
+            // Sorted by frequency: a new frequency is a new distinct one.
+            let x = Double(group.summary.frequency)
+            if frequencies.last != x { frequencies.append(x) }
+            groupFrequency.append(Int32(frequencies.count - 1))
             groupRecency.append(intern(group.summary.recency))
             groupAge.append(intern(group.summary.age))
             groupCount.append(Double(group.count))

@@ -89,12 +89,15 @@ package struct GammaGammaFit: Sendable, Hashable, Codable {
     package var iterations: Int
     package var evaluations: Int
     package var converged: Bool
+    /// `bfgs`, or `bfgs+nelder-mead` when the simplex had to finish the job.
+    package var method: String
     /// Asymptotic standard errors; nil when not requested or not available.
     package var standardErrors: GammaGammaParameters?
 }
 
 extension GammaGammaModel {
-    /// Fits p, q and v by maximum likelihood in log space (Nelder–Mead with restarts).
+    /// Fits p, q and v by maximum likelihood in log space: BFGS on the analytic gradient, with
+    /// Nelder–Mead (with restarts) as the fallback when BFGS does not converge.
     ///
     /// Clients with `frequency == 0` are skipped: they carry no repeat spend. The default start
     /// is p = 1, q = 2, v = the mean of mₓ (so the starting population mean equals the data's).
@@ -106,7 +109,7 @@ extension GammaGammaModel {
     package static func fit(
         _ clients: some Sequence<SpendSummary>, options: LifetimeFitOptions = .init()
     ) throws(LifetimeError) -> GammaGammaFit {
-        var counts: [SpendSummary: Int] = [:]
+        var buyers: [SpendSummary] = []
         var total = 0
         var spendSum = 0.0
         for (index, client) in clients.enumerated() {
@@ -120,37 +123,71 @@ extension GammaGammaModel {
                     "a repeat buyer's average spend must be a positive number, got \(client.averageSpend); remove the client or fix the value",
                     index: index)
             }
-            counts[client, default: 0] += 1
+            buyers.append(client)
             total += 1
             spendSum += client.averageSpend
         }
         guard total > 0 else {
             throw LifetimeError(.noData, "no repeat buyer (frequency ≥ 1) to fit the Gamma-Gamma spend model on")
         }
-        let groups = counts.sorted { lhs, rhs in
-            lhs.key.frequency != rhs.key.frequency ? lhs.key.frequency < rhs.key.frequency : lhs.key.averageSpend < rhs.key.averageSpend
+        // Equal (x, mₓ) pairs grouped by sorting, in the order the likelihood sums them.
+        buyers.sort { $0.frequency != $1.frequency ? $0.frequency < $1.frequency : $0.averageSpend < $1.averageSpend }
+        var groups: [(key: SpendSummary, value: Int)] = []
+        for buyer in buyers {
+            if let last = groups.last, last.key == buyer {
+                groups[groups.count - 1].value += 1
+            } else {
+                groups.append((buyer, 1))
+            }
         }
-        let xs = groups.map { Double($0.key.frequency) }
-        let logMs = groups.map { log($0.key.averageSpend) }
-        let ms = groups.map { $0.key.averageSpend }
-        let weights = groups.map { Double($0.value) }
+        // Columns for the likelihood: per group its distinct frequency's index, log mₓ, mₓ and
+        // count; the log-gamma and digamma terms are computed once per distinct frequency.
+        var xs: [Double] = []
+        var groupX: [Int32] = [], logMs: [Double] = [], ms: [Double] = [], weights: [Double] = []
+        for (key, count) in groups {
+            if xs.last != Double(key.frequency) { xs.append(Double(key.frequency)) }
+            groupX.append(Int32(xs.count - 1))
+            logMs.append(log(key.averageSpend))
+            ms.append(key.averageSpend)
+            weights.append(Double(count))
+        }
+        let logXs = xs.map { log($0) }
         let n = Double(total)
         func parameters(_ theta: [Double]) -> GammaGammaParameters {
             GammaGammaParameters(p: exp(theta[0]), q: exp(theta[1]), v: exp(theta[2]))
         }
-        func logLikelihood(_ parameters: GammaGammaParameters) -> Double {
+        /// log L and its gradient with respect to (p, q, v), in one pass over the groups.
+        func logLikelihoodAndGradient(_ parameters: GammaGammaParameters) -> (value: Double, gradient: [Double]) {
             let (p, q, v) = (parameters.p, parameters.q, parameters.v)
-            let constant = -lgamma(q) + q * log(v)
-            var sum = 0.0
-            for g in 0..<xs.count {
-                let x: Double = xs[g]
-                let px: Double = p * x
-                let gammaTerms: Double = lgamma(px + q) - lgamma(px)
-                let spendTerms: Double = (px - 1) * logMs[g] + px * log(x) - (px + q) * log(x * ms[g] + v)
-                let ll = constant + gammaTerms + spendTerms
-                sum += weights[g] * ll
+            let logV = log(v), psiQ = digamma(q)
+            var base = [Double](repeating: 0, count: xs.count), baseP = base, baseQ = base
+            for (j, x) in xs.enumerated() {
+                let px = p * x
+                let psiPXQ = digamma(px + q)
+                base[j] = -lgamma(q) + q * logV + lgamma(px + q) - lgamma(px) + px * logXs[j]
+                baseP[j] = x * (psiPXQ - digamma(px) + logXs[j])
+                baseQ[j] = -psiQ + logV + psiPXQ
             }
-            return sum
+            let sums = Chunks.map(weights.count) { range -> SIMD4<Double> in
+                var sum = SIMD4<Double>()
+                for g in range {
+                    let j = Int(groupX[g])
+                    let x = xs[j], px = p * x
+                    let denominator = x * ms[g] + v
+                    let logDenominator = log(denominator)
+                    let w: Double = weights[g]
+                    let value: Double = base[j] + (px - 1) * logMs[g] - (px + q) * logDenominator
+                    let dp: Double = baseP[j] + x * (logMs[g] - logDenominator)
+                    let dq: Double = baseQ[j] - logDenominator
+                    let dv: Double = q / v - (px + q) / denominator
+                    sum += w * SIMD4<Double>(value, dp, dq, dv)
+                }
+                return sum
+            }.reduce(SIMD4<Double>(), +)
+            return (sums[0], [sums[1], sums[2], sums[3]])
+        }
+        func logLikelihood(_ parameters: GammaGammaParameters) -> Double {
+            logLikelihoodAndGradient(parameters).value
         }
         let start: [Double]
         if let given = options.start, given.count == 3, given.allSatisfy({ $0 > 0 && $0.isFinite }) {
@@ -165,9 +202,30 @@ extension GammaGammaModel {
             let penaltyTerm = penalty > 0 ? penalty * p.values.reduce(0) { $0 + $1 * $1 } : 0
             return -logLikelihood(p) / n + penaltyTerm
         }
-        var optimiser = NelderMead()
-        optimiser.maximumEvaluations = options.maximumEvaluations
-        let result = optimiser.minimize(objective, from: start.map { log($0) })
+        // BFGS on the analytic gradient, in log space; Nelder–Mead from where it stopped if it did not converge.
+        let gradientObjective: ([Double]) -> (value: Double, gradient: [Double]) = { theta in
+            guard theta.allSatisfy({ abs($0) < 30 }) else { return (.infinity, theta.map { _ in 0 }) }
+            let p = parameters(theta)
+            let (ll, gradient) = logLikelihoodAndGradient(p)
+            let values = p.values
+            let thetaGradient = (0..<3).map { -values[$0] * gradient[$0] / n + 2 * penalty * values[$0] * values[$0] }
+            let penaltyTerm = penalty > 0 ? penalty * values.reduce(0) { $0 + $1 * $1 } : 0
+            return (-ll / n + penaltyTerm, thetaGradient)
+        }
+        let quasiNewton = BFGS().minimize(gradientObjective, from: start.map { log($0) })
+        var result = quasiNewton
+        var method = "bfgs"
+        if !quasiNewton.converged {
+            method = "bfgs+nelder-mead"
+            var optimiser = NelderMead()
+            optimiser.maximumEvaluations = options.maximumEvaluations
+            let fallback = optimiser.minimize(objective, from: quasiNewton.value.isFinite ? quasiNewton.point : start.map { log($0) })
+            result = MinimizationResult(
+                point: fallback.point, value: fallback.value,
+                iterations: quasiNewton.iterations + fallback.iterations,
+                evaluations: quasiNewton.evaluations + fallback.evaluations,
+                converged: fallback.converged)
+        }
         let fitted = parameters(result.point)
         let ll = logLikelihood(fitted)
         guard ll.isFinite else {
@@ -175,7 +233,11 @@ extension GammaGammaModel {
         }
         var standardErrors: GammaGammaParameters?
         if options.computeStandardErrors {
-            let hessian = numericHessian({ -logLikelihood(parameters($0)) }, at: result.point, step: 1e-4)
+            let hessian = hessianFromGradient({ theta in
+                let p = parameters(theta)
+                let gradient = logLikelihoodAndGradient(p).gradient
+                return (0..<3).map { -p.values[$0] * gradient[$0] }
+            }, at: result.point, step: 1e-4)
             if let covariance = invertPositiveDefinite(hessian) {
                 let values = fitted.values
                 let errors = (0..<3).map { values[$0] * covariance[$0][$0].squareRoot() }
@@ -189,6 +251,7 @@ extension GammaGammaModel {
             iterations: result.iterations,
             evaluations: result.evaluations,
             converged: result.converged,
+            method: method,
             standardErrors: standardErrors
         )
     }

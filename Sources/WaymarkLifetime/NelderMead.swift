@@ -169,3 +169,25 @@ func numericHessian(_ f: ([Double]) -> Double, at point: [Double], step h: Doubl
     }
     return hessian
 }
+
+/// The Hessian from central differences of an analytic gradient (2n gradient evaluations, where
+/// second differences of the value need 2n² + 1 and lose digits to cancellation), symmetrised.
+func hessianFromGradient(_ gradient: ([Double]) -> [Double], at point: [Double], step h: Double) -> [[Double]] {
+    let n = point.count
+    var hessian = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+    for i in 0..<n {
+        var up = point, down = point
+        up[i] += h
+        down[i] -= h
+        let gu = gradient(up), gd = gradient(down)
+        for j in 0..<n { hessian[i][j] = (gu[j] - gd[j]) / (2 * h) }
+    }
+    for i in 0..<n {
+        for j in 0..<i {
+            let mean = (hessian[i][j] + hessian[j][i]) / 2
+            hessian[i][j] = mean
+            hessian[j][i] = mean
+        }
+    }
+    return hessian
+}

@@ -306,7 +306,7 @@ extension EvaluationReport {
         return 10 * magnitude
     }
 
-    private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    private func f(_ value: Double) -> String { svgNumber(value) }
 
-    private func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+    private func fixed(_ value: Double, _ digits: Int) -> String { fixedDigits(value, digits) }
 }

@@ -10,6 +10,12 @@ enum ReportTemplates {
     static let calibrationChart = load("calibration-chart")
     static let reliabilityChart = load("reliability-chart")
     static let itemChart = load("item-chart")
+    static let journeyReport = load("journey-report")
+    static let flowChart = load("flow-chart")
+    static let stagesTable = load("stages")
+    static let profileReport = load("profile-report")
+    static let timelineChart = load("timeline-chart")
+    static let experimentReport = load("experiment-report")
 
     private static func load(_ name: String) -> MustacheTemplate {
         guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates"),

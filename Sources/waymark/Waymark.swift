@@ -30,11 +30,16 @@ struct Waymark: ParsableCommand {
             ScoreCommand.self,
             RecommendCommand.self,
             ProfileCommand.self,
+            JourneysCommand.self,
             ExportCommand.self,
             RunsCommand.self,
             ServeCommand.self,
             EvaluateCommand.self,
             ClvCommand.self,
+            ExplainCommand.self,
+            DecisionsCommand.self,
+            UpliftCommand.self,
+            WhatIfCommand.self,
         ]
     )
 }

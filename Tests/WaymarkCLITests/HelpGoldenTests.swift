@@ -8,8 +8,8 @@ import Testing
     /// Every command path of the shipped binary (a new command must be added here).
     static let commands: [[String]] = [
         [], ["migrate"], ["import"], ["generate"], ["catalog"], ["catalog", "check"], ["catalog", "load"],
-        ["score"], ["recommend"], ["profile"], ["export"], ["runs"], ["runs", "list"], ["runs", "show"],
-        ["runs", "prune"], ["serve"], ["evaluate"], ["clv"], ["clv", "fit"],
+        ["score"], ["recommend"], ["profile"], ["journeys"], ["export"], ["runs"], ["runs", "list"], ["runs", "show"],
+        ["runs", "prune"], ["serve"], ["evaluate"], ["clv"], ["clv", "fit"], ["explain"], ["decisions"], ["uplift"], ["what-if"],
     ]
 
     static func golden(_ command: [String]) -> URL {

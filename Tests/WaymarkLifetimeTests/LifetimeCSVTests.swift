@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import WaymarkCore
 @testable import WaymarkLifetime
@@ -23,6 +24,37 @@ struct LifetimeCSVTests {
         #expect(rows[1].clientID == "C2" && rows[1].line == 4 && rows[1].summary.frequency == 0)
         let plain = try CustomerSummaryCSV.parse("client_id,frequency,recency,T\nA,1,2,3", name: "s.csv")
         #expect(plain[0].monetaryValue == nil)
+    }
+
+    @Test("the in-place byte reader gives what the general reader gives: decimals equal Double(text), and lines with quotes, non-ASCII or odd numbers")
+    func byteReaderAgrees() throws {
+        var random = UInt64(16)
+        var text = "client_id,frequency,recency,T,monetary_value\n"
+        var expected: [(Int, Double, Double, Double?)] = []
+        for index in 0..<20_000 {
+            let bits = Xoshiro256StarStar.splitMix(&random)
+            let decimals = Int(bits % 9)
+            let scale = [1.0, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000][decimals]
+            let whole = Double(bits >> 40 % 1_000)
+            let recency = (whole + Double((bits >> 8) % UInt64(scale)) / scale)
+            let recencyText = decimals == 0 ? String(Int(whole)) : String(format: "%.\(decimals)f", recency)
+            let age = recency + Double(bits % 7) + 0.5
+            let frequency = Int(bits % 5) + 1
+            let spend = ["", "1e2", " 12.50 ", "33.3", "7"][index % 5]
+            text += "c\(index),\(frequency),\(recencyText),\(age),\(spend)\n"
+            expected.append((frequency, Double(recencyText)!, Double("\(age)")!, spend.isEmpty ? nil : Double(spend.trimmingCharacters(in: .whitespaces))))
+        }
+        text += "\"qu\u{00E9}\",1,2.5,3.25,\"4\"\nn\u{00E9},0,0,3,\n  \n"
+        let rows = try CustomerSummaryCSV.parse(text, name: "s.csv")
+        #expect(rows.count == expected.count + 2)
+        for (row, want) in zip(rows, expected) {
+            #expect(row.summary.frequency == want.0 && row.summary.recency == want.1 && row.summary.age == want.2 && row.monetaryValue == want.3,
+                    "line \(row.line)")
+        }
+        #expect(rows[expected.count].clientID == "qu\u{00E9}" && rows[expected.count].summary.recency == 2.5 && rows[expected.count].monetaryValue == 4)
+        #expect(rows[expected.count + 1].clientID == "n\u{00E9}" && rows[expected.count + 1].monetaryValue == nil)
+        #expect(message("client_id,frequency,recency,T\nA,1,2.5.1,3\n") == "s.csv:2: column 3 (recency): expected a number, 0 or more, got \"2.5.1\"")
+        #expect(message("client_id,frequency,recency,T\nA,1,2,3\nA,0,0,3\n") == "s.csv:3: column 1 (client_id): client \"A\" already appears on line 2")
     }
 
     @Test("reads the files lifetimes writes: the id column named ID, customer_id or unnamed (the pandas index)")

@@ -38,16 +38,18 @@ import WaymarkCore
         return try body()
     }
 
-    /// Waits until a session of `applicationName` waits for a lock; returns whether one did.
-    func waitForLockWait(_ applicationName: String) throws -> Bool {
+    /// Waits until a session of `applicationName` other than those of `excluded` waits for a lock;
+    /// returns its process id, nil when none did within 10 s.
+    func lockWaiter(_ applicationName: String, excluding excluded: [Int]) throws -> Int? {
+        let others = excluded.isEmpty ? "" : " AND pid NOT IN (\(excluded.map(String.init).joined(separator: ",")))"
         for _ in 0..<400 {
             let waiting = try database.connection.execute("""
-                SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'
-                """, [.text(applicationName)]).scalar(Int.self)
-            if waiting > 0 { return true }
+                SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'\(others)
+                """, [.text(applicationName)])
+            if waiting.rowCount > 0 { return try waiting.decode(Int.self, row: 0, column: 0) }
             Thread.sleep(forTimeInterval: 0.025)
         }
-        return false
+        return nil
     }
 
     @Test func aMissingTableSaysRunMigrate() throws {
@@ -93,10 +95,13 @@ import WaymarkCore
         #expect(try server.call("health", id: 1).result?["status"] == .string("ok"))
         let response = try holdingLock(on: "clients") {
             server.send(#"{"jsonrpc":"2.0","id":2,"method":"upsert_client","params":{"client_id":"C9","first_seen":"2024-01-01T00:00:00Z"}}"#)
-            // The call is retried once on a new connection after a loss: kill both.
+            // The call is retried once on a new connection after a loss: kill both (each by its
+            // own process id: a killed backend may still be listed for a moment).
+            var killed: [Int] = []
             for _ in 0..<2 {
-                #expect(try waitForLockWait(name), "the server never waited for the lock")
-                try database.connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [.text(name)])
+                let pid = try #require(try lockWaiter(name, excluding: killed), "the server never waited for the lock")
+                try database.connection.execute("SELECT pg_terminate_backend(\(pid))")
+                killed.append(pid)
             }
             return try server.readResponse()
         }

@@ -30,6 +30,27 @@ import Testing
         #expect(offerIDs(after) == [], "\(after.jsonText)")
     }
 
+    @Test func aBriefAnswerIsTheFullOneWithoutTheExplanation() throws {
+        let server = PipeServer(database: database)
+        defer { server.finish() }
+        let full = try server.call("recommend", id: 1, #"{"client_id":"C1","as_of":"2024-03-10"}"#)
+        let brief = try server.call("recommend", id: 2, #"{"client_id":"C1","as_of":"2024-03-10","detail":"brief"}"#)
+        guard case .array(let fullItems)? = full.result?["offers"], case .array(let briefItems)? = brief.result?["offers"],
+              let first = fullItems.first, let short = briefItems.first else {
+            Issue.record("no offers: \(full.jsonText) / \(brief.jsonText)")
+            return
+        }
+        #expect(offerIDs(full) == offerIDs(brief))
+        #expect(first["factors"] != nil && first["summary"] != nil)
+        #expect(short["factors"] == nil && short["summary"] == nil && short["propensity_reasons"] == nil, "\(brief.jsonText)")
+        for key in ["item", "kind", "rank", "title", "channel", "score", "reasons"] {
+            #expect(short[key] == first[key], "\(key)")
+        }
+        #expect(brief.result?["scores"] == full.result?["scores"])
+        #expect(brief.jsonText.utf8.count < full.jsonText.utf8.count)
+        #expect(try server.call("recommend", id: 3, #"{"client_id":"C1","detail":"short"}"#).errorCode == -32602)
+    }
+
     @Test func unknownClientsAndMissingCatalogsHaveTheirCodes() throws {
         let server = PipeServer(database: database)
         defer { server.finish() }

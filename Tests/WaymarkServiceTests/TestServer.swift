@@ -69,6 +69,13 @@ final class ServiceTestDatabase {
             title: Welcome
             channels: [email]
             template: "Welcome, {{client_id}}!"
+        cadences:
+          - id: new-home
+            title: New home owners
+            enter: event_within("home_purchase", 30)
+            steps:
+              - { item: msg-welcome, channel: email, delay_days: 0 }
+              - { item: offer-fund, channel: email, delay_days: 7 }
         """
 
     func count(_ table: String) throws -> Int {

@@ -56,5 +56,33 @@ struct LiveRecommenderTests {
         #expect(profile.timeline.filter { $0.what == "purchase" }.count == 3)
         #expect(profile.lastRun?.runID == summary.runID)
         #expect(profile.lastRun?.recommendations.isEmpty == false)
+        // A programme without expiry, reviews or bonuses shows no separate balances.
+        #expect(profile.loyalty == nil)
+    }
+
+    @Test("the profile shows redeemable and qualifying points apart after a redemption, and what expires when")
+    func profileLoyalty() throws {
+        let db = try RunsTestDatabase()
+        _ = try CatalogStore(connection: db.connection).save(RunsTestDatabase.catalog + """
+
+            loyalty:
+              points_per_unit: 1
+              qualifying_window_days: 0
+              points_expire_after_days: 120
+              tiers: [{ name: Silver, threshold: 50 }, { name: Gold, threshold: 500 }]
+            """, file: "loyalty.yaml")
+        let asOf = RunsTestDatabase.asOf
+        try db.connection.execute("INSERT INTO clients (client_id, first_seen, consents) VALUES ('L1', timestamptz '2024-01-01', '{email}')")
+        try db.connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount) VALUES ('L1', 'L1-1', 'P-MORE', to_timestamp($1), 100)
+            """, [.int(asOf.adding(days: -100).seconds)])
+        try db.connection.execute("""
+            INSERT INTO loyalty_ledger (client_id, entry_id, occurred_at, points, reason) VALUES ('L1', 'RED-1', to_timestamp($1), -30, 'redemption')
+            """, [.int(asOf.adding(days: -10).seconds)])
+        let profile = try ProfileReader(connection: db.connection, context: LiveContext()).profile(clientID: "L1", asOf: asOf)
+        let loyalty = try #require(profile.loyalty)
+        #expect(loyalty.redeemablePoints == 70 && loyalty.qualifyingPoints == 100)
+        #expect(profile.scores.tier == "Silver" && profile.scores.points == 70)
+        #expect(loyalty.expiring30d == 70 && loyalty.nextExpiries == [LiveProfile.Loyalty.Expiry(date: asOf.adding(days: 20).isoDate, points: 70)])
     }
 }

@@ -27,6 +27,7 @@ struct SnapshotLineDecoderTests {
         case .response(let value): value
         case .ledger(let value): value
         case .stage(let value): value
+        case .cadence(let value): value
         }
     }
 
@@ -52,6 +53,11 @@ struct SnapshotLineDecoderTests {
         ]),
         (SnapshotTable.ledger, ["C001\t1700000000\t-200\tredemption\n", "C001\t1700000000\t50\t\\N\n"]),
         (SnapshotTable.stage, ["C001\tactive\t1700000000\tonboarding\n", "C002\tloyal\t1700000000\t\\N\n", "C003\tnope\t1\t\\N\n"]),
+        (SnapshotTable.cadences, [
+            "C001\tnew-parent\tactive\t1\t1700000000\t1700600000\tactive\t\\N\t\t1700000000\n",
+            "C002\tonboarding\texited\t2\t1700000000\t1700600000\tonboarding\t1700700000\tbought coffee on 2023-11-22\t1700700000\n",
+            "C003\tonboarding\tpaused\t2\t1\t2\t\t\\N\t\t3\n",
+        ]),
     ])
     func matchesFieldDecoding(table: SnapshotTable, lines: [String]) {
         for (index, pair) in Self.both(table, lines).enumerated() {

@@ -11,8 +11,14 @@ package struct Catalog: Sendable {
     package var settings: CatalogSettings
     package var loyalty: LoyaltyProgram
     package var contactPolicy: ContactPolicy
+    /// `holdout`: the sticky control group; nil: none.
+    package var holdout: Holdout?
+    /// `audit`: the decision log of live answers.
+    package var audit = AuditSettings()
     /// Items in document order.
     package var items: [CatalogItem]
+    /// Follow-up sequences (issue 18), in document order.
+    package var cadences: [Cadence] = []
 
     package init(
         version: String,
@@ -37,6 +43,15 @@ package struct Catalog: Sendable {
     package var summary: String {
         "OK: \(counted(offers.count, "offer")), \(counted(messages.count, "message")), version \(version)"
     }
+}
+
+/// `audit`: whether live answers are logged (`decision_log`) and for how long.
+package struct AuditSettings: Sendable, Hashable {
+    /// Log every live `recommend` answer (who was shown what, when, with which inputs).
+    package var decisionLog = false
+    /// Log entries older than this many days are deleted when new ones are written.
+    package var retentionDays = 365
+    package init() {}
 }
 
 /// `settings`: lifecycle thresholds, arbitration and exploration.
@@ -194,6 +209,10 @@ package struct CatalogItem: Sendable {
     /// An offer that may be recommended to a client who owns it; a message that may be sent again.
     package var repeatable: Bool
     package var template: MessageTemplate?
+    /// A per-item holdout (`holdout: {share: 0.1}`): clients in it never get this item.
+    package var holdout: Holdout?
+    /// A service message, not marketing (`service: true`): exempt from the catalog's holdout.
+    package var service = false
 
     package init(
         id: String,

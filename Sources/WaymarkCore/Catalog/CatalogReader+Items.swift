@@ -7,6 +7,7 @@ extension CatalogReader {
     static let itemKeys = [
         "id", "kind", "title", "description", "product", "category", "channels", "when", "requires",
         "triggers", "value", "lever", "prior", "cooldown_days", "valid_from", "valid_until", "repeatable", "template",
+        "holdout", "service",
     ]
 
     mutating func item(_ node: Node, itemIDs: Set<String>, tiers: Set<String>) -> CatalogItem? {
@@ -135,6 +136,13 @@ extension CatalogReader {
             error(v.value, "\(w): valid_until \(until.isoDate) is before valid_from \(from.isoDate)")
         }
         if let v = f["repeatable"] { item.repeatable = bool(v.value, "\(w): repeatable") ?? false }
+        if let v = f["holdout"] { item.holdout = holdout(v.value, "\(w): holdout", defaultSalt: id) }
+        if let v = f["service"] {
+            item.service = bool(v.value, "\(w): service") ?? false
+            if item.service, kind == .offer {
+                error(v.value, "\(w): service: true is for messages (a service message is exempt from the holdout); an offer is always held out")
+            }
+        }
         if let v = f["when"], let source = string(v.value, "\(w): when") {
             switch CatalogRule.compile(source, origin: contentLocation(v.value)) {
             case .success(let rule):

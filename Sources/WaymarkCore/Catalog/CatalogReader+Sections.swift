@@ -67,7 +67,34 @@ extension CatalogReader {
 
     mutating func loyalty(_ node: Node) -> LoyaltyProgram {
         var result = LoyaltyProgram()
-        guard let f = mapping(node, "loyalty", keys: ["points_per_unit", "category_multipliers", "tiers", "qualifying_window_days"]) else { return result }
+        guard let f = mapping(node, "loyalty", keys: ["points_per_unit", "category_multipliers", "tiers", "qualifying_window_days",
+                                                           "points_expire_after_days", "bonus_points", "tier_review"]) else { return result }
+        if let v = f["points_expire_after_days"] { result.expiryDays = int(v.value, "loyalty.points_expire_after_days", min: 0) ?? 0 }
+        if let v = f["bonus_points"] {
+            if case .mapping(let m) = v.value {
+                for (key, value) in m {
+                    guard let kind = string(key, "loyalty.bonus_points key") else { continue }
+                    guard ["referral", "review"].contains(kind) else {
+                        error(key, "loyalty.bonus_points: unknown advocacy '\(kind)'; bonus points are given for 'referral' and 'review' interactions")
+                        continue
+                    }
+                    if let points = int(value, "loyalty.bonus_points.\(kind)", min: 0) { result.bonusPoints[kind] = points }
+                }
+            } else {
+                error(v.value, "loyalty.bonus_points must be a mapping of interaction kind to points (e.g. {referral: 500, review: 100}), found \(describe(v.value))")
+            }
+        }
+        if let v = f["tier_review"], let m = mapping(v.value, "loyalty.tier_review", keys: ["first_review", "every_days", "grace_days"]) {
+            if let first = m["first_review"], let every = m["every_days"] {
+                if let date = date(first.value, "loyalty.tier_review.first_review"),
+                   let days = int(every.value, "loyalty.tier_review.every_days", min: 1) {
+                    let grace = m["grace_days"].flatMap { int($0.value, "loyalty.tier_review.grace_days", min: 0) } ?? 0
+                    result.tierReview = .init(firstReview: date, everyDays: days, graceDays: grace)
+                }
+            } else {
+                error(v.value, "loyalty.tier_review needs 'first_review' and 'every_days' (e.g. {first_review: 2025-01-01, every_days: 365, grace_days: 90})")
+            }
+        }
         if let v = f["points_per_unit"] { result.pointsPerUnit = double(v.value, "loyalty.points_per_unit", range: 0...1_000_000) ?? 1 }
         if let v = f["qualifying_window_days"] { result.qualifyingWindowDays = int(v.value, "loyalty.qualifying_window_days", min: 0) ?? 365 }
         if let v = f["category_multipliers"] {
@@ -151,6 +178,35 @@ extension CatalogReader {
         if result.inbound == .exempt, result.consentExempt.isEmpty, let v = f["inbound"] {
             error(v.value, p + "inbound: exempt has no effect while consent_exempt_channels is empty; list the channels where the client comes to you there (e.g. [web, advisor])")
         }
+        return result
+    }
+
+    /// `holdout: {share: 0.05, salt: "2026"}` (the catalog's) or an item's `holdout: {share: 0.1}`
+    /// (its salt defaults to `defaultSalt`, the item id).
+    mutating func holdout(_ node: Node, _ what: String, defaultSalt: String?) -> Holdout? {
+        guard let m = mapping(node, what, keys: ["share", "salt"]) else { return nil }
+        guard let s = m["share"] else {
+            error(node, "\(what): needs 'share', the part of clients held out from 0 to 1 (e.g. {share: 0.05, salt: \"2026\"})")
+            return nil
+        }
+        guard let share = double(s.value, "\(what).share", range: 0...1) else { return nil }
+        var salt = defaultSalt
+        if let v = m["salt"] { salt = string(v.value, "\(what).salt") }
+        guard let salt else {
+            if m["salt"] == nil {
+                error(node, "\(what): needs 'salt', any text that fixes who is held out (e.g. {share: \(fmt(share)), salt: \"2026\"}); a new salt draws a new group")
+            }
+            return nil
+        }
+        return Holdout(share: share, salt: salt)
+    }
+
+    /// `audit: {decision_log: true, retention_days: 365}`.
+    mutating func audit(_ node: Node) -> AuditSettings {
+        var result = AuditSettings()
+        guard let m = mapping(node, "audit", keys: ["decision_log", "retention_days"]) else { return result }
+        if let v = m["decision_log"] { result.decisionLog = bool(v.value, "audit.decision_log") ?? false }
+        if let v = m["retention_days"] { result.retentionDays = int(v.value, "audit.retention_days", min: 1) ?? result.retentionDays }
         return result
     }
 

@@ -197,7 +197,7 @@ struct CatalogReader {
 
     // MARK: Document
 
-    static let rootKeys = ["version", "name", "description", "settings", "loyalty", "contact_policy", "items"]
+    static let rootKeys = ["version", "name", "description", "settings", "loyalty", "contact_policy", "holdout", "audit", "items", "cadences"]
 
     mutating func read() -> Catalog? {
         let root: Node?
@@ -224,6 +224,8 @@ struct CatalogReader {
         if let v = fields["settings"] { catalog.settings = settings(v.value) }
         if let v = fields["loyalty"] { catalog.loyalty = loyalty(v.value) }
         if let v = fields["contact_policy"] { catalog.contactPolicy = contactPolicy(v.value) }
+        if let v = fields["holdout"] { catalog.holdout = holdout(v.value, "holdout", defaultSalt: nil) }
+        if let v = fields["audit"] { catalog.audit = audit(v.value) }
 
         if let v = fields["items"], let nodes = list(v.value, "items") {
             // Item ids first: rules may refer to any item of the document.
@@ -246,6 +248,16 @@ struct CatalogReader {
                 }
                 if let item = item(node, itemIDs: itemIDs, tiers: tiers) { catalog.items.append(item) }
             }
+        }
+        if let v = fields["cadences"] {
+            // Steps may name any item of the document (one with a mistake is reported once, at the item).
+            var documentItems = Set<String>()
+            if let items = fields["items"], case .sequence(let nodes) = items.value {
+                for node in nodes {
+                    if case .mapping(let m) = node, let idNode = m["id"], case .scalar(let s) = idNode { documentItems.insert(s.string) }
+                }
+            }
+            catalog.cadences = cadences(v.value, itemIDs: documentItems, tiers: Set(catalog.loyalty.tiers.map(\.name)))
         }
         return catalog
     }

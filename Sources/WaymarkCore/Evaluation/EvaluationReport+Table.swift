@@ -108,18 +108,21 @@ extension EvaluationReport {
     }
     private func sig(_ value: Double?) -> String { value.map { String(format: "%.4g", $0) } ?? "-" }
 
-    /// Left-aligned first column, right-aligned numbers, two spaces between columns.
-    private func layout(_ rows: [[String]]) -> String {
-        let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
-        var out = ""
-        for row in rows {
-            var line = ""
-            for (index, cell) in row.enumerated() {
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                line += index == 0 ? cell + padding : "  " + padding + cell
-            }
-            out += line + "\n"
+    private func layout(_ rows: [[String]]) -> String { numberTable(rows) }
+}
+
+/// A fixed-width table for people: left-aligned first column, right-aligned numbers, two spaces
+/// between columns, a line break after each row.
+package func numberTable(_ rows: [[String]]) -> String {
+    let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+    var out = ""
+    for row in rows {
+        var line = ""
+        for (index, cell) in row.enumerated() {
+            let padding = String(repeating: " ", count: widths[index] - cell.count)
+            line += index == 0 ? cell + padding : "  " + padding + cell
         }
-        return out
+        out += line + "\n"
     }
+    return out
 }

@@ -23,6 +23,8 @@ extension ClientFacts: RuleContext {
         case .nextTier: .string(loyalty.nextTier)
         case .points: .int(loyalty.points)
         case .pointsToNextTier: .int(loyalty.pointsToNextTier)
+        case .qualifyingPoints: .int(loyalty.qualifyingPoints)
+        case .pointsExpiring30d: .int(loyalty.pointsExpiring(within: 30, asOf: asOf))
         case .ownedProducts: .list(lastPurchaseOfProduct.keys.keys.sorted().map { .string($0) })
         case .ownedCategories: .list(lastPurchaseOfCategory.keys.keys.sorted().map { .string($0) })
         case .recentCategories: recentCategoriesValue
@@ -55,6 +57,10 @@ extension ClientFacts: RuleContext {
     package func eventWithin(_ kind: String, days: Int) -> Bool {
         guard let at = lastEventOfKind.last(kind) else { return false }
         return asOf.days(since: at) <= days
+    }
+
+    package func pointsExpiringWithin(days: Int) -> Int {
+        loyalty.pointsExpiring(within: days, asOf: asOf)
     }
 
     package func interactionsWithin(_ channel: String, days: Int) -> Int {

@@ -131,8 +131,19 @@ package struct ClientFacts: Sendable {
                 i += 1
             }
         }
-        if !sorted { purchases.sort(by: ordered) }
-        purchaseCount = purchases.count
+        if !sorted {
+            // Sorts indices, not the purchases: moving an index is cheaper than moving a purchase
+            // (strings and all) on every step of the merge; the purchases are copied once.
+            let order = purchases.withUnsafeBufferPointer { b in
+                var order = [Int32](0..<Int32(b.count))
+                order.sort { i, j in
+                    let x = Int(i), y = Int(j)
+                    return b[x].at < b[y].at || (b[x].at == b[y].at && b[x].productID < b[y].productID)
+                }
+                return order
+            }
+            purchases = order.map { [purchases] in purchases[Int($0)] }
+        }
         // In cents, as a Double: exact to 2^53 cents, and no overflow however much a client bought.
         var total = 0.0
         // Distinct products and categories with their last purchase: a short linear list (few
@@ -174,6 +185,8 @@ package struct ClientFacts: Sendable {
                               decay: models.propensity?.decay ?? 0.9)
         }
         self.occasions = occasions
+        // Purchases are occasions: an order's lines (or one timestamp's) count once.
+        purchaseCount = occasions.count
         let times = occasions.times
         var recent: [String] = []
         for (k, at) in categories.times.enumerated() where at > recentStart { recent.append(categories.keys.keys[k]) }
@@ -213,7 +226,7 @@ package struct ClientFacts: Sendable {
                                    firstSeen: profile.firstSeen), asOf: asOf)
         self.loyalty = loyalty.status(
             purchases: purchases, categoryIndex: categoryOfPurchase, categories: categories.keys.keys,
-            ledger: snapshot.loyaltyLedger, asOf: asOf)
+            ledger: snapshot.loyaltyLedger, interactions: snapshot.interactions, asOf: asOf)
 
         // Life events: the latest time per kind.
         var eventKinds = SmallLastSeen()

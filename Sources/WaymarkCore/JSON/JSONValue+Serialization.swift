@@ -53,7 +53,15 @@ extension JSONValue {
 extension JSONValue {
     /// An object with its members sorted by key, as `JSONEncoder`'s `.sortedKeys` writes them.
     package static func sortedObject(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
-        .object(JSONObject(members.sorted { $0.key < $1.key }))
+        var members = members
+        var sorted = true
+        for i in members.indices.dropFirst() where !(members[i - 1].key < members[i].key) {
+            sorted = false
+            break
+        }
+        if !sorted { members.sort { $0.key < $1.key } }
+        // Output built from literal, distinct names: no index (see JSONObject(distinctMembers:)).
+        return .object(JSONObject(distinctMembers: members))
     }
 
     /// A double as `JSONEncoder` writes it (Swift's shortest form, `1.0` as `1`); nil when not

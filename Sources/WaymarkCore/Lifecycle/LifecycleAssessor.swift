@@ -199,6 +199,14 @@ package func counted(_ count: Int, _ noun: String, plural: String? = nil) -> Str
 /// A number as a reason shows it: two decimals, no trailing zeros beyond one.
 func fmt(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+    // Below 10^13 the hundredths are exact integers: format them without the shortest-digits
+    // algorithm (the same text as the general path below, which reasons print often).
+    let hundredths = (value * 100).rounded()
+    if abs(hundredths) < 1e15 {
+        let n = Int(abs(hundredths))
+        let cents = n % 100
+        return (hundredths.sign == .minus ? "-" : "") + String(n / 100) + (cents < 10 ? ".0" : ".") + String(cents)
+    }
     let scaled = (value * 100).rounded() / 100
     var text = String(scaled)
     if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) == 2 { text += "0" }

@@ -1,9 +1,14 @@
 /// The loyalty programme of a catalog: how purchases earn points, and the tiers.
 ///
-/// Points balance = points earned by purchases under the earn rules + every ledger entry
-/// (bonuses, redemptions, adjustments), up to as_of. The tier is decided by the *qualifying*
-/// points: points earned by purchases plus positive ledger entries within the qualifying window
-/// (default 365 days; 0 = the whole history), so a redemption never costs a tier.
+/// Two balances. The *redeemable* points (`points`) = points earned by purchases under the earn
+/// rules + bonus points for advocacy (`bonus_points`, per referral or review interaction) + every
+/// ledger entry (bonuses, redemptions, adjustments), up to as_of, less what expired
+/// (`points_expire_after_days`; a redemption spends the oldest points first). The *qualifying*
+/// points decide the tier: points earned by purchases, advocacy bonuses and positive ledger
+/// entries within the qualifying window (default 365 days; 0 = the whole history), so a
+/// redemption never costs a tier. With `tier_review` the tier is reviewed once per period
+/// (LoyaltyProgram+Relationship.swift): an upgrade is immediate, a downgrade waits for the
+/// review and then a grace period.
 package struct LoyaltyProgram: Sendable, Hashable {
     /// Points per currency unit spent (default 1).
     package var pointsPerUnit: Double = 1
@@ -13,6 +18,25 @@ package struct LoyaltyProgram: Sendable, Hashable {
     package var tiers: [Tier] = []
     /// Days of history that count towards the tier; 0 counts the whole history.
     package var qualifyingWindowDays = 365
+    /// Points expire this many days after they were earned; 0: never.
+    package var expiryDays = 0
+    /// Bonus points per advocacy interaction, by kind (`referral`, `review`).
+    package var bonusPoints: [String: Int] = [:]
+    /// The periodic tier review, nil for a tier that follows the rolling qualifying window.
+    package var tierReview: TierReview?
+
+    /// Tier reviews every `everyDays` from `firstReview`; a client whose qualifying points of the
+    /// period under review fall short keeps the tier held before for `graceDays` after the review.
+    package struct TierReview: Sendable, Hashable {
+        package var firstReview: Timestamp
+        package var everyDays: Int
+        package var graceDays: Int
+        package init(firstReview: Timestamp, everyDays: Int, graceDays: Int) {
+            self.firstReview = firstReview
+            self.everyDays = everyDays
+            self.graceDays = graceDays
+        }
+    }
 
     package struct Tier: Sendable, Hashable {
         package var name: String
@@ -37,8 +61,8 @@ package struct LoyaltyProgram: Sendable, Hashable {
         return raw > 0 ? Int(raw.rounded(.down)) : 0
     }
 
-    /// The loyalty status of a client at `asOf`, from purchases and ledger entries up to then.
-    package func status(purchases: [Purchase], ledger: [LoyaltyEntry], asOf: Timestamp) -> LoyaltyStatus {
+    /// The loyalty status of a client at `asOf`, from purchases, ledger entries and advocacy interactions up to then.
+    package func status(purchases: [Purchase], ledger: [LoyaltyEntry], interactions: [Interaction] = [], asOf: Timestamp) -> LoyaltyStatus {
         var names: [String] = []
         var lookup: [String: Int] = [:]
         let index = purchases.map { purchase in
@@ -47,14 +71,23 @@ package struct LoyaltyProgram: Sendable, Hashable {
             lookup[purchase.category] = names.count - 1
             return names.count - 1
         }
-        return status(purchases: purchases, categoryIndex: index, categories: names, ledger: ledger, asOf: asOf)
+        return status(purchases: purchases, categoryIndex: index, categories: names, ledger: ledger, interactions: interactions, asOf: asOf)
     }
+
+    /// Whether the programme uses expiry, tier reviews or bonus points: its qualifying and
+    /// redeemable points then differ, and the status tracks them apart.
+    package var rewardsRelationship: Bool { expiryDays > 0 || tierReview != nil || !bonusPoints.isEmpty }
 
     /// The loyalty status, with each purchase's category given as an index into `categories`
     /// (the facts already know them: one multiplier look-up per distinct category, not per purchase).
     package func status(
-        purchases: [Purchase], categoryIndex: [Int], categories: [String], ledger: [LoyaltyEntry], asOf: Timestamp
+        purchases: [Purchase], categoryIndex: [Int], categories: [String], ledger: [LoyaltyEntry],
+        interactions: [Interaction] = [], asOf: Timestamp
     ) -> LoyaltyStatus {
+        if rewardsRelationship {
+            return relationshipStatus(purchases: purchases, categoryIndex: categoryIndex, categories: categories,
+                                      ledger: ledger, interactions: interactions, asOf: asOf)
+        }
         let windowStart = qualifyingWindowDays > 0 ? asOf.adding(days: -qualifyingWindowDays) : Timestamp(seconds: .min)
         let multipliers = categoryMultipliers.isEmpty
             ? [Double](repeating: 1, count: categories.count)
@@ -76,19 +109,21 @@ package struct LoyaltyProgram: Sendable, Hashable {
             balance = balance.saturatingAdd(entry.points)
             if entry.points > 0, entry.at > windowStart { qualifying = qualifying.saturatingAdd(entry.points) }
         }
+        let (tier, next, toNext) = tierFor(qualifying)
+        return LoyaltyStatus(points: balance, qualifyingPoints: qualifying, tier: tier, nextTier: next, pointsToNextTier: toNext)
+    }
+
+    /// The tier `qualifying` points reach, the next one and the points missing to it.
+    func tierFor(_ qualifying: Int) -> (tier: String, next: String, toNext: Int) {
         var tier = ""
-        var next = ""
-        var toNext = 0
         for candidate in tiers {
             if qualifying >= candidate.threshold {
                 tier = candidate.name
             } else {
-                next = candidate.name
-                toNext = candidate.threshold - qualifying
-                break
+                return (tier, candidate.name, candidate.threshold - qualifying)
             }
         }
-        return LoyaltyStatus(points: balance, qualifyingPoints: qualifying, tier: tier, nextTier: next, pointsToNextTier: toNext)
+        return (tier, "", 0)
     }
 }
 
@@ -104,6 +139,34 @@ package struct LoyaltyStatus: Sendable, Hashable {
     package var nextTier: String
     /// Qualifying points missing to reach `nextTier`, 0 at the top.
     package var pointsToNextTier: Int
+    /// Points not yet expired, by the day they expire, oldest first (empty when points never expire).
+    package var expiringLots: [ExpiringPoints] = []
+    /// Bonus points earned by advocacy (referrals, reviews).
+    package var bonusPoints = 0
+    /// With a tier review: the day a tier kept through the grace period is lost, nil otherwise.
+    package var tierHeldUntil: Timestamp?
+    /// Points that expired before as_of.
+    package var expiredPoints = 0
+
+    package init(points: Int, qualifyingPoints: Int, tier: String, nextTier: String, pointsToNextTier: Int) {
+        self.points = points
+        self.qualifyingPoints = qualifyingPoints
+        self.tier = tier
+        self.nextTier = nextTier
+        self.pointsToNextTier = pointsToNextTier
+    }
+
+    /// Redeemable points that expire in (asOf, asOf + days]: the warning `points_expiring_within(days)`.
+    package func pointsExpiring(within days: Int, asOf: Timestamp) -> Int {
+        let end = asOf.adding(days: days)
+        return expiringLots.reduce(0) { $1.expires > asOf && $1.expires <= end ? $0.saturatingAdd($1.points) : $0 }
+    }
+
+    /// Points earned together that expire on one day.
+    package struct ExpiringPoints: Sendable, Hashable {
+        package var expires: Timestamp
+        package var points: Int
+    }
 }
 
 extension Int {

@@ -13,6 +13,8 @@ package struct ClientSnapshot: Sendable, Hashable {
     package var loyaltyLedger: [LoyaltyEntry]
     /// The last recorded stage (from `stage_history`), nil when none was ever recorded.
     package var recordedStage: StageRecord?
+    /// Where the client is in the catalog's cadences, as stored (`cadence_states`).
+    package var cadences: [CadenceState]
 
     package init(
         profile: ClientProfile,
@@ -21,7 +23,8 @@ package struct ClientSnapshot: Sendable, Hashable {
         interactions: [Interaction] = [],
         responses: [Response] = [],
         loyaltyLedger: [LoyaltyEntry] = [],
-        recordedStage: StageRecord? = nil
+        recordedStage: StageRecord? = nil,
+        cadences: [CadenceState] = []
     ) {
         self.profile = profile
         self.purchases = purchases
@@ -30,6 +33,7 @@ package struct ClientSnapshot: Sendable, Hashable {
         self.responses = responses
         self.loyaltyLedger = loyaltyLedger
         self.recordedStage = recordedStage
+        self.cadences = cadences
     }
 
     package var id: String { profile.id }

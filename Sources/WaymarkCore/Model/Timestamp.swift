@@ -62,6 +62,13 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
         return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
     }
 
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    package var iso8601: String {
+        let seconds = ((self.seconds % Self.secondsPerDay) + Self.secondsPerDay) % Self.secondsPerDay
+        func pad(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(isoDate)T\(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60))Z"
+    }
+
     package var description: String { isoDate }
 
     package static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.seconds < rhs.seconds }

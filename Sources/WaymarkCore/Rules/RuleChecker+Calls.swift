@@ -70,7 +70,7 @@ extension RuleChecker {
             }
             if failed { return error(range) }
             let (start, count) = operands(nodes)
-            let type: CheckedType = function == .interactionsWithin || function == .daysSincePurchase || function == .daysSinceEvent ? .int : .bool
+            let type: CheckedType = function == .interactionsWithin || function == .pointsExpiringWithin || function == .daysSincePurchase || function == .daysSinceEvent ? .int : .bool
             if Self.takesKey(function), case .string(let literal)? = constantValue(nodes[0]) {
                 // A literal product, category, event kind or item id: fingerprinted once here.
                 program.keys.append(RuleKey(literal))

@@ -58,7 +58,9 @@ package enum Fact: String, CaseIterable, Sendable {
     case clv12m = "clv_12m"                   // double: expected spend over the next 12 months
     case tier                                 // string: loyalty tier ("" when the catalog has none)
     case nextTier = "next_tier"               // string: "" at the top tier
-    case points                               // int: loyalty points balance
+    case points                               // int: loyalty points balance (redeemable)
+    case qualifyingPoints = "qualifying_points" // int: points that count towards the tier
+    case pointsExpiring30d = "points_expiring_30d" // int: points_expiring_within(30), for templates
     case pointsToNextTier = "points_to_next_tier" // int: 0 at the top tier
     case ownedProducts = "owned_products"     // list<string>
     case ownedCategories = "owned_categories" // list<string>
@@ -79,7 +81,7 @@ package enum Fact: String, CaseIterable, Sendable {
         switch self {
         case .age, .tenureDays, .daysInStage, .purchaseCount, .daysSinceFirstPurchase,
              .daysSinceLastPurchase, .recencyScore, .frequencyScore, .monetaryScore,
-             .points, .pointsToNextTier, .interactions90d:
+             .points, .qualifyingPoints, .pointsExpiring30d, .pointsToNextTier, .interactions90d:
             .int
         case .totalSpend, .averageSpend, .pAlive, .expectedPurchases90d, .clv12m:
             .double
@@ -116,6 +118,8 @@ package protocol RuleContext {
     func eventWithin(_ kind: String, days: Int) -> Bool
     /// Interactions in the channel within the last `days` days (`"any"` counts every channel).
     func interactionsWithin(_ channel: String, days: Int) -> Int
+    /// Redeemable points that expire within the next `days` days after as_of.
+    func pointsExpiringWithin(days: Int) -> Int
     func consent(_ channel: String) -> Bool
     /// Days since the last purchase of the product or category; nil when never.
     func daysSincePurchase(_ productOrCategory: String) -> Int?

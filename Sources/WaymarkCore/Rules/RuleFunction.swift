@@ -10,6 +10,7 @@ package enum RuleFunction: String, CaseIterable, Sendable {
     case boughtWithin = "bought_within"
     case eventWithin = "event_within"
     case interactionsWithin = "interactions_within"
+    case pointsExpiringWithin = "points_expiring_within"
     case consent
     case daysSincePurchase = "days_since_purchase"
     case daysSinceEvent = "days_since_event"
@@ -32,6 +33,7 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         case .boughtWithin: "bought_within(product_or_category: string, days: int) -> bool"
         case .eventWithin: "event_within(kind: string, days: int) -> bool"
         case .interactionsWithin: "interactions_within(channel: string, days: int) -> int"
+        case .pointsExpiringWithin: "points_expiring_within(days: int) -> int"
         case .consent: "consent(channel: string) -> bool"
         case .daysSincePurchase: "days_since_purchase(product_or_category: string) -> int (null when never)"
         case .daysSinceEvent: "days_since_event(kind: string) -> int (null when never)"
@@ -54,6 +56,7 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         case .ownsCategory: "Whether the client owns any product of the category."
         case .boughtWithin: "Whether the client bought the product, or any product of the category, in the last `days` days before as_of."
         case .eventWithin: "Whether a life event of this kind happened in the last `days` days before as_of."
+        case .pointsExpiringWithin: "How many of the client's redeemable points expire in the next `days` days (0 when the catalog's points never expire)."
         case .interactionsWithin: "How many interactions the client had in the channel in the last `days` days; \"any\" counts every channel."
         case .consent: "Whether the client consented to be contacted in the channel."
         case .daysSincePurchase: "Days since the last purchase of the product or category; null when never."
@@ -78,6 +81,7 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         case .boughtWithin: "bought_within(\"insurance\", 365)"
         case .eventWithin: "event_within(\"child_born\", 180)"
         case .interactionsWithin: "interactions_within(\"email\", 30) >= 2"
+        case .pointsExpiringWithin: "points_expiring_within(30) > 0"
         case .consent: "consent(\"email\")"
         case .daysSincePurchase: "days_since_purchase(\"fund-index\") > 365"
         case .daysSinceEvent: "days_since_event(\"marriage\") < 90"
@@ -96,7 +100,7 @@ package enum RuleFunction: String, CaseIterable, Sendable {
     /// Whether the function reads the client (and so is never folded to a constant).
     var readsContext: Bool {
         switch self {
-        case .owns, .ownsCategory, .boughtWithin, .eventWithin, .interactionsWithin, .consent,
+        case .owns, .ownsCategory, .boughtWithin, .eventWithin, .interactionsWithin, .pointsExpiringWithin, .consent,
              .daysSincePurchase, .daysSinceEvent, .respondedWithin, .hasAttribute, .has:
             true
         case .size, .min, .max, .int, .double, .string:
@@ -113,6 +117,7 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         case .boughtWithin: [("product_or_category", .string, .productOrCategory), ("days", .int, nil)]
         case .eventWithin: [("kind", .string, .lifeEvent), ("days", .int, nil)]
         case .interactionsWithin: [("channel", .string, .channel), ("days", .int, nil)]
+        case .pointsExpiringWithin: [("days", .int, nil)]
         case .consent: [("channel", .string, .channel)]
         case .daysSincePurchase: [("product_or_category", .string, .productOrCategory)]
         case .daysSinceEvent: [("kind", .string, .lifeEvent)]

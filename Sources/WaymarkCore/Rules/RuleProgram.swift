@@ -305,6 +305,9 @@ extension RuleProgram {
         case .interactionsWithin:
             guard let channel = string(0), let days = int(1) else { return .null }
             return .int(context.interactionsWithin(channel, days: days))
+        case .pointsExpiringWithin:
+            guard let days = int(0) else { return .null }
+            return .int(context.pointsExpiringWithin(days: days))
         case .consent:
             guard let channel = string(0) else { return .null }
             return .bool(context.consent(channel))
@@ -399,6 +402,7 @@ struct ConstantFoldingContext: RuleContext {
     func boughtWithin(_ productOrCategory: String, days: Int) -> Bool { false }
     func eventWithin(_ kind: String, days: Int) -> Bool { false }
     func interactionsWithin(_ channel: String, days: Int) -> Int { 0 }
+    func pointsExpiringWithin(days: Int) -> Int { 0 }
     func consent(_ channel: String) -> Bool { false }
     func daysSincePurchase(_ productOrCategory: String) -> Int? { nil }
     func daysSinceEvent(_ kind: String) -> Int? { nil }

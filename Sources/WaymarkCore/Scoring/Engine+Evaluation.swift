@@ -310,20 +310,10 @@ extension Engine {
         return Rejection(itemID: entry.id, kind: entry.kind, check: .rankedOut, reason: reason, priority: p)
     }
 
-    func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, scratch: Scratch, render: Bool) -> Recommendation {
+    func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, scratch: Scratch, render: Bool, explain: Bool = true) -> Recommendation {
         // The item is read in place from the shared entry, never copied.
         let entry = prepared[candidate.item]
-        var text: String?
-        if render, let parts = entry.plainTemplate {
-            text = MessageTemplate.render(parts) {
-                TemplateValues.text(of: $0, facts: facts, item: entry.item, channel: candidate.channel, products: products)
-            }
-        } else if render, let template = entry.item.template {
-            // Only the values the template names are built.
-            var base = TemplateValues.values(facts: facts, names: template.names)
-            TemplateValues.add(item: entry.item, channel: candidate.channel, products: products, to: &base)
-            text = template.render(base)
-        }
+        let text = render ? self.text(entry, channel: candidate.channel, facts: facts) : nil
         var trigger: String?
         if candidate.trigger >= 0 {
             let t = entry.triggers[candidate.trigger]
@@ -333,8 +323,22 @@ extension Engine {
             itemID: entry.id, kind: entry.kind, title: entry.title, rank: rank, channel: candidate.channel,
             priority: candidate.factors.priority, text: text,
             explanation: Explanation(admittedBy: admittedBy(candidate, facts: facts), factors: candidate.factors, trigger: trigger,
-                                     propensityReasons: propensityReasons(entry, facts: facts, scratch: scratch, factors: candidate.factors))
+                                     propensityReasons: explain ? propensityReasons(entry, facts: facts, scratch: scratch, factors: candidate.factors) : [])
         )
+    }
+
+    /// The item's template rendered with the client's facts, nil for an item without one.
+    func text(_ entry: PreparedItem, channel: Channel, facts: ClientFacts) -> String? {
+        if let parts = entry.plainTemplate {
+            return MessageTemplate.render(parts) {
+                TemplateValues.text(of: $0, facts: facts, item: entry.item, channel: channel, products: products)
+            }
+        }
+        guard let template = entry.item.template else { return nil }
+        // Only the values the template names are built.
+        var base = TemplateValues.values(facts: facts, names: template.names)
+        TemplateValues.add(item: entry.item, channel: channel, products: products, to: &base)
+        return template.render(base)
     }
 
     /// The checks that admitted an item, as text (built only for recommended items).

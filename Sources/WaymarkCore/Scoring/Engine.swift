@@ -60,6 +60,8 @@ package struct Engine: Sendable {
     /// learned propensity).
     let popularityReason: [String]
     let stageRateReason: [String]
+    /// Whether the catalog or any item has a holdout (nothing to check per client otherwise).
+    let hasHoldout: Bool
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -101,6 +103,7 @@ package struct Engine: Sendable {
             )
         }
         scorer = models.propensity.map(PropensityScorer.init)
+        hasHoldout = catalog.holdout.map { $0.share > 0 } ?? false || items.contains { ($0.holdout?.share ?? 0) > 0 }
         let rates = models.propensity?.rates ?? PopulationRates()
         logPopularity = categories.map { log(rates.share($0)) }
         logRecentPopularity = categories.map { log(rates.recentShare($0)) }
@@ -182,8 +185,13 @@ package struct Engine: Sendable {
     }
 
     /// Scores one client and picks the offers and messages.
+    /// With `options.cadences`, also walks the client's cadences from the snapshot's stored
+    /// states (``advanceCadences(_:facts:render:)``): the steps going out now join the answer.
     package func recommend(for snapshot: ClientSnapshot, asOf: Timestamp, options: RecommendOptions = RecommendOptions()) -> RecommendationSet {
-        recommend(facts: facts(for: snapshot, asOf: asOf), options: options)
+        let facts = facts(for: snapshot, asOf: asOf)
+        let set = recommend(facts: facts, options: options)
+        guard options.cadences else { return set }
+        return withCadences(set, stored: snapshot.cadences, facts: facts, render: options.renderText)
     }
 
     /// Scores a client whose facts are already computed.
@@ -264,15 +272,17 @@ package struct Engine: Sendable {
             rejections.sort { (order[$0.itemID] ?? 0) < (order[$1.itemID] ?? 0) }
         }
 
-        return RecommendationSet(
+        var set = RecommendationSet(
             clientID: facts.clientID,
             asOf: facts.asOf,
             catalogVersion: catalog.version,
             scores: scores(facts),
-            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText) },
-            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText) },
+            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores) },
+            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores) },
             notRecommended: rejections
         )
+        if hasHoldout { applyHoldout(to: &set, explain: explain) }
+        return set
     }
 
     /// The per-client scores alone (stage, p_alive, CLV, tier, points).

@@ -10,9 +10,19 @@ package struct RecommendationSet: Sendable {
     package var messages: [Recommendation]
     /// Every item not recommended with the reason, in catalog order; empty unless requested.
     package var notRecommended: [Rejection]
+    /// The client is in the catalog's holdout (control group): no offers, only service messages.
+    package var heldOut = false
+    /// What the client would have been offered and the holdout withheld (the catalog's, or an
+    /// item's own), offers then messages, each with the rank it would have had.
+    package var withheld: [Recommendation] = []
+    /// The client's cadences after this pass (with `RecommendOptions.cadences`): the steps due
+    /// now (going out or waiting) and the states to store.
+    package var cadences = CadenceOutcome()
+    /// The cadence steps going out now, as recommendations (ranked after the messages, not scored).
+    package var cadenceSteps: [Recommendation] = []
 
-    /// Offers then messages.
-    package var all: [Recommendation] { offers + messages }
+    /// Offers, messages, then the cadence steps going out now.
+    package var all: [Recommendation] { offers + messages + cadenceSteps }
 }
 
 /// The per-client scores the nightly run stores.
@@ -59,18 +69,23 @@ package struct Explanation: Sendable, Hashable {
     /// strongest first (`bought coffee on 12 of 20 occasions, about every 2–3 weeks, last 19 days
     /// ago (+1.8)`); empty with the heuristic propensity.
     package var propensityReasons: [String] = []
+    /// For a cadence step: where the client is in it (`step 2 of 4 of the new-parent cadence,
+    /// started 9 days ago`); the step is due, not ranked, and its factors are zero.
+    package var cadence: String?
 
-    package init(admittedBy: [String], factors: ScoreFactors, trigger: String? = nil, propensityReasons: [String] = []) {
+    package init(admittedBy: [String], factors: ScoreFactors, trigger: String? = nil, propensityReasons: [String] = [], cadence: String? = nil) {
         self.admittedBy = admittedBy
         self.factors = factors
         self.trigger = trigger
         self.propensityReasons = propensityReasons
+        self.cadence = cadence
     }
 
     /// One line: `priority 0.84 = propensity 0.12 (… × affinity given owned 1.46 × …) × value 500 × …`
     /// (the affinity is conditioned on the categories the client owns, see `AffinityModel`).
     package var summary: String {
         let f = factors
+        if let cadence { return "due: \(cadence) (a cadence step goes out when due, not ranked by priority)" }
         if !propensityReasons.isEmpty {
             return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (purchase model: \(propensityReasons.prefix(3).joined(separator: "; "))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
         }
@@ -123,6 +138,8 @@ package struct Rejection: Sendable, Hashable {
         case rankedOut = "ranked_out"
         /// A channel was requested and the item cannot go out on it (checked before ranking).
         case channel
+        /// Chosen, then withheld: the client is in the holdout (the catalog's or the item's).
+        case holdout
     }
 }
 
@@ -143,10 +160,16 @@ package struct RecommendOptions: Sendable, Hashable {
     /// ranking (an item none of whose open channels is this one is dropped with a why-not), and
     /// the chosen channel of every recommendation. Nil: any channel.
     package var channel: Channel?
+    /// Build the propensity's reasons in words (off for brief answers, which do not show them).
+    package var explainScores = true
+    /// Walk the client's cadences (``Engine/advanceCadences(_:facts:render:)``) from the
+    /// snapshot's stored states: the nightly run and the live answers, not the backtest.
+    package var cadences = false
 
     package init(explainRejections: Bool = false, exploration: Bool? = nil, seed: UInt64? = nil, maxOffers: Int? = nil, maxMessages: Int? = nil, renderText: Bool = true,
-                 channel: Channel? = nil) {
+                 channel: Channel? = nil, explainScores: Bool = true) {
         self.channel = channel
+        self.explainScores = explainScores
         self.explainRejections = explainRejections
         self.exploration = exploration
         self.seed = seed

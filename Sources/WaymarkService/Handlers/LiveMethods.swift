@@ -14,7 +14,8 @@ final class LiveMethods {
     /// Reads the snapshots of a run of pipelined `recommend` calls in one round trip
     /// (``LiveStore/prefetchRecommendations(_:)``) before they are answered one by one.
     ///
-    /// The run holds only `recommend` calls, which write nothing, so every call of it sees the
+    /// The run holds only `recommend` calls, which write nothing but the cadence states they move
+    /// (after which the client's snapshots read ahead are dropped), so every call of it sees the
     /// same data it would have read by itself; the snapshots are dropped when the run ends, so
     /// the next call after a write (`record_response`, …) reads afresh. Calls whose params are
     /// invalid are left out (they get their own error); when the batch read fails (the database
@@ -37,7 +38,7 @@ final class LiveMethods {
 
     static func now() -> Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
 
-    static let recommendParams = ["client_id", "top_k", "channel", "as_of", "explain"]
+    static let recommendParams = ["client_id", "top_k", "channel", "as_of", "explain", "detail"]
 
     /// Validated `recommend` params.
     struct RecommendRequest {
@@ -46,6 +47,8 @@ final class LiveMethods {
         var channel: Channel?
         var asOf: Timestamp?
         var explain: Bool
+        /// `detail: "brief"`: no factors, summary or propensity reasons.
+        var brief = false
     }
 
     static func recommendRequest(_ params: JSONValue?) throws(RPCError) -> RecommendRequest {
@@ -59,8 +62,16 @@ final class LiveMethods {
         }
         let asOf = moment(&reader, "as_of")
         let explain = reader.bool("explain") ?? false
+        var brief = false
+        if let detail = reader.string("detail") {
+            switch detail {
+            case "full": break
+            case "brief": brief = true
+            default: reader.fail("detail", "expected \"full\" (the default: every factor and the reasons in words) or \"brief\" (the items, their checks and text, no factors)")
+            }
+        }
         try reader.finish()
-        return RecommendRequest(clientID: clientID ?? "", topK: topK, channel: channel, asOf: asOf, explain: explain)
+        return RecommendRequest(clientID: clientID ?? "", topK: topK, channel: channel, asOf: asOf, explain: explain, brief: brief)
     }
 
     /// An optional `as_of`: a date (midnight UTC) or an ISO 8601 timestamp with a zone.
@@ -76,7 +87,7 @@ final class LiveMethods {
         let request = try Self.recommendRequest(params)
         let answer = try RPCError.mapping(clientID: request.clientID) {
             try store.recommend(clientID: request.clientID, asOf: request.asOf, top: request.topK, channel: request.channel,
-                                explain: request.explain)
+                                explain: request.explain, brief: request.brief)
         }
         return try answer.json()
     }

@@ -24,6 +24,8 @@ extension LiveProfile: JSONRepresentable {
         } else {
             members.append(("last_run", .null))
         }
+        members.append(("cadences", .array(cadences.map(\.json))))
+        members.append(("loyalty", loyalty?.json ?? .null))
         return .sortedObject(members)
     }
 
@@ -75,5 +77,32 @@ extension LiveProfile.LastRun {
         }
         return .sortedObject([("run_id", .number(String(runID))), ("as_of", .string(asOf)), ("stage", .string(stage)),
                               ("clv_12m", clv), ("recommendations", .array(items))])
+    }
+}
+
+extension LiveProfile.CadenceEntry {
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("cadence", .string(cadence)), ("title", .string(title)), ("status", .string(status)), ("steps_sent", .integer(stepsSent)),
+            ("entered_at", .string(enteredAt)),
+        ]
+        members.append(("steps", steps.map(JSONValue.integer) ?? .null))
+        members.append(("next_due", nextDue.map(JSONValue.string) ?? .null))
+        members.append(("next_item", nextItem.map(JSONValue.string) ?? .null))
+        members.append(("ended_at", endedAt.map(JSONValue.string) ?? .null))
+        members.append(("reason", reason.map(JSONValue.string) ?? .null))
+        return .sortedObject(members)
+    }
+}
+
+extension LiveProfile.Loyalty {
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("redeemable_points", .integer(redeemablePoints)), ("qualifying_points", .integer(qualifyingPoints)),
+            ("bonus_points", .integer(bonusPoints)), ("expired_points", .integer(expiredPoints)), ("expiring_30d", .integer(expiring30d)),
+            ("next_expiries", .array(nextExpiries.map { .sortedObject([("date", .string($0.date)), ("points", .integer($0.points))]) })),
+        ]
+        members.append(("tier_held_until", tierHeldUntil.map(JSONValue.string) ?? .null))
+        return .sortedObject(members)
     }
 }

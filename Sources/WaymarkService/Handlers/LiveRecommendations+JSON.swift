@@ -5,9 +5,10 @@ package import WaymarkCore
 /// `waymark recommend --format json` (through `Encodable`, which encodes this value).
 ///
 /// Members in sorted key order, an absent value `null` (the member is always there), doubles
-/// written as Swift writes them with a trailing `.0` dropped (``JSONValue/double(_:)``). Two
+/// written as Swift writes them with a trailing `.0` dropped (``JSONValue/double(_:)``). Some
 /// members are sections rather than values, present only when they apply: `contact` (a client who
-/// may not be contacted freely) and `not_recommended` (asked for with `explain`).
+/// may not be contacted freely), `not_recommended` (asked for with `explain`), `withheld`,
+/// `cadence_steps`, and the explanation's parts (left out by the brief detail).
 extension LiveRecommendations: JSONRepresentable {
     /// The JSON form; nil when a number cannot be written in JSON (not finite).
     package var directJSON: JSONValue? {
@@ -19,6 +20,18 @@ extension LiveRecommendations: JSONRepresentable {
             ("run_ids", .array(runIDs.map { .number(String($0)) })),
         ]
         members.append(("models_as_of", modelsAsOf.map(JSONValue.string) ?? .null))
+        members.append(("holdout", .bool(holdout)))
+        members.append(("input_hash", .string(inputHash)))
+        members.append(("model_version", modelVersion.map { .number(String($0)) } ?? .null))
+        members.append(("decision_id", decisionID.map { .number(String($0)) } ?? .null))
+        if !withheld.isEmpty {
+            var values: [JSONValue] = []
+            for item in withheld {
+                guard let value = item.directJSON else { return nil }
+                values.append(value)
+            }
+            members.append(("withheld", .array(values)))
+        }
         var offerValues: [JSONValue] = []
         offerValues.reserveCapacity(offers.count)
         for offer in offers {
@@ -43,6 +56,7 @@ extension LiveRecommendations: JSONRepresentable {
                 ("notices", .array(contact.notices.map(JSONValue.string))),
             ])))
         }
+        if !cadenceSteps.isEmpty { members.append(("cadence_steps", .array(cadenceSteps.map(\.json)))) }
         if let notRecommended {
             var rejections: [JSONValue] = []
             rejections.reserveCapacity(notRecommended.count)
@@ -80,13 +94,18 @@ extension LiveRecommendation {
             factorMembers.append((name, number))
         }
         var members: [(key: String, value: JSONValue)] = [
-            ("channel", .string(channel)), ("factors", .sortedObject(factorMembers)), ("item", .string(item)),
+            ("channel", .string(channel)), ("item", .string(item)),
             ("kind", .string(kind)), ("rank", .integer(rank)), ("reasons", .array(reasons.map { .string($0) })),
-            ("score", scoreValue), ("summary", .string(summary)), ("title", .string(title)),
+            ("score", scoreValue), ("title", .string(title)),
         ]
+        // `brief` (a requested short form) leaves out the explanation's parts.
+        if !brief {
+            members.append(("factors", .sortedObject(factorMembers)))
+            members.append(("summary", .string(summary)))
+            members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) })))
+        }
         members.append(("text", text.map(JSONValue.string) ?? .null))
         members.append(("trigger", trigger.map(JSONValue.string) ?? .null))
-        members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) })))
         return .sortedObject(members)
     }
 }
@@ -102,6 +121,19 @@ extension LiveRejection {
         } else {
             members.append(("priority", .null))
         }
+        return .sortedObject(members)
+    }
+}
+
+extension LiveCadenceStep {
+    var json: JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("cadence", .string(cadence)), ("cadence_title", .string(cadenceTitle)), ("step", .integer(step)), ("steps", .integer(steps)),
+            ("item", .string(item)), ("kind", .string(kind)), ("title", .string(title)), ("channel", .string(channel)),
+            ("entered_at", .string(enteredAt)), ("started_days_ago", .integer(startedDaysAgo)), ("description", .string(description)),
+        ]
+        members.append(("text", text.map(JSONValue.string) ?? .null))
+        members.append(("waiting", waiting.map(JSONValue.string) ?? .null))
         return .sortedObject(members)
     }
 }

@@ -252,6 +252,10 @@ final class MCPTools {
         var lines = ["Client \(answer.clientID) as of \(answer.asOf): stage \(scores.stage) (\(scores.stageReason)), "
             + "CLV 12 months \(format(scores.clv12m)), p(alive) \(format(scores.pAlive))"
             + (scores.tier.isEmpty ? "." : ", tier \(scores.tier) with \(scores.points) points.")]
+        if answer.holdout {
+            lines.append("The client is in the holdout (control group): no offers, only service messages"
+                + (answer.withheld.isEmpty ? "." : "; withheld: \(answer.withheld.map(\.item).joined(separator: ", "))."))
+        }
         if answer.offers.isEmpty {
             lines.append("No offer to propose now.")
         } else {
@@ -261,6 +265,12 @@ final class MCPTools {
         if !answer.messages.isEmpty {
             lines.append("Messages:")
             for message in answer.messages { lines.append("- " + line(message)) }
+        }
+        if !answer.cadenceSteps.isEmpty {
+            lines.append("Cadence steps due:")
+            for step in answer.cadenceSteps {
+                lines.append("- \(step.title) [\(step.item)] via \(step.channel): \(step.description)" + (step.waiting == nil ? "; goes out now." : "."))
+            }
         }
         if let rejections = answer.notRecommended, !rejections.isEmpty {
             lines.append("Not recommended:")
@@ -309,6 +319,14 @@ final class MCPTools {
         ]
         if !facts.lifeEvents.isEmpty { lines.append("Life events: \(facts.lifeEvents.joined(separator: ", ")).") }
         lines.append(profile.doNotContact ? "Do not contact." : "Consents: \(profile.consents.isEmpty ? "none" : profile.consents.joined(separator: ", ")).")
+        if let loyalty = profile.loyalty {
+            lines.append("Points: \(loyalty.redeemablePoints) redeemable, \(loyalty.qualifyingPoints) qualifying for the tier"
+                + (loyalty.expiring30d > 0 ? "; \(loyalty.expiring30d) expire within 30 days." : "."))
+        }
+        for cadence in profile.cadences {
+            lines.append("Cadence \(cadence.cadence): \(cadence.status), \(cadence.stepsSent) of \(cadence.steps.map(String.init) ?? "?") steps sent, entered \(cadence.enteredAt)"
+                + (cadence.nextDue.map { ", next due \($0)" } ?? "") + (cadence.reason.map { " (\($0))" } ?? "") + ".")
+        }
         if !profile.timeline.isEmpty {
             lines.append("Recent: " + profile.timeline.prefix(3).map { "\($0.at) \($0.what) \($0.detail)" }.joined(separator: "; ") + ".")
         }

@@ -36,7 +36,7 @@ package struct ServerConfiguration: Sendable {
 package enum WaymarkServer {
     /// The method names, as docs/protocol.md lists them.
     package static let methods = ["recommend", "profile", "upsert_client", "record_purchase", "record_interaction",
-                                  "record_life_event", "record_response", "catalog", "health", "shutdown"]
+                                  "record_life_event", "record_response", "record_presentation", "explain_decision", "catalog", "health", "shutdown"]
 
     /// A service with every Waymark method registered, working on one ``LiveStore``.
     package static func makeService(configuration: ServerConfiguration, logger: Logger) -> RPCService {
@@ -52,6 +52,9 @@ package enum WaymarkServer {
         service.register("recommend", live.recommend)
         service.registerPrefetch("recommend", live.prefetcher)
         service.register("profile", live.profile)
+        let audit = AuditMethods(store: store)
+        service.register("explain_decision", audit.explainDecision)
+        service.register("record_presentation", audit.recordPresentation)
         return service
     }
 

@@ -7,7 +7,10 @@ package import WaymarkCore
 ///
 /// Loads the client's snapshot as it is now (a purchase recorded a minute ago counts), scores
 /// it with the current catalog and the current night's fitted models (``LiveContext``, cached
-/// per process) and returns the ranked offers and messages with their explanations.
+/// per process) and returns the ranked offers and messages with their explanations, and the
+/// cadence steps due now. A live answer moves the client's cadences as the nightly run does
+/// (``Engine/advanceCadences(_:facts:render:)``) and stores what it moved at once, so the next
+/// answer or night finds a step that went out done.
 ///
 /// ```swift
 /// let recommender = LiveRecommender(connection: connection)
@@ -40,14 +43,28 @@ package struct LiveRecommender {
     ///   client id, `.notYetClient` when `asOf` is before the client's `first_seen`, `.noCatalog` when no catalog is stored;
     ///   ``PostgresError`` when the database fails.
     package func recommend(clientID: String, asOf: Timestamp? = nil, top: Int? = nil, channel: Channel? = nil,
-                           explain: Bool = false) throws -> LiveRecommendations {
+                           explain: Bool = false, brief: Bool = false) throws -> LiveRecommendations {
         let (moment, snapshot, state) = try context.load(clientID: clientID, asOf: asOf, connection: connection)
-        return try Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
-                              explain: explain)
+        var answer = try Self.recommend(clientID: clientID, snapshot: snapshot, asOf: moment, state: state, top: top, channel: channel,
+                                        explain: explain, brief: brief)
+        try CadenceStateStore(connection: connection).save(answer.movedCadences, clientID: clientID)
+        try Self.log(&answer, connection: connection)
+        return answer
+    }
+
+    /// Writes the answer to the decision log when its catalog asks for it (`audit.decision_log`),
+    /// and sets its `decisionID`.
+    ///
+    /// - Throws: ``PostgresError`` when the database fails.
+    package static func log(_ answer: inout LiveRecommendations, connection: Connection) throws {
+        guard let entry = answer.logEntry else { return }
+        answer.decisionID = try DecisionLog(connection: connection).record(entry)
+        answer.logEntry = nil
     }
 
     /// Scores a snapshot already loaded (by ``LiveContext/loadBatch(_:connection:)``) as
-    /// ``recommend(clientID:asOf:top:channel:explain:)`` scores the one it loads.
+    /// ``recommend(clientID:asOf:top:channel:explain:)`` scores the one it loads, without
+    /// storing the cadence states it moved (``LiveRecommendations/movedCadences``: the caller's to store).
     ///
     /// - Parameters:
     ///   - clientID: the client, as asked for.
@@ -56,21 +73,37 @@ package struct LiveRecommender {
     ///   - state: the catalog and models read with the snapshot.
     ///   - top, channel, explain: as for ``recommend(clientID:asOf:top:channel:explain:)``.
     package static func recommend(clientID: String, snapshot: ClientSnapshot, asOf moment: Timestamp, state: LiveContext.State,
-                                  top: Int? = nil, channel: Channel? = nil, explain: Bool = false) throws -> LiveRecommendations {
+                                  top: Int? = nil, channel: Channel? = nil, explain: Bool = false, brief: Bool = false) throws -> LiveRecommendations {
         // Before first_seen the client did not exist yet: no stage, no offers.
         guard moment >= snapshot.profile.firstSeen else {
             throw StoreError.notYetClient(clientID, firstSeen: snapshot.profile.firstSeen, asOf: moment)
         }
         // The requested channel is an eligibility condition in the engine, before ranking.
-        let set = state.engine.recommend(for: snapshot, asOf: moment,
-                                         options: RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel))
-        let offers = set.offers.map(LiveRecommendation.init)
-        let messages = set.messages.map(LiveRecommendation.init)
-        return LiveRecommendations(
+        var options = RecommendOptions(explainRejections: explain, maxOffers: top, channel: channel, explainScores: !brief)
+        options.cadences = true
+        let set = state.engine.recommend(for: snapshot, asOf: moment, options: options)
+        let offers = set.offers.map { LiveRecommendation($0, brief: brief) }
+        let messages = set.messages.map { LiveRecommendation($0, brief: brief) }
+        let inputs = DecisionInputs(snapshot: snapshot, asOf: moment)
+        let modelVersion = state.modelsAsOf != nil ? state.runIDs.first : nil
+        var answer = LiveRecommendations(
             clientID: clientID, asOf: moment.isoDate, catalogVersion: state.catalogVersion, catalogDocumentVersion: set.catalogVersion,
             runIDs: state.runIDs, modelsAsOf: state.modelsAsOf, scores: LiveScores(set.scores),
             offers: offers, messages: messages, contact: LiveContact(snapshot.profile, policy: state.engine.catalog.contactPolicy),
-            notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil)
+            notRecommended: explain ? set.notRecommended.map { LiveRejection(item: $0.itemID, kind: $0.kind.rawValue, check: $0.check.rawValue, reason: $0.reason, priority: $0.priority) } : nil,
+            cadenceSteps: set.cadences.due.map(LiveCadenceStep.init), movedCadences: set.cadences.changed)
+        answer.holdout = set.heldOut
+        answer.withheld = set.withheld.map { LiveRecommendation($0, brief: brief) }
+        answer.inputHash = inputs.hash
+        answer.modelVersion = modelVersion
+        let audit = state.engine.catalog.audit
+        if audit.decisionLog {
+            answer.logEntry = DecisionLogEntry(
+                clientID: clientID, asOf: moment, catalogVersion: state.catalogVersion, modelVersion: modelVersion, inputs: inputs,
+                topK: top, channel: channel?.rawValue, holdout: set.heldOut, decisions: DecisionRow.text(DecisionRow.rows(of: set)),
+                retentionDays: audit.retentionDays)
+        }
+        return answer
     }
 }
 
@@ -94,6 +127,60 @@ package struct LiveRecommendations: Sendable, Hashable {
     package var contact: LiveContact? = nil
     /// Every item not recommended, with the reason; only when asked for.
     package var notRecommended: [LiveRejection]?
+    /// The client is in the catalog's holdout (control group): no offers, only service messages.
+    package var holdout = false
+    /// What the holdout withheld (what the client would have been offered).
+    package var withheld: [LiveRecommendation] = []
+    /// The hash of the client's inputs as of `asOf` (``DecisionInputs/hash``).
+    package var inputHash = ""
+    /// The run whose fitted models were used; nil before the first run.
+    package var modelVersion: Int64?
+    /// The decision log's id of this answer, when the catalog logs decisions.
+    package var decisionID: Int64?
+    /// The entry to log, until ``LiveRecommender/log(_:connection:)`` wrote it.
+    package var logEntry: DecisionLogEntry?
+    /// The cadence steps due now: going out, or waiting for the contact policy.
+    package var cadenceSteps: [LiveCadenceStep] = []
+    /// The cadence states this answer moved, to be stored (not part of the answer's wire form).
+    package var movedCadences: [CadenceState] = []
+}
+
+/// A cadence step due now: "step 2 of 4 of the new-parent cadence, started 9 days ago".
+package struct LiveCadenceStep: Sendable, Hashable {
+    package var cadence: String
+    package var cadenceTitle: String
+    /// 1-based, of `steps`.
+    package var step: Int
+    package var steps: Int
+    package var item: String
+    package var kind: String
+    package var title: String
+    package var channel: String
+    /// `YYYY-MM-DD`.
+    package var enteredAt: String
+    package var startedDaysAgo: Int
+    /// The rendered message, for a step going out whose item has a template.
+    package var text: String?
+    /// Why the step waits (a cap, no consent, do-not-contact); nil when it goes out now.
+    package var waiting: String?
+    /// The sentence: "step 2 of 4 of the new-parent cadence, started 9 days ago[; waits: …]".
+    package var description: String
+
+    init(_ due: CadenceStepDue) {
+        cadence = due.cadenceID
+        cadenceTitle = due.cadenceTitle
+        step = due.step
+        steps = due.steps
+        item = due.itemID
+        kind = due.kind.rawValue
+        title = due.title
+        channel = due.channel.rawValue
+        enteredAt = due.enteredAt.isoDate
+        startedDaysAgo = due.startedDaysAgo
+        text = due.text
+        waiting = due.waiting
+        description = due.description
+    }
 }
 
 /// The client's contact situation, when it restricts what may be offered and how.
@@ -190,6 +277,8 @@ package struct LiveRecommendation: Sendable, Hashable {
     /// priority = propensity × value × context × lever, in words.
     package var summary: String
     package var factors: [String: Double]
+    /// A brief answer: no summary, factors or propensity reasons (JSON leaves them out).
+    package var brief = false
 
     package init(rank: Int, item: String, kind: String, title: String, channel: String, score: Double, text: String?,
                  reasons: [String], trigger: String?, summary: String, factors: [String: Double]) {
@@ -206,7 +295,9 @@ package struct LiveRecommendation: Sendable, Hashable {
         self.factors = factors
     }
 
-    init(_ r: Recommendation) {
+    /// - Parameter brief: leave out the priority's explanation (factors, summary, propensity
+    ///   reasons), for answers that only show what to do and the checks that admitted it.
+    init(_ r: Recommendation, brief: Bool = false) {
         rank = r.rank
         item = r.itemID
         kind = r.kind.rawValue
@@ -216,6 +307,12 @@ package struct LiveRecommendation: Sendable, Hashable {
         text = r.text
         reasons = r.explanation.admittedBy
         trigger = r.explanation.trigger
+        self.brief = brief
+        guard !brief else {
+            summary = ""
+            factors = [:]
+            return
+        }
         propensityReasons = r.explanation.propensityReasons
         summary = r.explanation.summary
         let f = r.explanation.factors

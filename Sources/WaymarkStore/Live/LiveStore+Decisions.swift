@@ -55,7 +55,7 @@ extension LiveStore {
                 SELECT r.run_id, to_char(s.as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD'), r.rank, r.item_id, r.kind, r.channel,
                        r.score, r.message, r.explanation::text
                 FROM recommendations r JOIN scoring_runs s ON s.run_id = r.run_id
-                WHERE r.run_id IN (SELECT run_id FROM current_runs) AND r.client_id = $1
+                WHERE r.run_id IN (SELECT run_id FROM current_runs) AND r.client_id = $1 AND NOT r.holdout
                 ORDER BY r.rank
                 """, [.text(clientID)])
             var result = StoredDecisions(clientID: clientID, runID: nil, runAsOf: nil, decisions: [])

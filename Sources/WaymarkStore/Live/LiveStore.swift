@@ -57,24 +57,42 @@ package final class LiveStore {
     ///
     /// - Parameters: as ``LiveRecommender/recommend(clientID:asOf:top:channel:explain:)``.
     /// - Throws: ``StoreError`` `.notFound` for an unknown client, `.noCatalog`, `.databaseUnavailable`, `.conflict`.
-    package func recommend(clientID: String, asOf: Timestamp?, top: Int?, channel: Channel?, explain: Bool) throws -> LiveRecommendations {
+    package func recommend(clientID: String, asOf: Timestamp?, top: Int?, channel: Channel?, explain: Bool,
+                           brief: Bool = false) throws -> LiveRecommendations {
         if let loaded = prefetched[RecommendKey(clientID: clientID, asOf: asOf)] {
             guard let snapshot = loaded.snapshot else { throw Self.unknownClient(clientID) }
-            return try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
-                                             top: top, channel: channel, explain: explain)
+            var answer = try LiveRecommender.recommend(clientID: clientID, snapshot: snapshot, asOf: loaded.moment, state: loaded.state,
+                                                       top: top, channel: channel, explain: explain, brief: brief)
+            if answer.logEntry != nil {
+                try session.withConnection { connection in try LiveRecommender.log(&answer, connection: connection) }
+            }
+            if !answer.movedCadences.isEmpty {
+                try session.withConnection { try CadenceStateStore(connection: $0).save(answer.movedCadences, clientID: clientID) }
+                forgetPrefetched(clientID: clientID)
+            }
+            return answer
         }
-        return try session.withConnection { connection in
+        let answer = try session.withConnection { connection in
             try LiveRecommender(connection: connection, context: context).recommend(
-                clientID: clientID, asOf: asOf, top: top, channel: channel, explain: explain)
+                clientID: clientID, asOf: asOf, top: top, channel: channel, explain: explain, brief: brief)
         }
+        if !answer.movedCadences.isEmpty { forgetPrefetched(clientID: clientID) }
+        return answer
+    }
+
+    /// Drops the snapshots read ahead for a client whose cadence states an answer just moved:
+    /// a later call of the group reads them afresh, as it would alone.
+    private func forgetPrefetched(clientID: String) {
+        for key in prefetched.keys where key.clientID == clientID { prefetched[key] = nil }
     }
 
     /// Reads the snapshots of a group of `recommend` calls in one round trip
     /// (``LiveContext/loadBatch(_:connection:)``) before they are answered one by one by
     /// ``recommend(clientID:asOf:top:channel:explain:)``, until ``endPrefetch()``.
     ///
-    /// The group must hold only reads, so every call of it sees the data it would have read by
-    /// itself. Fewer than two keys read nothing ahead; when the batch read fails (the database
+    /// The group must hold no record writes, so every call of it sees the data it would have read
+    /// by itself (a `recommend` that moves a client's cadence states stores them and drops the
+    /// client's other snapshots read ahead, so a later call for the client reads afresh). Fewer than two keys read nothing ahead; when the batch read fails (the database
     /// is down, no catalog is stored), nothing is kept and each call reads, and fails, by itself.
     package func prefetchRecommendations(_ keys: [RecommendKey]) {
         guard keys.count >= 2 else { return }

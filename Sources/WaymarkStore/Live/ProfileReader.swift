@@ -68,7 +68,7 @@ package struct ProfileReader {
             if let row = score.first {
                 let runID = try row.decode(Int64.self, at: 0)
                 let recommendations = try connection.executeCached("""
-                    SELECT rank, item_id, kind, channel, score FROM recommendations WHERE run_id = $1 AND client_id = $2 ORDER BY rank
+                    SELECT rank, item_id, kind, channel, score FROM recommendations WHERE run_id = $1 AND client_id = $2 AND NOT holdout ORDER BY rank
                     """, [.int(runID), .text(clientID)]).map {
                     LiveProfile.RunRecommendation(rank: try $0.decode(Int.self, at: 0), item: try $0.decode(String.self, at: 1),
                                                   kind: try $0.decode(String.self, at: 2), channel: try $0.decode(String.self, at: 3),
@@ -82,7 +82,27 @@ package struct ProfileReader {
             clientID: clientID, asOf: moment.isoDate, segment: p.segment, region: p.region,
             accountID: p.accountID.isEmpty ? nil : p.accountID, role: p.role.isEmpty ? nil : p.role,
             consents: p.consents.channels.map(\.rawValue), doNotContact: p.doNotContact,
-            scores: scores, facts: keyFacts, stageHistory: history, timeline: timeline, lastRun: lastRun)
+            scores: scores, facts: keyFacts, stageHistory: history, timeline: timeline, lastRun: lastRun,
+            cadences: Self.cadences(snapshot.cadences, catalog: state.engine.catalog),
+            loyalty: state.engine.catalog.loyalty.rewardsRelationship ? LiveProfile.Loyalty(facts.loyalty, asOf: moment) : nil)
+    }
+
+    /// The stored cadence states, active first, then the ended ones newest first.
+    static func cadences(_ states: [CadenceState], catalog: Catalog) -> [LiveProfile.CadenceEntry] {
+        let sorted = states.sorted {
+            ($0.status == .active) != ($1.status == .active) ? $0.status == .active
+                : ($0.endedAt ?? $0.enteredAt) != ($1.endedAt ?? $1.enteredAt) ? ($0.endedAt ?? $0.enteredAt) > ($1.endedAt ?? $1.enteredAt)
+                : $0.cadenceID < $1.cadenceID
+        }
+        return sorted.map { state in
+            let cadence = catalog.cadences.first { $0.id == state.cadenceID }
+            return LiveProfile.CadenceEntry(
+                cadence: state.cadenceID, title: cadence?.title ?? state.cadenceID, status: state.status.rawValue,
+                stepsSent: state.step, steps: cadence?.steps.count, enteredAt: state.enteredAt.isoDate,
+                nextDue: state.status == .active ? state.nextDue.isoDate : nil,
+                nextItem: state.status == .active ? cadence.flatMap { state.step < $0.steps.count ? $0.steps[state.step].itemID : nil } : nil,
+                endedAt: state.endedAt?.isoDate, reason: state.reason.isEmpty ? nil : state.reason)
+        }
     }
 }
 
@@ -105,6 +125,61 @@ package struct LiveProfile: Sendable, Hashable {
     package var timeline: [TimelineEntry]
     /// The client's result in the current night, nil before the first run (or a client added since).
     package var lastRun: LastRun?
+    /// The client's cadences as stored: active ones first, then finished and exited ones.
+    package var cadences: [CadenceEntry] = []
+    /// Qualifying and redeemable points apart, with what expires when; only for a programme
+    /// with expiry, tier reviews or bonus points (``LoyaltyProgram/rewardsRelationship``).
+    package var loyalty: Loyalty? = nil
+
+    package struct Loyalty: Sendable, Hashable {
+        /// The balance that can be spent on rewards (after redemptions and expiry).
+        package var redeemablePoints: Int
+        /// The points that count towards the tier (redemptions do not lower them).
+        package var qualifyingPoints: Int
+        package var bonusPoints: Int
+        package var expiredPoints: Int
+        /// Redeemable points expiring within 30 days: the warning `points_expiring_within(30)`.
+        package var expiring30d: Int
+        /// The next lots to expire, oldest first (at most 5): `YYYY-MM-DD` and points.
+        package var nextExpiries: [Expiry]
+        /// With a tier review: the day a tier kept through the grace period is lost.
+        package var tierHeldUntil: String?
+
+        package struct Expiry: Sendable, Hashable {
+            package var date: String
+            package var points: Int
+        }
+
+        init(_ status: LoyaltyStatus, asOf: Timestamp) {
+            redeemablePoints = status.points
+            qualifyingPoints = status.qualifyingPoints
+            bonusPoints = status.bonusPoints
+            expiredPoints = status.expiredPoints
+            expiring30d = status.pointsExpiring(within: 30, asOf: asOf)
+            nextExpiries = status.expiringLots.filter { $0.expires > asOf && $0.points > 0 }.prefix(5)
+                .map { Expiry(date: $0.expires.isoDate, points: $0.points) }
+            tierHeldUntil = status.tierHeldUntil?.isoDate
+        }
+    }
+
+    /// Where the client is, or was, in one cadence.
+    package struct CadenceEntry: Sendable, Hashable {
+        package var cadence: String
+        package var title: String
+        /// active, finished or exited.
+        package var status: String
+        package var stepsSent: Int
+        /// The cadence's number of steps; nil when the current catalog no longer has the cadence.
+        package var steps: Int?
+        /// `YYYY-MM-DD`.
+        package var enteredAt: String
+        /// For an active cadence: when the next step is due, and its item.
+        package var nextDue: String?
+        package var nextItem: String?
+        package var endedAt: String?
+        /// Why it ended ("every step sent", "bought life_cover on 2025-03-26").
+        package var reason: String?
+    }
 
     package struct Facts: Sendable, Hashable {
         package var age: Int?

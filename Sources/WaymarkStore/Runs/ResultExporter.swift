@@ -1,5 +1,5 @@
 package import Postgres
-import WaymarkCore
+package import WaymarkCore
 
 /// Streams a run's recommendations out with `COPY … TO STDOUT`, for e-mail/SMS tools and
 /// data warehouses. Memory is one row.
@@ -28,12 +28,23 @@ package struct ResultExporter {
     /// reasons, joined by ` | `), life_event (the trigger, empty when none) and title (the item's
     /// title in the catalog version the run used). See docs/formats.md, "Export".
     ///
-    /// - Parameter write: receives the output in pieces (lines).
+    /// What the holdout withheld is left out; with `includeHoldout` it is written too, and a last
+    /// column `holdout` tells those rows (true) from the ones to send.
+    ///
+    /// With `recordPresentationsAt`, every row sent (not the withheld ones) is first recorded as
+    /// presented at that moment (``recordPresentations(runIDs:at:)``), so live answers after the
+    /// export respect the cooldowns and caps.
+    ///
+    /// - Parameters:
+    ///   - includeHoldout: also write the withheld rows, with a `holdout` column.
+    ///   - recordPresentationsAt: record the exported rows as presented at this moment.
+    ///   - write: receives the output in pieces (lines).
     /// - Returns: the number of rows written.
     /// - Throws: ``StoreError`` `.notFound` when nothing is published yet or a run does not
     ///   exist or was pruned; ``PostgresError`` when the database fails.
     @discardableResult
-    package func export(runID: Int64?, format: Format, write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+    package func export(runID: Int64?, format: Format, includeHoldout: Bool = false, recordPresentationsAt: Timestamp? = nil,
+                        write: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let runIDs: [Int64]
         if let runID {
             let result = try connection.execute("""
@@ -50,6 +61,9 @@ package struct ResultExporter {
                 throw StoreError(.noPublishedRun, "no scoring run is published yet")
             }
         }
+        if let recordAt = recordPresentationsAt {
+            try recordPresentations(runIDs: runIDs, at: recordAt)
+        }
         let list = runIDs.map(String.init).joined(separator: ",")
         try loadTitles(runs: list)
         let query = """
@@ -61,11 +75,11 @@ package struct ResultExporter {
                                                    || coalesce(r.explanation->'propensity_reasons', '[]'::jsonb))
                          WITH ORDINALITY AS x(reason, n)) AS reasons,
                    r.explanation->>'trigger' AS life_event,
-                   t.title
+                   t.title\(includeHoldout ? ", r.holdout" : "")
             FROM recommendations r JOIN client_scores s ON s.run_id = r.run_id AND s.client_id = r.client_id
             JOIN scoring_runs sr ON sr.run_id = r.run_id
             LEFT JOIN pg_temp.waymark_export_titles t ON t.catalog_version = sr.catalog_version AND t.item_id = r.item_id
-            WHERE r.run_id IN (\(list)) ORDER BY r.client_id COLLATE "C", r.rank
+            WHERE r.run_id IN (\(list))\(includeHoldout ? "" : " AND NOT r.holdout") ORDER BY r.client_id COLLATE "C", r.rank
             """
         switch format {
         case .csv:
@@ -114,5 +128,21 @@ package struct ResultExporter {
                 try writer.endRow()
             }
         }
+    }
+
+    /// Records the rows `runIDs` sent (not the withheld ones) as `presented` responses at `at`,
+    /// in one statement: response id `run<R>-<rank>`, so recording a run twice stores each
+    /// presentation once (the first moment is kept).
+    ///
+    /// - Returns: the number of presentations newly recorded.
+    /// - Throws: ``PostgresError`` when the database fails.
+    @discardableResult
+    package func recordPresentations(runIDs: [Int64], at: Timestamp) throws -> Int {
+        try connection.execute("""
+            INSERT INTO responses (client_id, response_id, item_id, channel, presented_at, outcome)
+            SELECT r.client_id, 'run' || r.run_id || '-' || r.rank, r.item_id, r.channel, to_timestamp($2::bigint), 'presented'
+            FROM recommendations r WHERE r.run_id = ANY($1::int8[]) AND NOT r.holdout
+            ON CONFLICT (client_id, response_id) DO NOTHING
+            """, [.intArray(runIDs.map(Optional.some)), .int(at.seconds)]).affectedRows
     }
 }

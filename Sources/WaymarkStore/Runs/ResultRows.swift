@@ -9,32 +9,43 @@ import WaymarkCore
 /// writer threads append them field by field with ``CopyInWriter/appendField(_:)-(String?)``,
 /// so no array or intermediate string is built per field.
 enum ResultRows {
-    static let scoreColumns = "run_id, client_id, stage, stage_reason, p_alive, expected_purchases_90d, clv_12m, tier, points, advocate, previous_stage, stage_changed, stage_since, points_to_next_tier"
-    static let recommendationColumns = "run_id, client_id, rank, item_id, kind, channel, score, message, explanation"
+    static let scoreColumns = "run_id, client_id, stage, stage_reason, p_alive, expected_purchases_90d, clv_12m, tier, points, advocate, previous_stage, stage_changed, stage_since, points_to_next_tier, holdout, input_hash, inputs"
+    static let recommendationColumns = "run_id, client_id, rank, item_id, kind, channel, score, message, explanation, holdout, catalog_version, model_version, input_hash"
 
     /// One `client_scores` row, waiting for its writer.
     struct ScoreRow: Sendable {
         var clientID: String
         var scores: ClientScores
+        /// The client is in the catalog's holdout.
+        var holdout = false
+        /// What the engine saw of the client (``DecisionInputs``).
+        var inputs: DecisionInputs? = nil
     }
 
     /// One `recommendations` row, waiting for its writer.
     struct RecommendationRow: Sendable {
         var clientID: String
-        /// Offers take ranks 1…k, messages the ranks after them.
+        /// Offers take ranks 1…k, messages the ranks after them, then the cadence steps.
         var rank: Int
         var recommendation: Recommendation
         /// The explanation as JSON (not yet escaped for COPY).
         var explanationJSON: String
+        /// Withheld by the holdout: what the client would have been offered.
+        var holdout = false
+        /// The hash of the client's inputs (``DecisionInputs/hash``).
+        var inputHash: String? = nil
     }
 
-    /// The recommendation rows of one client: offers first, then messages.
-    static func recommendationRows(clientID: String, _ set: RecommendationSet, json: inout [UInt8]) -> [RecommendationRow] {
+    /// The recommendation rows of one client: offers first, then messages, then the cadence steps
+    /// going out, then what the holdout withheld (`holdout` set), each stamped with `inputHash`.
+    static func recommendationRows(clientID: String, _ set: RecommendationSet, inputHash: String? = nil, json: inout [UInt8]) -> [RecommendationRow] {
         var rows: [RecommendationRow] = []
-        rows.reserveCapacity(set.offers.count + set.messages.count)
-        for (index, r) in set.all.enumerated() {
+        let given = set.all
+        rows.reserveCapacity(given.count + set.withheld.count)
+        for (index, r) in (given + set.withheld).enumerated() {
             rows.append(RecommendationRow(clientID: clientID, rank: index + 1, recommendation: r,
-                                          explanationJSON: explanationJSON(r.explanation, scratch: &json)))
+                                          explanationJSON: explanationJSON(r.explanation, scratch: &json),
+                                          holdout: index >= given.count, inputHash: inputHash))
         }
         return rows
     }
@@ -56,11 +67,14 @@ enum ResultRows {
         try writer.appendField(s.transition != nil ? "t" : "f")
         try writer.appendField(timestamp(s.stageSince))
         try writer.appendField(Int64(s.pointsToNextTier))
+        try writer.appendField(row.holdout ? "t" : "f")
+        try writer.appendField(row.inputs?.hash)
+        try writer.appendField(row.inputs?.encoded)
         try writer.endRow()
     }
 
     /// Appends a `recommendations` row (columns ``recommendationColumns``).
-    static func write(_ row: RecommendationRow, runID: Int64, to writer: inout CopyInWriter) throws(PostgresError) {
+    static func write(_ row: RecommendationRow, runID: Int64, catalogVersion: Int64?, to writer: inout CopyInWriter) throws(PostgresError) {
         let r = row.recommendation
         try writer.appendField(runID)
         try writer.appendField(row.clientID)
@@ -71,6 +85,11 @@ enum ResultRows {
         try writer.appendField(number(r.priority))
         try writer.appendField(r.text)
         try writer.appendField(row.explanationJSON)
+        try writer.appendField(row.holdout ? "t" : "f")
+        try writer.appendField(catalogVersion.map(String.init))
+        // A nightly run scores with the models it fitted itself.
+        try writer.appendField(runID)
+        try writer.appendField(row.inputHash)
         try writer.endRow()
     }
 
@@ -80,9 +99,8 @@ enum ResultRows {
 
     /// `YYYY-MM-DD HH:MM:SS+00`.
     static func timestamp(_ t: Timestamp) -> String {
-        let seconds = ((t.seconds % 86_400) + 86_400) % 86_400
-        func pad(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(t.isoDate) \(pad(seconds / 3600)):\(pad(seconds / 60 % 60)):\(pad(seconds % 60))+00"
+        let iso = t.iso8601
+        return "\(t.isoDate) \(iso.dropFirst(11).dropLast())+00"
     }
 
     /// The explanation as JSON: `admitted_by`, `trigger`, `factors`, `summary`.
@@ -104,6 +122,10 @@ enum ResultRows {
         if let trigger = e.trigger {
             ascii(",\"trigger\":", to: &json)
             JSONText.appendString(trigger, to: &json)
+        }
+        if let cadence = e.cadence {
+            ascii(",\"cadence\":", to: &json)
+            JSONText.appendString(cadence, to: &json)
         }
         if !e.propensityReasons.isEmpty {
             ascii(",\"propensity_reasons\":[", to: &json)

@@ -97,7 +97,7 @@ package struct RunStore {
 
     /// Drops a run's result tables and sets its status (`failed`), or deletes its row (nil).
     func discard(runID: Int64, status: String?) throws {
-        try connection.execute("DROP TABLE IF EXISTS client_scores_r\(runID), recommendations_r\(runID)")
+        try connection.execute("DROP TABLE IF EXISTS client_scores_r\(runID), recommendations_r\(runID), cadence_states_r\(runID)")
         if let status {
             try connection.execute("UPDATE scoring_runs SET status = $2, finished_at = coalesce(finished_at, now()) WHERE run_id = $1",
                                    [.int(runID), .text(status)])

@@ -22,6 +22,20 @@ package struct RunSummary: Sendable, Codable, Hashable {
     /// The size of the fitted models as stored with the run (JSON bytes); nil in summaries of runs
     /// stored before it was reported.
     package var modelBytes: Int?
+    /// The holdout: its share and salt, the clients in it and the recommendations it withheld;
+    /// nil without a holdout.
+    package var holdout: HoldoutCounts? = nil
+
+    package struct HoldoutCounts: Sendable, Codable, Hashable {
+        package var share: Double
+        package var salt: String
+        package var clients: Int
+        package var withheld: Int
+    }
+    /// Cadence steps that went out, and steps that wait for the contact policy; nil when the
+    /// catalog has no cadences (and in summaries of runs stored before they were reported).
+    package var cadenceSteps: Int?
+    package var cadenceWaiting: Int?
 
     package struct ItemCount: Sendable, Codable, Hashable {
         package var item: String
@@ -37,5 +51,8 @@ package struct RunSummary: Sendable, Codable, Hashable {
         case topItems = "top_items"
         case orphanRows = "orphan_rows"
         case modelBytes = "model_bytes"
+        case holdout
+        case cadenceSteps = "cadence_steps"
+        case cadenceWaiting = "cadence_waiting"
     }
 }

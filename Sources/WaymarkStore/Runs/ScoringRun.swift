@@ -126,6 +126,7 @@ package struct ScoringRun {
                 CREATE TABLE \(table)_r\(runID) (LIKE \(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (run_id = \(runID)))
                 """)
         }
+        try connection.execute(CadenceStateStore.createSQL(runID: runID))
         // Fit.
         let fitStart = Date()
         let lifetime = catalog.catalog.settings.lifetime
@@ -144,7 +145,7 @@ package struct ScoringRun {
         let scoreStart = Date()
         let total = try connection.execute("SELECT count(*) FROM clients WHERE \(options.shard.predicate())").scalar(Int.self)
         let engine = Engine(catalog: catalog.catalog, models: models.fittedModels, products: products)
-        let tally = try scoreAll(runID: runID, engine: engine, total: total,
+        let tally = try scoreAll(runID: runID, catalogVersion: catalog.version.version, engine: engine, total: total,
                                  byteOrder: SnapshotTable.defaultCollationIsByteOrder(connection))
         let scoreSeconds = Date().timeIntervalSince(scoreStart)
 
@@ -157,7 +158,13 @@ package struct ScoringRun {
             stages: tally.stages, stageChanges: tally.changes,
             topItems: tally.items.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
                 .map { RunSummary.ItemCount(item: $0.key, count: $0.value) },
-            models: models, timings: [:], orphanRows: tally.orphans, modelBytes: modelsJSON.count)
+            models: models, timings: [:], orphanRows: tally.orphans, modelBytes: modelsJSON.count,
+            holdout: engine.catalog.holdout.map { RunSummary.HoldoutCounts(share: $0.share, salt: $0.salt, clients: tally.heldOut, withheld: tally.withheld) }
+                ?? (tally.withheld > 0 ? RunSummary.HoldoutCounts(share: 0, salt: "", clients: 0, withheld: tally.withheld) : nil))
+        if !catalog.catalog.cadences.isEmpty {
+            summary.cadenceSteps = tally.cadenceSteps
+            summary.cadenceWaiting = tally.cadenceWaiting
+        }
         try connection.transaction { connection in
             try connection.execute("SELECT 1 FROM scoring_runs WHERE run_id = $1 FOR UPDATE", [.int(runID)])
             try connection.execute("ALTER TABLE client_scores ATTACH PARTITION client_scores_r\(runID) FOR VALUES IN (\(runID))")
@@ -168,6 +175,8 @@ package struct ScoringRun {
                 FROM client_scores_r\(runID) WHERE stage_changed
                 ON CONFLICT DO NOTHING
                 """, [.int(options.asOf.seconds)])
+            // The cadence states the run moved (a state moved since by a later answer stays).
+            for statement in CadenceStateStore.mergeSQL(runID: runID) { try connection.execute(statement) }
             try connection.execute("""
                 UPDATE scoring_runs SET status = 'superseded'
                 WHERE status = 'published' AND run_id <> $1 AND as_of = to_timestamp($2) AND shard_count = $3 AND shard_index = $4
@@ -191,27 +200,37 @@ package struct ScoringRun {
         var offers = 0
         var messages = 0
         var orphans = 0
+        var heldOut = 0
+        var withheld = 0
         var stages: [String: Int] = [:]
         var changes: [String: Int] = [:]
         var items: [String: Int] = [:]
+        /// Cadence steps going out, and waiting for the contact policy.
+        var cadenceSteps = 0
+        var cadenceWaiting = 0
 
         mutating func merge(_ other: Tally) {
             clients += other.clients
             offers += other.offers
             messages += other.messages
             orphans += other.orphans
+            heldOut += other.heldOut
+            withheld += other.withheld
             stages.merge(other.stages, uniquingKeysWith: +)
             changes.merge(other.changes, uniquingKeysWith: +)
             items.merge(other.items, uniquingKeysWith: +)
+            cadenceSteps += other.cadenceSteps
+            cadenceWaiting += other.cadenceWaiting
         }
     }
 
     /// Stream → workers → two COPY writers.
-    private func scoreAll(runID: Int64, engine: Engine, total: Int, byteOrder: Bool) throws -> Tally {
+    private func scoreAll(runID: Int64, catalogVersion: Int64, engine: Engine, total: Int, byteOrder: Bool) throws -> Tally {
         let failure = FirstError()
         let work = BoundedQueue<[ClientSnapshot]>(capacity: max(2, options.workers * 2))
         let scoreRows = BoundedQueue<[ResultRows.ScoreRow]>(capacity: max(4, options.workers * 4))
         let recommendationRows = BoundedQueue<[ResultRows.RecommendationRow]>(capacity: max(4, options.workers * 4))
+        let cadenceRows = BoundedQueue<[CadenceStateStore.Row]>(capacity: max(4, options.workers * 4))
         let tallies = TallyBox()
         let done = Counter()
         @Sendable func fail(_ error: any Error) {
@@ -219,10 +238,15 @@ package struct ScoringRun {
             work.cancel()
             scoreRows.cancel()
             recommendationRows.cancel()
+            cadenceRows.cancel()
         }
         let configuration = configuration
         let asOf = options.asOf
-        let recommendOptions = RecommendOptions(maxOffers: options.top, renderText: true)
+        let recommendOptions = {
+            var options = RecommendOptions(maxOffers: options.top, renderText: true)
+            options.cadences = true
+            return options
+        }()
 
         /// One COPY writer thread: pops batches of rows and appends them field by field, then
         /// runs `finish` on its connection (the primary key, the statistics), so the two tables'
@@ -261,7 +285,10 @@ package struct ScoringRun {
                 "ALTER TABLE recommendations_r\(runID) ADD PRIMARY KEY (run_id, client_id, rank)",
                 "ANALYZE recommendations_r\(runID) (run_id, client_id, rank, item_id, kind, channel, score)",
             ]) { row, writer throws(PostgresError) in
-                try ResultRows.write(row, runID: runID, to: &writer)
+                try ResultRows.write(row, runID: runID, catalogVersion: catalogVersion, to: &writer)
+            },
+            writerThread(table: "cadence_states_r\(runID)", columns: CadenceStateStore.columns, queue: cadenceRows, finish: []) { row, writer throws(PostgresError) in
+                try CadenceStateStore.write(row, to: &writer)
             },
         ]
         var workers: [WorkerThread] = []
@@ -273,20 +300,28 @@ package struct ScoringRun {
                 while let batch = work.pop() {
                     var scores: [ResultRows.ScoreRow] = []
                     var recommendations: [ResultRows.RecommendationRow] = []
+                    var cadences: [CadenceStateStore.Row] = []
                     scores.reserveCapacity(batch.count)
                     recommendations.reserveCapacity(batch.count * 3)
                     for snapshot in batch {
                         let set = engine.recommend(for: snapshot, asOf: asOf, options: recommendOptions)
-                        scores.append(ResultRows.ScoreRow(clientID: snapshot.id, scores: set.scores))
-                        recommendations += ResultRows.recommendationRows(clientID: snapshot.id, set, json: &json)
+                        let inputs = DecisionInputs(snapshot: snapshot, asOf: asOf)
+                        scores.append(ResultRows.ScoreRow(clientID: snapshot.id, scores: set.scores, holdout: set.heldOut, inputs: inputs))
+                        recommendations += ResultRows.recommendationRows(clientID: snapshot.id, set, inputHash: inputs.hash, json: &json)
+                        if set.heldOut { tally.heldOut += 1 }
+                        tally.withheld += set.withheld.count
                         tally.clients += 1
                         tally.offers += set.offers.count
                         tally.messages += set.messages.count
                         tally.stages[set.scores.stage.rawValue, default: 0] += 1
                         if let transition = set.scores.transition { tally.changes[transition, default: 0] += 1 }
                         for r in set.all { tally.items[r.itemID, default: 0] += 1 }
+                        for state in set.cadences.changed { cadences.append(CadenceStateStore.Row(clientID: snapshot.id, state: state)) }
+                        tally.cadenceSteps += set.cadenceSteps.count
+                        tally.cadenceWaiting += set.cadences.due.count - set.cadenceSteps.count
                     }
-                    guard scoreRows.push(scores), recommendationRows.push(recommendations) else { break }
+                    guard scoreRows.push(scores), recommendationRows.push(recommendations),
+                          cadences.isEmpty || cadenceRows.push(cadences) else { break }
                     done.add(batch.count)
                 }
                 tallies.add(tally)
@@ -328,6 +363,7 @@ package struct ScoringRun {
         for worker in workers { worker.join() }
         scoreRows.close()
         recommendationRows.close()
+        cadenceRows.close()
         for writer in writers { writer.join() }
         if let error = failure.error { throw error }
         var tally = tallies.total

@@ -112,15 +112,17 @@ package struct StoredModels: Sendable, Codable, Hashable {
     package var fittedModels: FittedModels {
         var model = AffinityModel(smoothing: affinity.smoothing, minLift: affinity.minLift, maxLift: affinity.maxLift)
         if let ownedSmoothing = affinity.ownedSmoothing { model.ownedSmoothing = ownedSmoothing }
+        // Sums in key order: the same in every process (a dictionary's order is not), so a
+        // decision replayed by an audit adds its totals exactly as the nightly run did.
         for set in affinity.ownedSets ?? [] {
             let key = AffinityModel.ownedKey(set.owned)
-            for (to, count) in set.next {
+            for (to, count) in set.next.sorted(by: { $0.key < $1.key }) {
                 model.nextAfterOwned[key, default: [:]][to, default: 0] += count
                 model.ownedTotals[key, default: 0] += count
             }
         }
-        for (from, targets) in affinity.transitions {
-            for (to, count) in targets {
+        for (from, targets) in affinity.transitions.sorted(by: { $0.key < $1.key }) {
+            for (to, count) in targets.sorted(by: { $0.key < $1.key }) {
                 model.transitions[from, default: [:]][to] = count
                 model.outgoing[from, default: 0] += count
                 model.incoming[to, default: 0] += count

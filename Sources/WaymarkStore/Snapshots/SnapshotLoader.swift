@@ -38,15 +38,37 @@ package struct SnapshotLoader {
         try loadWithFreshness(clientID: clientID, asOf: asOf).snapshot
     }
 
+    /// The snapshot of `clientID` with the stage history as it was known at `knownAt` (epoch
+    /// seconds): what a run started then, or a live request answered then, read. The timeline
+    /// is read whole; the engine ignores what is dated after `asOf`.
+    ///
+    /// - Returns: nil when there is no such client.
+    /// - Throws: ``PostgresError`` when the query fails.
+    package func load(clientID: String, asOf: Timestamp, stageKnownAt knownAt: Double) throws -> ClientSnapshot? {
+        let result = try connection.executeCached(SnapshotQuery.audit, [.text(clientID), .int(asOf.seconds), .double(knownAt)])
+        return Self.snapshot(of: result)
+    }
+
     /// The snapshot of `clientID` (nil when there is no such client) and, read in the same
     /// statement, the catalog version and runs that are current.
     ///
     /// - Throws: ``PostgresError`` when the query fails.
     package func loadWithFreshness(clientID: String, asOf: Timestamp) throws -> (snapshot: ClientSnapshot?, freshness: Freshness) {
         let result = try connection.executeCached(SnapshotQuery.single, [.text(clientID), .int(asOf.seconds)])
+        var freshness = Freshness(catalogVersion: nil, runIDs: [])
+        let snapshot = Self.snapshot(of: result, freshness: &freshness)
+        return (snapshot, freshness)
+    }
+
+    /// Decodes a single client's snapshot statement.
+    private static func snapshot(of result: QueryResult) -> ClientSnapshot? {
+        var freshness = Freshness(catalogVersion: nil, runIDs: [])
+        return snapshot(of: result, freshness: &freshness)
+    }
+
+    private static func snapshot(of result: QueryResult, freshness: inout Freshness) -> ClientSnapshot? {
         var snapshot: ClientSnapshot?
         var pending: [SnapshotRow] = []
-        var freshness = Freshness(catalogVersion: nil, runIDs: [])
         pending.reserveCapacity(result.rowCount)
         SnapshotQuery.decode(result, freshness: &freshness) { _, _, _, row in
             if case .profile(let profile) = row {
@@ -58,6 +80,6 @@ package struct SnapshotLoader {
         if snapshot != nil {
             for row in pending { snapshot?.add(row) }
         }
-        return (snapshot, freshness)
+        return snapshot
     }
 }

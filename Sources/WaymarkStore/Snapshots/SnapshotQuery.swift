@@ -12,6 +12,9 @@ enum SnapshotQuery {
     enum Shape {
         /// `$1` the client id, `$2` the epoch second up to which the stage history counts.
         case single
+        /// As `single`, and the stage history only as it was known at `$3` (epoch seconds): rows
+        /// written by runs published before then (an audit replaying a decision).
+        case audit
         /// `$1` the distinct client ids; `$2` and `$3` the client ids and epoch seconds
         /// (pairwise) for which the latest recorded stage is read. A stage row has the epoch
         /// second it was read for after its own columns.
@@ -22,12 +25,13 @@ enum SnapshotQuery {
     static let freshnessTag = SnapshotTable.allCases.count
 
     /// The columns each table's SELECT returns, by raw value.
-    static let columnCounts = [10, 8, 3, 5, 6, 4, 4]
+    static let columnCounts = [10, 8, 3, 5, 6, 4, 4, 10]
 
     /// The widest table's column count; every branch is padded to it.
     static let width = 10
 
     static let single = sql(.single)
+    static let audit = sql(.audit)
     static let batch = sql(.batch)
 
     /// The statement's text for `shape`. Columns: the tag, then up to ``width`` text fields.
@@ -46,7 +50,7 @@ enum SnapshotQuery {
             }
             let alias = "t\(table.rawValue)(\(names.joined(separator: ", ")))"
             switch shape {
-            case .single:
+            case .single, .audit:
                 let inner = table.select(where: "client_id = $1", stageBefore: 0, ordered: false)
                 branches.append(branch(table.rawValue, columns, from: "(\(inner)) AS \(alias)"))
             case .batch where table == .clients:
@@ -64,6 +68,14 @@ enum SnapshotQuery {
             branches.append("(" + branch(SnapshotTable.stage.rawValue,
                                          ["client_id::text", "stage::text", "floor(extract(epoch FROM changed_at))::bigint::text", "previous::text"],
                                          from: "stage_history WHERE client_id = $1 AND changed_at <= to_timestamp($2::bigint) ORDER BY changed_at DESC LIMIT 1") + ")")
+        case .audit:
+            branches.append("(" + branch(SnapshotTable.stage.rawValue,
+                                         ["client_id::text", "stage::text", "floor(extract(epoch FROM changed_at))::bigint::text", "previous::text"],
+                                         from: """
+                                            stage_history WHERE client_id = $1 AND changed_at <= to_timestamp($2::bigint)
+                                            AND (run_id IS NULL OR run_id IN (SELECT run_id FROM scoring_runs WHERE published_at < to_timestamp($3::float8)))
+                                            ORDER BY changed_at DESC LIMIT 1
+                                            """) + ")")
         case .batch:
             branches.append(branch(SnapshotTable.stage.rawValue, [
                 "s.client_id::text", "s.stage::text", "floor(extract(epoch FROM s.changed_at))::bigint::text", "s.previous::text",

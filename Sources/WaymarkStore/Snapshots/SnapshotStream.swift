@@ -170,6 +170,8 @@ package struct SnapshotTimeBounds: Sendable {
         case .lifeEvents, .interactions, .ledger: "occurred_at <= \(cut)"
         case .responses: "presented_at <= \(cut)"
         case .stage: "TRUE"
+        // The cadence states are the present's, not the history's: a backtest reads none.
+        case .cadences: "FALSE"
         }
     }
 }

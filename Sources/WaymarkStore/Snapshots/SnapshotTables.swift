@@ -8,7 +8,7 @@ import WaymarkCore
 /// Every SELECT starts with `client_id`; times are read as whole epoch seconds and amounts as
 /// cents, so decoding is integer parsing.
 enum SnapshotTable: Int, CaseIterable, Sendable {
-    case clients, purchases, lifeEvents, interactions, responses, ledger, stage
+    case clients, purchases, lifeEvents, interactions, responses, ledger, stage, cadences
 
     /// The SELECT list and FROM clause; `where` is a condition on `client_id` (already
     /// qualified), `stageBefore` the epoch second up to which stage history counts.
@@ -51,6 +51,12 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 SELECT client_id, floor(extract(epoch FROM occurred_at))::bigint, points, reason \
                 FROM loyalty_ledger WHERE purchase_id IS NULL AND \(condition)\(order)
                 """
+        case .cadences:
+            return """
+                SELECT client_id, cadence_id, status, step, floor(extract(epoch FROM entered_at))::bigint, \
+                floor(extract(epoch FROM next_due))::bigint, entry_stage, floor(extract(epoch FROM ended_at))::bigint, reason, \
+                floor(extract(epoch FROM moved_at))::bigint FROM cadence_states WHERE \(condition)\(order)
+                """
         case .stage:
             return """
                 SELECT DISTINCT ON (client_id\(collate)) client_id, stage, floor(extract(epoch FROM changed_at))::bigint, previous \
@@ -85,6 +91,7 @@ enum SnapshotRow: Sendable {
     case response(Response)
     case ledger(LoyaltyEntry)
     case stage(StageRecord)
+    case cadence(CadenceState)
 }
 
 extension SnapshotTable {
@@ -129,6 +136,11 @@ extension SnapshotTable {
         case .stage:
             guard let stage = fields[1].flatMap({ LifecycleStage(rawValue: $0) }), let since = time(2) else { return nil }
             return (clientID, .stage(StageRecord(stage: stage, since: since, previous: fields[3].flatMap { LifecycleStage(rawValue: $0) })))
+        case .cadences:
+            guard let cadenceID = fields[1], let status = fields[2].flatMap({ CadenceState.Status(rawValue: $0) }),
+                  let step = int(3), let entered = time(4), let due = time(5) else { return nil }
+            return (clientID, .cadence(CadenceState(cadenceID: cadenceID, status: status, step: Int(step), enteredAt: entered, nextDue: due,
+                                                   entryStage: fields[6] ?? "", endedAt: time(7), reason: fields[8] ?? "", movedAt: time(9))))
         }
     }
 
@@ -167,6 +179,7 @@ extension ClientSnapshot {
         case .response(let response): responses.append(response)
         case .ledger(let entry): loyaltyLedger.append(entry)
         case .stage(let record): recordedStage = record
+        case .cadence(let state): cadences.append(state)
         }
     }
 }

@@ -102,11 +102,7 @@ struct EvaluateCommand: ParsableCommand {
                 if evaluated % 256 == 0 { progressLog.report(done: evaluated, total: total) }
             }, onTotal: { total = $0 })
             if let report {
-                do {
-                    try Data(result.report.html().utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
-                } catch {
-                    throw StoreError(.failure, "cannot write the report to \(report): \(error.localizedDescription)")
-                }
+                try writeReport(result.report.html(), to: report)
                 logger.notice("wrote the HTML report", metadata: ["file": "\(report)"])
             }
             switch output.format {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WaymarkCore
 import WaymarkStore
 
 /// `waymark export`.
@@ -9,11 +10,17 @@ struct ExportCommand: ParsableCommand {
         abstract: "Stream the published recommendations as CSV or JSON Lines, for e-mail/SMS tools and warehouses.",
         discussion: """
             Columns: run_id, client_id, rank, item_id, kind, channel, score, message, stage, clv_12m, tier, \
-            explanation. By default the current night's runs; --run picks one run.
+            explanation. By default the current night's runs; --run picks one run. What the holdout withheld \
+            is left out; --include-holdout adds it, with a last column holdout (true for the withheld rows).
+
+            --record-presentations records every exported row (not the withheld ones) as presented now, so \
+            live answers (recommend, serve) respect the cooldowns and caps for them: a client sent an offer \
+            from the export at 9:00 is not offered it again at 9:05. Recording twice stores each once.
 
             Examples:
               waymark export --out recommendations.csv
               waymark export --run 42 --format jsonl | gzip > run42.jsonl.gz
+              waymark export --record-presentations --out to-send.csv
             """
     )
 
@@ -25,6 +32,12 @@ struct ExportCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write to this file instead of stdout (a regular file is replaced only once complete; a device or FIFO is written in place).", valueName: "file"))
     var out: String?
+
+    @Flag(name: .customLong("include-holdout"), help: "Also write what the holdout withheld, with a holdout column.")
+    var includeHoldout = false
+
+    @Flag(name: .customLong("record-presentations"), help: "Record the exported rows as presented now (they count against cooldowns and caps).")
+    var recordPresentations = false
 
     @OptionGroup var database: DatabaseOptions
 
@@ -39,7 +52,10 @@ struct ExportCommand: ParsableCommand {
             let output = try out.map { path throws(WriteFailure) in try DataOutput(path: path) } ?? .standardOutput()
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 16)
-            let rows = try ResultExporter(connection: connection).export(runID: runID, format: ResultExporter.Format(rawValue: format) ?? .csv) { bytes in
+            let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+            let rows = try ResultExporter(connection: connection).export(
+                runID: runID, format: ResultExporter.Format(rawValue: format) ?? .csv, includeHoldout: includeHoldout,
+                recordPresentationsAt: recordPresentations ? now : nil) { bytes in
                 buffer.append(contentsOf: bytes)
                 if buffer.count >= 1 << 16 {
                     try output.write(buffer)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WaymarkCore
+import WaymarkReports
 import WaymarkService
 import WaymarkStore
 
@@ -16,6 +17,7 @@ struct ProfileCommand: ParsableCommand {
               waymark profile C0000042
               waymark profile C0000042 --format json
               waymark profile C0000042 --format csv > C0000042-timeline.csv
+              waymark profile C0000042 --report C0000042.html
             """
     )
 
@@ -28,6 +30,9 @@ struct ProfileCommand: ParsableCommand {
     /// table, json, or csv: the timeline, one row per entry (the tabular part of a profile).
     @OptionGroup var output: RowsOutputOptions
 
+    @Option(help: ArgumentHelp("Also write an HTML page drawing the client's stages and timeline (inline SVG) to this file.", valueName: "file.html"))
+    var report: String?
+
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
@@ -37,7 +42,13 @@ struct ProfileCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let connection = try database.connect(logger: database.logging.makeLogger("waymark.profile"))
-            let profile = try ProfileReader(connection: connection).profile(clientID: client, asOf: asOf?.timestamp)
+            let reader = ProfileReader(connection: connection)
+            let profile = try reader.profile(clientID: client, asOf: asOf?.timestamp)
+            if let report {
+                // The whole history for the drawing (the printed profile keeps the newest entries).
+                let full = try reader.profile(clientID: client, asOf: asOf?.timestamp, timelineLimit: 500)
+                try writeReport(Self.timelineReport(full).html(), to: report)
+            }
             switch output.format {
             case .json: try writeOutput(try JSONOutput.line(profile))
             case .csv:
@@ -46,6 +57,18 @@ struct ProfileCommand: ParsableCommand {
             case .table: try writeOutput(Self.describe(profile))
             }
         }
+    }
+
+    /// The drawing of `waymark profile --report`.
+    static func timelineReport(_ p: LiveProfile) -> ClientTimelineReport {
+        let s = p.scores
+        return ClientTimelineReport(
+            clientID: p.clientID, asOf: p.asOf, stage: s.stage,
+            facts: [("stage", "\(s.stage) since \(s.stageSince)"), ("why", s.stageReason),
+                    ("purchases", "\(p.facts.purchaseCount), total \(String(format: "%.2f", p.facts.totalSpend))"),
+                    ("CLV 12 months", String(format: "%.2f", s.clv12m)), ("tier / points", "\(s.tier.isEmpty ? "-" : s.tier) / \(s.points)")],
+            stages: p.stageHistory.map { .init(date: $0.date, stage: $0.stage, reason: $0.reason) },
+            entries: p.timeline.map { .init(at: $0.at, what: $0.what, channel: $0.channel, detail: $0.detail) })
     }
 
     static func describe(_ p: LiveProfile) -> String {
@@ -67,6 +90,16 @@ struct ProfileCommand: ParsableCommand {
             ["CLV 12 months", String(format: "%.2f (expected purchases in 90 days %.2f)", s.clv12m, s.expectedPurchases90d)],
             ["tier / points", "\(s.tier.isEmpty ? "-" : s.tier) / \(s.points)" + (s.pointsToNextTier > 0 ? ", \(s.pointsToNextTier) to \(f.nextTier)" : "")],
             ["owns", f.ownedCategories.isEmpty ? "-" : f.ownedCategories.joined(separator: ", ")],
+        ]
+        if let l = p.loyalty {
+            facts.append(["points", "\(l.redeemablePoints) redeemable, \(l.qualifyingPoints) qualifying for the tier"
+                + (l.bonusPoints > 0 ? ", \(l.bonusPoints) bonus" : "") + (l.expiredPoints > 0 ? ", \(l.expiredPoints) expired" : "")])
+            if let next = l.nextExpiries.first {
+                facts.append(["points expiring", "\(next.points) on \(next.date)" + (l.expiring30d > 0 ? " (\(l.expiring30d) within 30 days)" : "")])
+            }
+            if let held = l.tierHeldUntil { facts.append(["tier held until", held]) }
+        }
+        facts += [
             ["life events", f.lifeEvents.isEmpty ? "-" : f.lifeEvents.joined(separator: ", ")],
             ["consents", p.consents.isEmpty ? "none" : p.consents.joined(separator: ", ") + (p.doNotContact ? " (do not contact)" : "")],
             ["advocate", s.advocate ? "yes" : "no"],
@@ -76,6 +109,17 @@ struct ProfileCommand: ParsableCommand {
         if p.stageHistory.isEmpty { out += "  none recorded yet\n" } else {
             var rows = [["DATE", "STAGE", "FROM", "REASON"]]
             for c in p.stageHistory { rows.append([c.date, c.stage, c.previous ?? "-", c.reason]) }
+            out += indent(alignedTable(rows))
+        }
+        if !p.cadences.isEmpty {
+            out += "\nCadences:\n"
+            var rows = [["CADENCE", "STATUS", "STEPS SENT", "ENTERED", "NEXT / ENDED", "DETAIL"]]
+            for c in p.cadences {
+                let sent = "\(c.stepsSent) of " + (c.steps.map(String.init) ?? "?")
+                let when = c.status == "active" ? c.nextDue.map { "due \($0)" } ?? "-" : c.endedAt ?? "-"
+                let detail = c.status == "active" ? c.nextItem.map { "next: \($0)" } ?? "" : c.reason ?? ""
+                rows.append([c.cadence, c.status, sent, c.enteredAt, when, detail])
+            }
             out += indent(alignedTable(rows))
         }
         out += "\nRecent timeline:\n"

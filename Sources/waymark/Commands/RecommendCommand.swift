@@ -80,6 +80,8 @@ struct RecommendCommand: ParsableCommand {
         out += String(format: "  p(alive) %.2f, expected purchases in 90 days %.2f, CLV 12 months %.2f\n", s.pAlive, s.expectedPurchases90d, s.clv12m)
         if !s.tier.isEmpty { out += "  tier \(s.tier), \(s.points) points" + (s.pointsToNextTier > 0 ? ", \(s.pointsToNextTier) to the next tier" : "") + "\n" }
         out += "  catalog version \(a.catalogVersion) (\(a.catalogDocumentVersion)), models " + (a.modelsAsOf.map { "of the run as of \($0)" } ?? "not fitted yet (heuristics)") + "\n"
+        out += "  inputs \(a.inputHash)" + (a.decisionID.map { ", logged as decision \($0)" } ?? "") + "\n"
+        if a.holdout { out += "  holdout: the client is in the control group: no offers, only service messages\n" }
         for (title, items) in [("Offers", a.offers), ("Messages", a.messages)] {
             out += "\n\(title):\n"
             if items.isEmpty { out += "  none\n"; continue }
@@ -92,6 +94,19 @@ struct RecommendCommand: ParsableCommand {
                 if let trigger = r.trigger { out += "       - life event: \(trigger)\n" }
                 out += "       - \(r.summary)\n"
                 if let text = r.text, !text.isEmpty { out += "       text: \(text.replacingOccurrences(of: "\n", with: " "))\n" }
+            }
+        }
+        if !a.withheld.isEmpty {
+            out += "\nWithheld by the holdout (what the client would have been offered):\n"
+            var rows = [["#", "ITEM", "KIND", "CHANNEL", "SCORE"]]
+            for r in a.withheld { rows.append([String(r.rank), r.item, r.kind, r.channel, String(format: "%.3f", r.score)]) }
+            out += alignedTable(rows).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+        }
+        if !a.cadenceSteps.isEmpty {
+            out += "\nCadence steps due:\n"
+            for step in a.cadenceSteps {
+                out += "  - \(step.item) (\(step.title)) by \(step.channel): \(step.description)" + (step.waiting == nil ? "; goes out now\n" : "\n")
+                if let text = step.text, !text.isEmpty { out += "       text: \(text.replacingOccurrences(of: "\n", with: " "))\n" }
             }
         }
         if explain, let rejected = a.notRecommended, !rejected.isEmpty {

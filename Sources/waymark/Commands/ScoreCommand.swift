@@ -99,6 +99,12 @@ struct ScoreCommand: ParsableCommand {
         var out = "run \(s.runID) published: as of \(s.asOf), shard \(s.shard), catalog version \(s.catalogVersion)\n"
         out += "  clients          \(s.clients)\n"
         out += "  recommendations  \(s.recommendations) (\(s.offers) offers, \(s.messages) messages)\n"
+        if let h = s.holdout {
+            out += "  holdout          \(h.clients) clients (share \(h.share), salt \"\(h.salt)\"), \(h.withheld) recommendations withheld\n"
+        }
+        if let steps = s.cadenceSteps {
+            out += "  cadence steps    \(steps) going out" + (s.cadenceWaiting.map { ", \($0) waiting for the contact policy" } ?? "") + "\n"
+        }
         if s.orphanRows > 0 { out += "  skipped rows     \(s.orphanRows) (their client does not exist)\n" }
         out += "stages:\n"
         for (stage, count) in s.stages.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {

@@ -15,8 +15,11 @@ import WaymarkGenerator
 
         let retail = try Fixture.loadExample("retail.yaml", products: Fixture.retailProducts)
         #expect(Set(retail.offers.map(\.id)) == Set(GeneratorCatalog.offerItemIds(.retail)))
-        #expect(Set(retail.messages.map(\.id)) == Set(GeneratorCatalog.messageItemIds))
+        // Every message the generator answers, plus the expiry warning (no generated responses).
+        #expect(Set(retail.messages.map(\.id)) == Set(GeneratorCatalog.messageItemIds + ["msg-points-expiring"]))
         #expect(retail.loyalty.categoryMultipliers["subscription"] == 2)
+        #expect(retail.loyalty.expiryDays == 730 && retail.loyalty.bonusPoints == ["referral": 250, "review": 50])
+        #expect(retail.loyalty.tierReview == nil)
     }
 
     @Test func fiveDifferentMistakesAreAllReportedWithPositions() {

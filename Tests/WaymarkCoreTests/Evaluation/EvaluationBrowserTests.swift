@@ -65,27 +65,8 @@ struct EvaluationBrowserTests {
         #expect(points.count == 16) // 2 series × 8 groups
         #expect(try document.nodes(forXPath: "//*[local-name()='script']").isEmpty)
 
-        guard let browser = Self.chromium() else {
-            Issue.record("headless Chromium is not installed and could not be installed (apt-get install chromium); the screenshot check did not run")
-            return
-        }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waymark-eval-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let html = directory.appendingPathComponent("report.html")
-        let png = directory.appendingPathComponent("report.png")
-        try Data(page.utf8).write(to: html)
-        let status = Self.run(browser, [
-            "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--user-data-dir=\(directory.path)/profile",
-            "--screenshot=\(png.path)", "--window-size=1200,1600", html.absoluteString,
-        ])
-        #expect(status == 0)
-        let image = try Data(contentsOf: png)
-        // A PNG, 1200 × 1600, and not blank: a blank page compresses to a few KB.
-        #expect(image.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
-        let width = image[16..<20].reduce(0) { $0 << 8 | Int($1) }
-        let height = image[20..<24].reduce(0) { $0 << 8 | Int($1) }
-        #expect(width == 1200 && height == 1600)
+        // Screenshot: a PNG of 1200 × 1600 (JourneyReportBrowserTests.screenshot checks it), and not blank.
+        guard let image = try JourneyReportBrowserTests.screenshot(page, height: 1600) else { return }
         #expect(image.count > 30_000)
         if let keep = ProcessInfo.processInfo.environment["WAYMARK_EVAL_SCREENSHOT"] {
             try? image.write(to: URL(fileURLWithPath: keep))

@@ -18,6 +18,8 @@ struct TestRuleContext: RuleContext {
     /// Days ago of each interaction, by channel.
     var interactions: [String: [Int]] = [:]
     var consents: Set<String> = []
+    /// What `points_expiring_within` answers, whatever the days.
+    var expiringPoints = 0
     /// (item id, outcome, days ago).
     var responses: [(item: String, outcome: String, daysAgo: Int)] = []
     let log = CallLog()
@@ -51,6 +53,8 @@ struct TestRuleContext: RuleContext {
         log.calls.append("event_within(\(kind), \(days))")
         return events[kind].map { $0 <= days } ?? false
     }
+
+    func pointsExpiringWithin(days: Int) -> Int { expiringPoints }
 
     func interactionsWithin(_ channel: String, days: Int) -> Int {
         log.calls.append("interactions_within(\(channel), \(days))")
