@@ -49,18 +49,23 @@ ensure_mcp_sdk() {
         echo "$venv/bin/python"
         return 0
     fi
-    command -v python3 >/dev/null 2>&1 || { log "python3 is not on PATH"; return 1; }
+    # A bare Debian has no python3, and Debian ships venv apart (python3-venv): install them from
+    # Debian's packages, as the build's packages are.
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
+    install_python() {
+        if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+            log "installing python3 and python3-venv from Debian's packages"
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2 || true
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3 python3-venv >&2 || true
+        fi
+    }
+    command -v python3 >/dev/null 2>&1 || install_python
+    command -v python3 >/dev/null 2>&1 || { log "python3 is not on PATH (on Debian: apt-get install python3 python3-venv)"; return 1; }
     log "installing the MCP Python SDK (mcp from PyPI) into .venv-mcp/"
     if ! { [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" >&2; }; then
-        # Debian ships venv apart (python3-venv): install it, as the build's packages are.
         rm -rf "$venv"
-        local sudo=""
-        [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo="sudo"
-        if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
-            log "installing python3-venv from Debian's packages"
-            DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2 || true
-            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >&2 || true
-        fi
+        install_python
         if ! python3 -m venv "$venv" >&2; then
             log "python3 -m venv failed (on Debian: apt-get install python3-venv)"
             return 1

@@ -35,8 +35,10 @@ final class ProgressLog: Sendable {
     ///
     /// - Parameters:
     ///   - done: how many are done.
-    ///   - total: how many there are, nil when unknown (then no ETA).
-    func report(done: Int, total: Int?) {
+    ///   - total: how many there are, nil when unknown.
+    ///   - fraction: when `total` is unknown, the share of the work done (0 to 1; an import's bytes
+    ///     read of its file's size), for the ETA; nil: no ETA.
+    func report(done: Int, total: Int?, fraction: Double? = nil) {
         let now = Date()
         let elapsed: Double? = state.withLock { s in
             guard now.timeIntervalSince(s.last) >= interval else { return nil }
@@ -56,6 +58,11 @@ final class ProgressLog: Sendable {
             } else {
                 message += ", ETA unknown (nothing done yet)"
             }
+        } else if let fraction, fraction > 0 {
+            let share = min(fraction, 1)
+            let eta = elapsed * (1 - share) / share
+            message += ", \(Int((share * 100).rounded(.down)))% of the file, ETA \(Self.duration(eta))"
+            metadata["eta_seconds"] = "\(Int(eta.rounded()))"
         }
         logger.info("\(message)", metadata: metadata)
     }

@@ -14,6 +14,12 @@ struct Waymark: ParsableCommand {
 
             Exit codes: 0 success, 1 failure, 2 invalid input (a data file, a catalog), \
             3 database unavailable, 4 another run holds the lock, 64 bad command-line usage.
+
+            Examples:
+              waymark migrate
+              waymark import purchases data/purchases.csv
+              waymark recommend C0000042 --explain
+              waymark help score
             """,
         version: WaymarkVersion.current,
         subcommands: [

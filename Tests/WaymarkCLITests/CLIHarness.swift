@@ -72,7 +72,8 @@ final class CLIHarness {
                          stdin: nil, environment: inSchema ? environment([:]) : ProcessInfo.processInfo.environment)
     }
 
-    private func environment(_ extra: [String: String]) -> [String: String] {
+    /// The environment of a `waymark` child: the harness's schema, no WAYMARK_DATABASE_URL, plus `extra`.
+    func environment(_ extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["PGOPTIONS"] = "-c search_path=\(schema)"
         environment.removeValue(forKey: "WAYMARK_DATABASE_URL")

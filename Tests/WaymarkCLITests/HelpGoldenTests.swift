@@ -25,8 +25,9 @@ import Testing
         #expect(output.status == 0, "waymark help \(command.joined(separator: " ")): \(output.stderr)")
         let page = output.stdout
         #expect(page.contains("USAGE:"))
-        // Every command but the root has an abstract and an example (or a discussion) to read.
-        if !command.isEmpty { #expect(page.contains("OVERVIEW:"), "no abstract for \(command)") }
+        // Every command has an abstract (the root: an overview) and at least one example.
+        #expect(page.contains("OVERVIEW:"), "no abstract for \(command)")
+        #expect(page.contains("Example:\n") || page.contains("Examples:\n"), "no example in the help of \(command)")
         let url = Self.golden(command)
         if ProcessInfo.processInfo.environment["WAYMARK_UPDATE_HELP"] == "1" {
             try page.write(to: url, atomically: true, encoding: .utf8)

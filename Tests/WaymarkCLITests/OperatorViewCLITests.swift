@@ -21,6 +21,35 @@ struct OperatorViewCLITests {
         #expect(!quiet.stderr.contains("scoring: "))
     }
 
+    @Test("import with stderr not a terminal logs progress lines at info level (rows, rate, share of the file, ETA)")
+    func importLogsProgress() throws {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["migrate"]).status == 0)
+        let rows = (1...60_000).map { "N\($0),2024-01-01T00:00:00Z\n" }.joined()
+        let file = try cli.write("many.csv", "client_id,first_seen\n" + rows)
+        let output = try cli.run(["import", "clients", file, "--log-level", "info"], environment: ["WAYMARK_PROGRESS_SECONDS": "0"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stderr.split(separator: "\n").filter { $0.contains("importing clients: ") }
+        #expect(!lines.isEmpty, "\(output.stderr)")
+        #expect(lines.allSatisfy { $0.contains("info") && $0.contains(" rows, ") && $0.contains(" rows/s, ") && $0.contains("% of the file, ETA ") },
+                "\(lines)")
+    }
+
+    @Test("evaluate with stderr not a terminal logs progress lines at info level (clients done of all, rate, ETA)")
+    func evaluateLogsProgress() throws {
+        let db = try ScoreCLIDatabase()
+        try db.psql("""
+            INSERT INTO clients (client_id, first_seen, consents)
+            SELECT 'M' || lpad(i::text, 4, '0'), timestamptz '2024-01-01', '{email}' FROM generate_series(1, 600) i
+            """)
+        let output = try db.run(["evaluate", "--cutoff", "2025-03-01", "--horizon", "90", "--log-level", "info"],
+                                extraEnvironment: ["WAYMARK_PROGRESS_SECONDS": "0"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stderr.split(separator: "\n").filter { $0.contains("evaluating: ") }
+        #expect(!lines.isEmpty, "\(output.stderr)")
+        #expect(lines.allSatisfy { $0.contains("info") && $0.contains(" / 660 clients, ") && $0.contains(" clients/s, ETA ") }, "\(lines)")
+    }
+
     static let catalog = """
         version: "refs-1"
         items:

@@ -23,11 +23,14 @@ struct ScoreCommandTests {
         let export = try db.run(["export", "--format", "csv"])
         #expect(export.status == 0)
         let lines = export.stdout.split(separator: "\n")
-        #expect(lines.first == "run_id,client_id,rank,item_id,kind,channel,score,message,stage,clv_12m,tier,explanation,summary,reasons,life_event")
+        #expect(lines.first == "run_id,client_id,rank,item_id,kind,channel,score,message,stage,clv_12m,tier,explanation,summary,reasons,life_event,title")
         // The explanation in readable columns: a summary and the reasons joined by " | ".
         #expect(lines.dropFirst().first?.contains(",\"priority ") == true, "\(lines.dropFirst().first ?? "")")
         #expect(lines.dropFirst().first?.contains(" | ") == true, "\(lines.dropFirst().first ?? "")")
         #expect(lines.count == recommendations + 1)
+        // Each row names its item as the run's catalog titles it (issue 15 item 9).
+        #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",First purchase offer") || $0.hasSuffix(",Something more") },
+                "\(lines.prefix(3))")
         // JSON Lines and a JSON array carry the same objects (issue 15 item 8: --format json).
         let jsonl = try db.run(["export", "--format", "jsonl"])
         let array = try db.run(["export", "--format", "json"])
@@ -38,6 +41,7 @@ struct ScoreCommandTests {
         let firstLine = try #require(jsonl.stdout.split(separator: "\n").first)
         let firstObject = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
         #expect(objects.first?["item_id"] as? String == firstObject["item_id"] as? String)
+        #expect(["First purchase offer", "Something more"].contains(objects.first?["title"] as? String ?? ""), "\(objects.first ?? [:])")
         let list = try db.run(["runs", "list"])
         #expect(list.stdout.contains("published"))
         // CSV where the result is rows (issue 15 item 8): runs list and recommend.

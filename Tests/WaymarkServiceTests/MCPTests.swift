@@ -169,11 +169,3 @@ import WaymarkCore
         #expect(String(decoding: stderr, as: UTF8.self).contains("tool call"))
     }
 }
-
-extension JSONValue {
-    /// An array's element, nil when out of range or not an array.
-    fileprivate subscript(index: Int) -> JSONValue? {
-        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
-        return elements[index]
-    }
-}

@@ -183,4 +183,10 @@ extension JSONValue {
     /// `error.code` of a response, if any.
     var errorCode: Int? { self["error"]?["code"]?.integerValue }
     var result: JSONValue? { self["result"] }
+
+    /// An array's element, nil when out of range or not an array.
+    subscript(index: Int) -> JSONValue? {
+        guard case .array(let elements) = self, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
 }

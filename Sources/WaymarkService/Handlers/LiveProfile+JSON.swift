@@ -4,27 +4,33 @@ package import WaymarkCore
 /// `profile`'s wire form, defined here once: the stdio server's `profile` result and
 /// `waymark profile --format json` (through `Encodable`, which encodes this value).
 ///
-/// Members in sorted key order, optional members left out when nil, doubles as
-/// ``JSONValue/double(_:)`` writes them; nil when a number is not finite.
+/// Members in sorted key order, an absent value `null` (the member is always there: a segment or
+/// region not given, no account, no run yet), doubles as ``JSONValue/double(_:)`` writes them; nil
+/// when a number is not finite.
 extension LiveProfile: JSONRepresentable {
     package var directJSON: JSONValue? {
         guard let scores = scores.directJSON, let facts = facts.directJSON else { return nil }
         var members: [(key: String, value: JSONValue)] = [
-            ("client_id", .string(clientID)), ("as_of", .string(asOf)), ("segment", .string(segment)), ("region", .string(region)),
+            ("client_id", .string(clientID)), ("as_of", .string(asOf)), ("segment", Self.given(segment)), ("region", Self.given(region)),
             ("consents", .array(consents.map { .string($0) })), ("do_not_contact", .bool(doNotContact)),
             ("scores", scores), ("facts", facts),
             ("stage_history", .array(stageHistory.map(\.json))), ("timeline", .array(timeline.map(\.json))),
         ]
-        if let accountID { members.append(("account_id", .string(accountID))) }
-        if let role { members.append(("role", .string(role))) }
+        members.append(("account_id", accountID.map(JSONValue.string) ?? .null))
+        members.append(("role", role.map(JSONValue.string) ?? .null))
         if let lastRun {
             guard let run = lastRun.directJSON else { return nil }
             members.append(("last_run", run))
+        } else {
+            members.append(("last_run", .null))
         }
-        if !cadences.isEmpty { members.append(("cadences", .array(cadences.map(\.json)))) }
-        if let loyalty { members.append(("loyalty", loyalty.json)) }
+        members.append(("cadences", .array(cadences.map(\.json))))
+        members.append(("loyalty", loyalty?.json ?? .null))
         return .sortedObject(members)
     }
+
+    /// A text column where empty means "not given" (segment, region), as JSON: null when empty.
+    static func given(_ text: String) -> JSONValue { text.isEmpty ? .null : .string(text) }
 }
 
 extension LiveProfile.Facts {
@@ -36,10 +42,10 @@ extension LiveProfile.Facts {
             ("life_events", .array(lifeEvents.map { .string($0) })), ("interactions_90d", .integer(interactions90d)),
             ("next_tier", .string(nextTier)),
         ]
-        if let age { members.append(("age", .integer(age))) }
-        if let firstPurchase { members.append(("first_purchase", .string(firstPurchase))) }
-        if let lastPurchase { members.append(("last_purchase", .string(lastPurchase))) }
-        if let daysSinceLastPurchase { members.append(("days_since_last_purchase", .integer(daysSinceLastPurchase))) }
+        members.append(("age", age.map(JSONValue.integer) ?? .null))
+        members.append(("first_purchase", firstPurchase.map(JSONValue.string) ?? .null))
+        members.append(("last_purchase", lastPurchase.map(JSONValue.string) ?? .null))
+        members.append(("days_since_last_purchase", daysSinceLastPurchase.map(JSONValue.integer) ?? .null))
         return .sortedObject(members)
     }
 }
@@ -47,8 +53,8 @@ extension LiveProfile.Facts {
 extension LiveProfile.StageChange {
     var json: JSONValue {
         var members: [(key: String, value: JSONValue)] = [("date", .string(date)), ("stage", .string(stage)), ("reason", .string(reason))]
-        if let previous { members.append(("previous", .string(previous))) }
-        if let runID { members.append(("run_id", .number(String(runID)))) }
+        members.append(("previous", previous.map(JSONValue.string) ?? .null))
+        members.append(("run_id", runID.map { .number(String($0)) } ?? .null))
         return .sortedObject(members)
     }
 }
@@ -80,11 +86,11 @@ extension LiveProfile.CadenceEntry {
             ("cadence", .string(cadence)), ("title", .string(title)), ("status", .string(status)), ("steps_sent", .integer(stepsSent)),
             ("entered_at", .string(enteredAt)),
         ]
-        if let steps { members.append(("steps", .integer(steps))) }
-        if let nextDue { members.append(("next_due", .string(nextDue))) }
-        if let nextItem { members.append(("next_item", .string(nextItem))) }
-        if let endedAt { members.append(("ended_at", .string(endedAt))) }
-        if let reason { members.append(("reason", .string(reason))) }
+        members.append(("steps", steps.map(JSONValue.integer) ?? .null))
+        members.append(("next_due", nextDue.map(JSONValue.string) ?? .null))
+        members.append(("next_item", nextItem.map(JSONValue.string) ?? .null))
+        members.append(("ended_at", endedAt.map(JSONValue.string) ?? .null))
+        members.append(("reason", reason.map(JSONValue.string) ?? .null))
         return .sortedObject(members)
     }
 }
@@ -96,7 +102,7 @@ extension LiveProfile.Loyalty {
             ("bonus_points", .integer(bonusPoints)), ("expired_points", .integer(expiredPoints)), ("expiring_30d", .integer(expiring30d)),
             ("next_expiries", .array(nextExpiries.map { .sortedObject([("date", .string($0.date)), ("points", .integer($0.points))]) })),
         ]
-        if let tierHeldUntil { members.append(("tier_held_until", .string(tierHeldUntil))) }
+        members.append(("tier_held_until", tierHeldUntil.map(JSONValue.string) ?? .null))
         return .sortedObject(members)
     }
 }

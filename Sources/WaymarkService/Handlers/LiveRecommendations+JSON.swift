@@ -4,8 +4,11 @@ package import WaymarkCore
 /// `recommend`'s wire form, defined here once: the stdio server's `recommend` result and
 /// `waymark recommend --format json` (through `Encodable`, which encodes this value).
 ///
-/// Members in sorted key order, optional members left out when nil, doubles written as Swift
-/// writes them with a trailing `.0` dropped (``JSONValue/double(_:)``).
+/// Members in sorted key order, an absent value `null` (the member is always there), doubles
+/// written as Swift writes them with a trailing `.0` dropped (``JSONValue/double(_:)``). Some
+/// members are sections rather than values, present only when they apply: `contact` (a client who
+/// may not be contacted freely), `not_recommended` (asked for with `explain`), `withheld`,
+/// `cadence_steps`, and the explanation's parts (left out by the brief detail).
 extension LiveRecommendations: JSONRepresentable {
     /// The JSON form; nil when a number cannot be written in JSON (not finite).
     package var directJSON: JSONValue? {
@@ -16,11 +19,11 @@ extension LiveRecommendations: JSONRepresentable {
             ("client_id", .string(clientID)),
             ("run_ids", .array(runIDs.map { .number(String($0)) })),
         ]
-        if let modelsAsOf { members.append(("models_as_of", .string(modelsAsOf))) }
+        members.append(("models_as_of", modelsAsOf.map(JSONValue.string) ?? .null))
         members.append(("holdout", .bool(holdout)))
         members.append(("input_hash", .string(inputHash)))
-        if let modelVersion { members.append(("model_version", .number(String(modelVersion)))) }
-        if let decisionID { members.append(("decision_id", .number(String(decisionID)))) }
+        members.append(("model_version", modelVersion.map { .number(String($0)) } ?? .null))
+        members.append(("decision_id", decisionID.map { .number(String($0)) } ?? .null))
         if !withheld.isEmpty {
             var values: [JSONValue] = []
             for item in withheld {
@@ -76,7 +79,7 @@ extension LiveScores {
             ("points", .integer(points)), ("points_to_next_tier", .integer(pointsToNextTier)), ("stage", .string(stage)),
             ("stage_reason", .string(stageReason)), ("stage_since", .string(stageSince)), ("tier", .string(tier)),
         ]
-        if let previousStage { members.append(("previous_stage", .string(previousStage))) }
+        members.append(("previous_stage", previousStage.map(JSONValue.string) ?? .null))
         return .sortedObject(members)
     }
 }
@@ -95,13 +98,14 @@ extension LiveRecommendation {
             ("kind", .string(kind)), ("rank", .integer(rank)), ("reasons", .array(reasons.map { .string($0) })),
             ("score", scoreValue), ("title", .string(title)),
         ]
+        // `brief` (a requested short form) leaves out the explanation's parts.
         if !brief {
             members.append(("factors", .sortedObject(factorMembers)))
             members.append(("summary", .string(summary)))
+            members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) })))
         }
-        if let text { members.append(("text", .string(text))) }
-        if let trigger { members.append(("trigger", .string(trigger))) }
-        if !propensityReasons.isEmpty { members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) }))) }
+        members.append(("text", text.map(JSONValue.string) ?? .null))
+        members.append(("trigger", trigger.map(JSONValue.string) ?? .null))
         return .sortedObject(members)
     }
 }
@@ -114,6 +118,8 @@ extension LiveRejection {
         if let priority {
             guard let number = JSONValue.double(priority) else { return nil }
             members.append(("priority", number))
+        } else {
+            members.append(("priority", .null))
         }
         return .sortedObject(members)
     }
@@ -126,8 +132,8 @@ extension LiveCadenceStep {
             ("item", .string(item)), ("kind", .string(kind)), ("title", .string(title)), ("channel", .string(channel)),
             ("entered_at", .string(enteredAt)), ("started_days_ago", .integer(startedDaysAgo)), ("description", .string(description)),
         ]
-        if let text { members.append(("text", .string(text))) }
-        if let waiting { members.append(("waiting", .string(waiting))) }
+        members.append(("text", text.map(JSONValue.string) ?? .null))
+        members.append(("waiting", waiting.map(JSONValue.string) ?? .null))
         return .sortedObject(members)
     }
 }

@@ -29,6 +29,17 @@ extension RPCError {
         }
     }
 
+    /// The answer to an error no method expected: -32003 for a lost database, otherwise -32603 with
+    /// `reference`, and for a database error (or a Store error) its message as `detail`: what the
+    /// database reported and what to do, without the statement (``StoreError/classifying(databaseFailure:)``).
+    static func unexpected(_ error: any Error, reference: String) -> RPCError {
+        let store = StoreError.classifying(databaseFailure: error) ?? (error as? StoreError)
+        if let store, store.code == .databaseUnavailable {
+            return .databaseUnavailable(retryAfterMilliseconds: store.retryAfterMilliseconds)
+        }
+        return .internalError(reference: reference, detail: store?.message)
+    }
+
     /// Runs a Store call, turning its ``StoreError`` into the protocol's error (see
     /// ``from(_:clientID:)``); other errors pass through.
     static func mapping<T>(clientID: String?, _ body: () throws -> T) throws -> T {

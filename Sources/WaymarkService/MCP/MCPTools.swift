@@ -193,6 +193,9 @@ final class MCPTools {
             errorCounter += 1
             let reference = "M\(errorCounter)"
             logger.error("internal error in tool \(tool)", metadata: ["reference": "\(reference)", "error": "\(error)"])
+            let answer = RPCError.unexpected(error, reference: reference)
+            if answer.code != RPCError.internalErrorCode { return Self.describe(answer) }
+            if let detail = answer.data?["detail"]?.stringValue { return "Internal error (reference \(reference)): \(detail)" }
             return "Internal error (reference \(reference)): the server log has the cause."
         }
     }

@@ -67,10 +67,12 @@ package struct RPCError: Error, Sendable, Equatable {
         RPCError(code: invalidParamsCode, message: "Invalid params", data: .object(["errors": .array(problems.map(\.json))]))
     }
 
-    /// -32603, with an opaque reference the log line carries too; never the cause itself.
-    package static func internalError(reference: String) -> RPCError {
-        RPCError(code: internalErrorCode, message: "Internal error",
-                 data: .object(["reference": .string(reference)]))
+    /// -32603, with an opaque reference the log line carries too, and for a database error what
+    /// failed and what to do in plain words (`detail`); never SQL or a stack trace.
+    package static func internalError(reference: String, detail: String? = nil) -> RPCError {
+        var data: JSONObject = ["reference": .string(reference)]
+        if let detail { data["detail"] = .string(detail) }
+        return RPCError(code: internalErrorCode, message: "Internal error", data: .object(data))
     }
 
     /// -32001.

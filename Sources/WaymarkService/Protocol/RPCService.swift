@@ -4,7 +4,7 @@ package import WaymarkCore
 /// A method: takes the request's `params` (nil when absent), returns the `result`.
 ///
 /// Throw ``RPCError`` for protocol and application errors; any other error becomes -32603
-/// (the cause is logged with a reference, never sent).
+/// (the cause is logged with a reference; only a database error's plain-words summary is sent).
 package typealias RPCMethod = (_ params: JSONValue?) throws -> JSONValue
 
 /// Work done ahead for a run of consecutive calls of one method (see
@@ -209,7 +209,7 @@ package final class RPCService {
                 errorCounter += 1
                 let reference = "E\(errorCounter)"
                 logger.error("internal error in \(method)", metadata: ["reference": "\(reference)", "error": "\(error)"])
-                outcome = .failure(.internalError(reference: reference))
+                outcome = .failure(RPCError.unexpected(error, reference: reference))
             }
         } else {
             outcome = .failure(.methodNotFound(method, known: methodNames))

@@ -139,7 +139,9 @@ package struct Migrator {
                 do {
                     try connection.executeScript(unsafeSQL: migration.sql)
                 } catch {
-                    throw StoreError(.failure, "migration \(migration.name) failed: \(error)", underlying: error)
+                    // The message without the migration's SQL (the log has it).
+                    let reason = (error as? PostgresError)?.userDescription ?? "\(error)"
+                    throw StoreError(.failure, "migration \(migration.name) failed: \(reason)", underlying: error)
                 }
                 try connection.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",

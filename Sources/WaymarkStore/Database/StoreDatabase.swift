@@ -47,22 +47,7 @@ package struct StoreDatabase: Sendable {
         do {
             return try Connection(configuration: configuration, logger: logger)
         } catch {
-            throw StoreError(.databaseUnavailable, "cannot connect to the database from \(origin): \(error)", underlying: error)
+            throw StoreError(.databaseUnavailable, "cannot connect to the database from \(origin): \(error.userDescription)", underlying: error)
         }
-    }
-}
-
-extension StoreError {
-    /// A database failure that reached the caller as it was, as a ``StoreError``; `nil` for any
-    /// other error.
-    ///
-    /// A lost or refused connection is ``Code/databaseUnavailable`` ("the database became
-    /// unavailable: …"); any other database error is ``Code/failure`` ("database error: …").
-    package static func classifying(databaseFailure error: any Error) -> StoreError? {
-        guard let error = error as? PostgresError else { return nil }
-        if error.isConnectionProblem {
-            return StoreError(.databaseUnavailable, "the database became unavailable: \(error.userDescription)", underlying: error)
-        }
-        return StoreError(.failure, "database error: \(error.userDescription)", underlying: error)
     }
 }

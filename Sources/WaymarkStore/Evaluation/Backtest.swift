@@ -71,10 +71,12 @@ package struct Backtest: Sendable {
     ///   - options: the cutoff, horizon, k, seed and catalog.
     ///   - onClient: called with every evaluated client in `client_id` order (tests use it to compare
     ///     recommendations between runs); nil keeps memory flat.
+    ///   - onTotal: called once the models are fitted, with the number of clients to evaluate
+    ///     (for a progress line's ETA).
     /// - Throws: ``StoreError`` `.invalidInput` for a horizon below 1 day or k below 1, `.notFound`
     ///   when no catalog is given and none is loaded (load one with `waymark catalog load FILE`);
     ///   ``PostgresError`` when the database fails.
-    package func run(_ options: Options, onClient: ((EvaluatedClient) -> Void)? = nil) throws -> Result {
+    package func run(_ options: Options, onClient: ((EvaluatedClient) -> Void)? = nil, onTotal: ((Int) -> Void)? = nil) throws -> Result {
         guard options.horizonDays >= 1 else {
             throw StoreError(.invalidInput, "the horizon must be at least 1 day, got \(options.horizonDays)")
         }
@@ -126,6 +128,7 @@ package struct Backtest: Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
+        if let onTotal { onTotal(try connection.execute("SELECT count(*) FROM clients").scalar(Int.self)) }
         var stream = SnapshotStream(configuration: configuration, shard: .all, asOf: cutoff)
         stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: end)
         try stream.forEach { snapshot in

@@ -97,7 +97,20 @@ struct ImportRowReader {
         var errorRows = 0
         var validator: RowValidator?
         var lastProgress = 0
+        var lastProgressTime = ContinuousClock.now
         let columns = kind.columns
+
+        /// Reports progress every 50,000 rows, or every second when rows come slowly (the clock
+        /// is read once per 1,000 rows), so a log line can follow at its own interval.
+        func reportProgress() {
+            guard let progress else { return }
+            let rows = counts.rowsRead
+            guard rows - lastProgress >= 50_000
+                || (rows % 1_000 == 0 && ContinuousClock.now - lastProgressTime >= .seconds(1)) else { return }
+            lastProgress = rows
+            lastProgressTime = .now
+            progress(ImportProgress(rows: rows, bytes: counts.bytesRead))
+        }
 
         func handle(_ fields: [String], line: Int) throws {
             guard let current = validator else {
@@ -118,10 +131,7 @@ struct ImportRowReader {
                     for issue in error.issues where issues.count < issueLimit { issues.append(issue) }
                 }
             }
-            if let progress, counts.rowsRead - lastProgress >= 50_000 {
-                lastProgress = counts.rowsRead
-                progress(ImportProgress(rows: counts.rowsRead, bytes: counts.bytesRead))
-            }
+            reportProgress()
         }
 
         /// A CSV record: byte for byte when it is valid as it stands, through `String`s otherwise.
@@ -129,10 +139,7 @@ struct ImportRowReader {
             if let current = validator, current.kind.hasOnlyPlainColumns, current.acceptsAsItStands(record) {
                 counts.rowsRead += 1
                 if errorRows == 0 || rejectFile != nil { try sink(ImportRow(record, acceptedBy: current)) }
-                if let progress, counts.rowsRead - lastProgress >= 50_000 {
-                    lastProgress = counts.rowsRead
-                    progress(ImportProgress(rows: counts.rowsRead, bytes: counts.bytesRead))
-                }
+                reportProgress()
             } else {
                 switch record.validatedFields {
                 case .success(let fields): try handle(fields, line: record.line)

@@ -93,8 +93,10 @@ extension Importer {
         } catch let declined as StoreError where declined.code == .bulkLoadDeclined {
             logger.debug("bulk load declined: importing through staging", metadata: ["kind": "\(kind.rawValue)", "reason": "\(declined.message)"])
         } catch let error as PostgresError where error.code.map(Self.bulkLoadRefusals.contains) == true {
-            // The table is in use, or this role may not drop its indexes (not the owner), or
-            // another table's foreign key depends on them.
+            // The table is in use (another import's first load waits for it too: each holds the
+            // emptiness check's share lock, so one of them is told of a deadlock, the other of a
+            // lock timeout, and both take the staged path, one after the other), or this role may
+            // not drop its indexes (not the owner), or another table's foreign key depends on them.
             logger.debug("bulk load declined", metadata: ["kind": "\(kind.rawValue)", "reason": "\(error.message)"])
         }
         try input.rewind()
@@ -102,7 +104,8 @@ extension Importer {
     }
 
     /// Database errors that mean "not this way" rather than "the import failed".
-    static let bulkLoadRefusals: Set<PostgresError.Code> = [.lockNotAvailable, .insufficientPrivilege, .dependentObjectsStillExist]
+    static let bulkLoadRefusals: Set<PostgresError.Code> = [.lockNotAvailable, .deadlockDetected, .insufficientPrivilege,
+                                                                  .dependentObjectsStillExist]
 
     /// The most ids of a referenced table held in memory to check references while reading.
     static let referencePreloadLimit = 2_000_000

@@ -25,8 +25,8 @@ package struct ResultExporter {
     /// Columns: run_id, client_id, rank, item_id, kind, channel, score, message, stage, clv_12m,
     /// tier, explanation (JSON text), then the explanation in readable columns: summary (the
     /// priority in words), reasons (the checks that admitted the item and the propensity's
-    /// reasons, joined by ` | `) and life_event (the trigger, empty when none). See
-    /// docs/formats.md, "Export".
+    /// reasons, joined by ` | `), life_event (the trigger, empty when none) and title (the item's
+    /// title in the catalog version the run used). See docs/formats.md, "Export".
     ///
     /// What the holdout withheld is left out; with `includeHoldout` it is written too, and a last
     /// column `holdout` tells those rows (true) from the ones to send.
@@ -65,6 +65,7 @@ package struct ResultExporter {
             try recordPresentations(runIDs: runIDs, at: recordAt)
         }
         let list = runIDs.map(String.init).joined(separator: ",")
+        try loadTitles(runs: list)
         let query = """
             SELECT r.run_id, r.client_id, r.rank, r.item_id, r.kind, r.channel, r.score, r.message,
                    s.stage, s.clv_12m, s.tier, r.explanation,
@@ -73,8 +74,11 @@ package struct ResultExporter {
                     FROM jsonb_array_elements_text(coalesce(r.explanation->'admitted_by', '[]'::jsonb)
                                                    || coalesce(r.explanation->'propensity_reasons', '[]'::jsonb))
                          WITH ORDINALITY AS x(reason, n)) AS reasons,
-                   r.explanation->>'trigger' AS life_event\(includeHoldout ? ", r.holdout" : "")
+                   r.explanation->>'trigger' AS life_event,
+                   t.title\(includeHoldout ? ", r.holdout" : "")
             FROM recommendations r JOIN client_scores s ON s.run_id = r.run_id AND s.client_id = r.client_id
+            JOIN scoring_runs sr ON sr.run_id = r.run_id
+            LEFT JOIN pg_temp.waymark_export_titles t ON t.catalog_version = sr.catalog_version AND t.item_id = r.item_id
             WHERE r.run_id IN (\(list))\(includeHoldout ? "" : " AND NOT r.holdout") ORDER BY r.client_id COLLATE "C", r.rank
             """
         switch format {
@@ -94,6 +98,35 @@ package struct ResultExporter {
             }
             if array { try emit(first ? "]\n" : "\n]\n") }
             return rows
+        }
+    }
+
+    /// Fills this session's temporary table of item titles from the catalog versions the runs
+    /// `runs` (a list of run ids) used, for the export's join. A stored version that no longer
+    /// validates gives no titles: its rows' title is then empty.
+    private func loadTitles(runs: String) throws {
+        try connection.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS waymark_export_titles (
+                catalog_version bigint NOT NULL, item_id text NOT NULL, title text NOT NULL)
+            """)
+        try connection.execute("TRUNCATE pg_temp.waymark_export_titles")
+        let versions = try connection.execute(
+            "SELECT DISTINCT catalog_version FROM scoring_runs WHERE run_id IN (\(runs)) AND catalog_version IS NOT NULL")
+        let store = CatalogStore(connection: connection)
+        var titles: [(version: Int64, item: String, title: String)] = []
+        for row in 0..<versions.rowCount {
+            let version = try versions.decode(Int64.self, row: row, column: 0)
+            guard let loaded = try? store.load(version: version) else { continue }
+            titles += loaded.catalog.items.map { (version, $0.id, $0.title) }
+        }
+        guard !titles.isEmpty else { return }
+        try connection.copyIn("COPY pg_temp.waymark_export_titles (catalog_version, item_id, title) FROM STDIN") { writer in
+            for entry in titles {
+                try writer.appendField(entry.version)
+                try writer.appendField(entry.item)
+                try writer.appendField(entry.title)
+                try writer.endRow()
+            }
         }
     }
 

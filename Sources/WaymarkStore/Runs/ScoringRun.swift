@@ -83,7 +83,7 @@ package struct ScoringRun {
         do {
             connection = try Connection(configuration: configuration, logger: logger)
         } catch {
-            throw StoreError(.databaseUnavailable, "cannot connect to the database: \(error)", underlying: error)
+            throw StoreError(.databaseUnavailable, "cannot connect to the database: \(error.userDescription)", underlying: error)
         }
         let store = RunStore(connection: connection)
         let key = try store.lockKey(shard: options.shard)

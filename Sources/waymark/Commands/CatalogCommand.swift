@@ -9,7 +9,13 @@ struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "Validate or load a catalog of offers and reinforcement messages.",
-        discussion: "The catalog format, the rule language and the scoring: docs/catalog.md.",
+        discussion: """
+            The catalog format, the rule language and the scoring: docs/catalog.md.
+
+            Examples:
+              waymark catalog check catalog/examples/retail.yaml
+              waymark catalog load catalog/examples/financial-advisor.yaml
+            """,
         subcommands: [Check.self, CatalogLoadCommand.self]
     )
 }

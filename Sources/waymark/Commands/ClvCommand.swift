@@ -8,7 +8,12 @@ struct ClvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clv",
         abstract: "Fit the lifetime-value models (BG/NBD or MBG/NBD, Gamma-Gamma) on a customer-summary file.",
-        discussion: "The models, their formulas and how to read the output: docs/clv.md.",
+        discussion: """
+            The models, their formulas and how to read the output: docs/clv.md.
+
+            Example:
+              waymark clv fit summary.csv --predict 90
+            """,
         subcommands: [Fit.self]
     )
 }

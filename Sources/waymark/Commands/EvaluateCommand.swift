@@ -96,10 +96,11 @@ struct EvaluateCommand: ParsableCommand {
             options.model = model.flatMap { LifetimeModelKind(rawValue: $0) }
             let progressLog = ProgressLog(logger: logger, activity: "evaluating", unit: "clients")
             var evaluated = 0
-            let result = try Backtest(configuration: configuration, logger: logger).run(options) { _ in
+            var total: Int?
+            let result = try Backtest(configuration: configuration, logger: logger).run(options, onClient: { _ in
                 evaluated += 1
-                if evaluated % 256 == 0 { progressLog.report(done: evaluated, total: nil) }
-            }
+                if evaluated % 256 == 0 { progressLog.report(done: evaluated, total: total) }
+            }, onTotal: { total = $0 })
             if let report {
                 try writeReport(result.report.html(), to: report)
                 logger.notice("wrote the HTML report", metadata: ["file": "\(report)"])

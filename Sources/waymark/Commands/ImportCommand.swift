@@ -83,6 +83,9 @@ struct ImportCommand: ParsableCommand {
             let rejects = try rejectFile.map { path throws(StoreError) in try RejectWriter(path: path) }
             let showProgress = standardErrorIsTerminal
             let started = Date()
+            // A regular file's size gives the log line an ETA (a pipe or a device has none).
+            let attributes = file == "-" ? nil : try? FileManager.default.attributesOfItem(atPath: file)
+            let fileSize = attributes?[.type] as? FileAttributeType == .typeRegular ? (attributes?[.size] as? NSNumber)?.intValue : nil
             let progressLog = showProgress ? nil : ProgressLog(logger: logger, activity: "importing \(kind.value.rawValue)", unit: "rows")
             var importer = Importer(connection: connection, logger: logger)
             importer.maximumLineBytes = maxLineBytes
@@ -93,7 +96,9 @@ struct ImportCommand: ParsableCommand {
                     let line = String(format: "\r%@: %d rows, %.1f MB, %.0f rows/s ", kind.value.rawValue,
                                       progress.rows, Double(progress.bytes) / 1e6, Double(progress.rows) / seconds)
                     writeStandardError(line)
-                } : { progress in progressLog?.report(done: progress.rows, total: nil) })
+                } : { progress in
+                    progressLog?.report(done: progress.rows, total: nil, fraction: fileSize.map { Double(progress.bytes) / Double($0) })
+                })
             try rejects?.close()
             if showProgress { writeStandardError("\n") }
             switch summaryFormat {

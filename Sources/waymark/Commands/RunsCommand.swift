@@ -7,6 +7,12 @@ struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List, inspect and prune scoring runs.",
+        discussion: """
+            Examples:
+              waymark runs list
+              waymark runs show 42
+              waymark runs prune --keep 7 --dry-run
+            """,
         subcommands: [List.self, Show.self, Prune.self]
     )
 
