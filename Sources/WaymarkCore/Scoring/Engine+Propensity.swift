@@ -165,6 +165,10 @@ extension Engine {
 
     static func percent(_ p: Double) -> String {
         let x = p * 100
-        return x >= 10 ? "\(Int(x.rounded()))%" : x >= 1 ? "\(fmt(x))%" : "<1%"
+        guard x < 10 else { return "\(Int(x.rounded()))%" }
+        guard x >= 1 else { return "<1%" }
+        // One decimal below 10 % ("9.7%"), as an advisor reads a share; whole percents above.
+        let tenths = Int((x * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
     }
 }
