@@ -103,6 +103,9 @@ package struct ArbitrationSettings: Sendable, Hashable {
     package var minPriority = 0.0
     /// Days after the last contact (any item, any channel) at which contact recency is 1.
     package var recencyFullDays = 14
+    /// No offer of a product (or, for a category offer, a category) that another member of the
+    /// client's household or business account already owns.
+    package var householdOwnership = false
     package init() {}
 }
 

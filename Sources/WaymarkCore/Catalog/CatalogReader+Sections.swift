@@ -29,7 +29,7 @@ extension CatalogReader {
             result.lifecycle = t
         }
         if let v = f["arbitration"], let m = mapping(v.value, "settings.arbitration", keys: [
-            "top_offers", "max_messages", "max_per_category", "min_priority", "recency_full_days",
+            "top_offers", "max_messages", "max_per_category", "min_priority", "recency_full_days", "household_ownership",
         ]) {
             var a = ArbitrationSettings()
             let p = "settings.arbitration."
@@ -38,6 +38,7 @@ extension CatalogReader {
             if let v = m["max_per_category"] { a.maxPerCategory = int(v.value, p + "max_per_category", min: 0) ?? a.maxPerCategory }
             if let v = m["min_priority"] { a.minPriority = double(v.value, p + "min_priority", range: 0...Double.greatestFiniteMagnitude) ?? a.minPriority }
             if let v = m["recency_full_days"] { a.recencyFullDays = int(v.value, p + "recency_full_days", min: 0) ?? a.recencyFullDays }
+            if let v = m["household_ownership"] { a.householdOwnership = bool(v.value, p + "household_ownership") ?? a.householdOwnership }
             result.arbitration = a
         }
         if let v = f["exploration"], let m = mapping(v.value, "settings.exploration", keys: ["enabled", "seed"]) {

@@ -9,6 +9,10 @@ import WaymarkCore
 /// cents, so decoding is integer parsing.
 enum SnapshotTable: Int, CaseIterable, Sendable {
     case clients, purchases, lifeEvents, interactions, responses, ledger, stage, cadences
+    /// The other members of the client's account with their purchases: one row per member and
+    /// purchase (a member without purchases has one row with NULL purchase columns). It joins
+    /// `clients` to itself through `account_id`, the one read across clients (docs/formats.md).
+    case account
 
     /// The SELECT list and FROM clause; `where` is a condition on `client_id` (already
     /// qualified), `stageBefore` the epoch second up to which stage history counts.
@@ -57,6 +61,16 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 floor(extract(epoch FROM next_due))::bigint, entry_stage, floor(extract(epoch FROM ended_at))::bigint, reason, \
                 floor(extract(epoch FROM moved_at))::bigint FROM cadence_states WHERE \(condition)\(order)
                 """
+        case .account:
+            return """
+                SELECT client_id, member_id, role, product_id, category, at, cents FROM (\
+                SELECT c.client_id, m.client_id AS member_id, coalesce(m.role, '') AS role, p.product_id, \
+                coalesce(pr.category, '') AS category, floor(extract(epoch FROM p.purchased_at))::bigint AS at, \
+                (p.amount * 100)::bigint AS cents, p.purchased_at \
+                FROM clients c JOIN clients m ON m.account_id = c.account_id AND m.client_id <> c.client_id \
+                LEFT JOIN purchases p ON p.client_id = m.client_id LEFT JOIN products pr ON pr.product_id = p.product_id \
+                WHERE c.account_id IS NOT NULL AND c.account_id <> '') AS a WHERE \(condition)\(order)
+                """
         case .stage:
             return """
                 SELECT DISTINCT ON (client_id\(collate)) client_id, stage, floor(extract(epoch FROM changed_at))::bigint, previous \
@@ -92,6 +106,7 @@ enum SnapshotRow: Sendable {
     case ledger(LoyaltyEntry)
     case stage(StageRecord)
     case cadence(CadenceState)
+    case accountMember(AccountMember)
 }
 
 extension SnapshotTable {
@@ -141,6 +156,13 @@ extension SnapshotTable {
                   let step = int(3), let entered = time(4), let due = time(5) else { return nil }
             return (clientID, .cadence(CadenceState(cadenceID: cadenceID, status: status, step: Int(step), enteredAt: entered, nextDue: due,
                                                    entryStage: fields[6] ?? "", endedAt: time(7), reason: fields[8] ?? "", movedAt: time(9))))
+        case .account:
+            guard let memberID = fields[1] else { return nil }
+            var member = AccountMember(id: memberID, role: fields[2] ?? "")
+            if let productID = fields[3], let at = time(5) {
+                member.purchases.append(Purchase(productID: productID, category: fields[4] ?? "", at: at, amountCents: int(6) ?? 0))
+            }
+            return (clientID, .accountMember(member))
         }
     }
 
@@ -180,6 +202,13 @@ extension ClientSnapshot {
         case .ledger(let entry): loyaltyLedger.append(entry)
         case .stage(let record): recordedStage = record
         case .cadence(let state): cadences.append(state)
+        case .accountMember(let member):
+            // One row per member and purchase, in any order: merged by member.
+            if let index = accountMembers.firstIndex(where: { $0.id == member.id }) {
+                accountMembers[index].purchases += member.purchases
+            } else {
+                accountMembers.append(member)
+            }
         }
     }
 }
