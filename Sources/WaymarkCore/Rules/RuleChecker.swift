@@ -128,7 +128,7 @@ struct RuleChecker {
             }
             let lowered = lower(base)
             if lowered.type != .error {
-                report("'\(lowered.type)' has no member '\(name)'; only attributes.NAME and account.NAME have members", at: nameRange)
+                report("'\(lowered.type)' has no member '\(name)'; only attributes.NAME has members", at: nameRange)
             }
             return error(range)
         case .index(let base, let index):
