@@ -105,7 +105,7 @@ package struct ArbitrationSettings: Sendable, Hashable {
     package var recencyFullDays = 14
     /// No offer of a product (or, for a category offer, a category) that another member of the
     /// client's household or business account already owns.
-    package var householdOwnership = false
+    package var householdOwnership = true
     package init() {}
 }
 
