@@ -90,12 +90,51 @@ struct AccountDecisionTests {
 
     }
 
+    static let cappedCatalog = """
+        version: "acct-cap"
+        contact_policy:
+          caps: [{ channel: email, max: 1, window_days: 7, per: account }]
+        items:
+          - { id: offer-fund, kind: offer, title: Fund, product: P-FUND, channels: [email], value: 20 }
+        """
+
+    @Test("a cap per account counts the presentations to every member")
+    func capPerAccount() throws {
+        let db = try Self.database()
+        _ = try CatalogStore(connection: db.connection).save(Self.cappedCatalog, file: "cap.yaml")
+        // A1 got an e-mail two days ago: the household's e-mail is capped for A2 too; S1 is not.
+        try db.connection.execute("""
+            INSERT INTO responses (client_id, response_id, item_id, channel, presented_at, outcome)
+            VALUES ('A1', 'R1', 'offer-fund', 'email', to_timestamp($1), 'presented')
+            """, [.int(Self.asOf.adding(days: -2).seconds)])
+        let partner = try Self.answer(db, "A2")
+        #expect(partner.offers.isEmpty)
+        #expect(Self.whyNot(partner, "offer-fund")?.hasPrefix("contact_policy: ") == true)
+        #expect(Self.whyNot(partner, "offer-fund")?.contains("1 contacts to the account on email in the last 7 days (cap 1)") == true)
+        #expect(try Self.answer(db, "S1").offers.map(\.item) == ["offer-fund"])
+
+        var options = db.options()
+        options.asOf = Self.asOf
+        let run = try ScoringRun(configuration: db.configuration, options: options).run()
+        let offered = try db.connection.execute("""
+            SELECT client_id FROM recommendations WHERE run_id = $1 AND client_id IN ('A1', 'A2', 'S1') ORDER BY client_id
+            """, [.int(run.runID)]).map { $0[0] ?? "" }
+        #expect(offered == ["S1"])
+
+        // Six days later the presentation is eight days old, out of the window; a cap per client does not hold at all.
+        #expect(try LiveRecommender(connection: db.connection, context: LiveContext())
+            .recommend(clientID: "A2", asOf: Self.asOf.adding(days: 6)).offers.map(\.item) == ["offer-fund"])
+        _ = try CatalogStore(connection: db.connection).save(Self.cappedCatalog.replacingOccurrences(of: "per: account", with: "per: client")
+            .replacingOccurrences(of: "acct-cap", with: "acct-cap-2"), file: "cap.yaml")
+        #expect(try Self.answer(db, "A2").offers.map(\.item) == ["offer-fund"])
+    }
+
     @Test("the live read and the nightly stream carry the same account members; facts count up to as_of")
     func accountFacts() throws {
         let db = try Self.database()
         let live = try #require(try SnapshotLoader(connection: db.connection).load(clientID: "A2", asOf: Self.asOf))
         #expect(live.accountMembers.map(\.id) == ["A1"] && live.accountMembers.first?.role == "head")
-        #expect(live.accountMembers.first?.purchases.count == 2)
+        #expect(live.accountMembers.first?.purchases.count == 2 && live.accountMembers.first?.presentations == [])
         var streamed: [String: ClientSnapshot] = [:]
         try SnapshotStream(configuration: db.configuration, shard: .all, asOf: Self.asOf).forEach { streamed[$0.id] = $0 }
         #expect(streamed["A2"]?.accountMembers == live.accountMembers)

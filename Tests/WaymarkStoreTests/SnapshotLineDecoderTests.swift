@@ -60,9 +60,11 @@ struct SnapshotLineDecoderTests {
             "C003\tonboarding\tpaused\t2\t1\t2\t\t\\N\t\t3\n",
         ]),
         (SnapshotTable.account, [
-            "C001\tC002\tpartner\tP-HOME\thome_insurance\t1700000000\t30000\n",
-            "C002\tC001\thead\t\\N\t\t\\N\t\\N\n",
-            "C003\tC004\t\tP\\tX\t\t1\t-5\n",
+            "C001\tC002\tpartner\tpurchase\tP-HOME\thome_insurance\t1700000000\t30000\n",
+            "C001\tC002\tpartner\tpresented\temail\t\t1700000000\t\\N\n",
+            "C002\tC001\thead\t\\N\t\\N\t\\N\t\\N\t\\N\n",
+            "C003\tC004\t\tpurchase\tP\\tX\t\t1\t-5\n",
+            "C003\tC004\t\tpresented\tpigeon\t\t1\t\\N\n",
         ]),
     ])
     func matchesFieldDecoding(table: SnapshotTable, lines: [String]) {

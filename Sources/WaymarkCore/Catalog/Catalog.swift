@@ -167,10 +167,13 @@ package struct ContactCap: Sendable, Hashable {
     package var channel: Channel?
     package var max: Int
     package var windowDays: Int
-    package init(channel: Channel?, max: Int, windowDays: Int) {
+    /// `per: account`: presentations to every member of the client's account count together.
+    package var perAccount: Bool
+    package init(channel: Channel?, max: Int, windowDays: Int, perAccount: Bool = false) {
         self.channel = channel
         self.max = max
         self.windowDays = windowDays
+        self.perAccount = perAccount
     }
 }
 

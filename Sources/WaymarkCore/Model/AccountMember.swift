@@ -7,11 +7,25 @@ package struct AccountMember: Sendable, Hashable {
     package var role: String
     /// The member's purchases (may contain some after the engine's `as_of`, ignored).
     package var purchases: [Purchase]
+    /// When and where the member was presented something (for caps `per: account`).
+    package var presentations: [Presentation]
 
-    package init(id: String, role: String = "", purchases: [Purchase] = []) {
+    package init(id: String, role: String = "", purchases: [Purchase] = [], presentations: [Presentation] = []) {
         self.id = id
         self.role = role
         self.purchases = purchases
+        self.presentations = presentations
+    }
+}
+
+/// A presentation of an item to a client: its channel and time.
+package struct Presentation: Sendable, Hashable {
+    package var channel: Channel
+    package var at: Timestamp
+
+    package init(channel: Channel, at: Timestamp) {
+        self.channel = channel
+        self.at = at
     }
 }
 
@@ -31,6 +45,8 @@ package struct AccountFacts: Sendable, Hashable {
     /// household ownership check's why-not.
     package var ownerOfProduct: [String: String]
     package var ownerOfCategory: [String: String]
+    /// The other members' presentations up to as_of, newest first (caps `per: account`).
+    package var presentations: [Presentation]
 
     /// The account of `profile` with the `others` members at `asOf`; `ownSpend` is the client's
     /// own total spend.
@@ -43,6 +59,7 @@ package struct AccountFacts: Sendable, Hashable {
         var categories = Set<String>()
         var productOwner: [String: String] = [:]
         var categoryOwner: [String: String] = [:]
+        var shown: [Presentation] = []
         for member in others.sorted(by: { $0.id < $1.id }) {
             if !member.role.isEmpty { roleSet.insert(member.role) }
             for purchase in member.purchases where purchase.at <= asOf {
@@ -52,7 +69,10 @@ package struct AccountFacts: Sendable, Hashable {
                     categoryOwner[purchase.category] = member.id
                 }
             }
+            shown += member.presentations.filter { $0.at <= asOf }
         }
+        shown.sort { $0.at > $1.at }
+        presentations = shown
         roles = roleSet.sorted()
         totalSpend = ownSpend + Double(cents) / 100
         othersOwnedProducts = products

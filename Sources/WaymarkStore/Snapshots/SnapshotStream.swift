@@ -172,8 +172,8 @@ package struct SnapshotTimeBounds: Sendable {
         case .stage: "TRUE"
         // The cadence states are the present's, not the history's: a backtest reads none.
         case .cadences: "FALSE"
-        // The members as they are now, their purchases up to the cutoff.
-        case .account: "(purchased_at IS NULL OR purchased_at <= \(cut))"
+        // The members as they are now, their purchases and presentations up to the cutoff.
+        case .account: "(at_ts IS NULL OR at_ts <= \(cut))"
         }
     }
 }

@@ -9,8 +9,9 @@ import WaymarkCore
 /// cents, so decoding is integer parsing.
 enum SnapshotTable: Int, CaseIterable, Sendable {
     case clients, purchases, lifeEvents, interactions, responses, ledger, stage, cadences
-    /// The other members of the client's account with their purchases: one row per member and
-    /// purchase (a member without purchases has one row with NULL purchase columns). It joins
+    /// The other members of the client's account with their purchases and presentations: one
+    /// row per member and purchase or presentation (kind `purchase` or `presented`; a member
+    /// with neither has one row with NULL in those columns). It joins
     /// `clients` to itself through `account_id`, the one read across clients (docs/formats.md).
     case account
 
@@ -63,12 +64,16 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 """
         case .account:
             return """
-                SELECT client_id, member_id, role, product_id, category, at, cents FROM (\
-                SELECT c.client_id, m.client_id AS member_id, coalesce(m.role, '') AS role, p.product_id, \
-                coalesce(pr.category, '') AS category, floor(extract(epoch FROM p.purchased_at))::bigint AS at, \
-                (p.amount * 100)::bigint AS cents, p.purchased_at \
+                SELECT client_id, member_id, role, kind, what, category, at, cents FROM (\
+                SELECT c.client_id, m.client_id AS member_id, coalesce(m.role, '') AS role, x.kind, x.what, x.category, \
+                floor(extract(epoch FROM x.at_ts))::bigint AS at, x.cents, x.at_ts \
                 FROM clients c JOIN clients m ON m.account_id = c.account_id AND m.client_id <> c.client_id \
-                LEFT JOIN purchases p ON p.client_id = m.client_id LEFT JOIN products pr ON pr.product_id = p.product_id \
+                LEFT JOIN LATERAL (\
+                SELECT 'purchase' AS kind, p.product_id AS what, coalesce(pr.category, '') AS category, p.purchased_at AS at_ts, \
+                (p.amount * 100)::bigint AS cents FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id \
+                WHERE p.client_id = m.client_id \
+                UNION ALL SELECT 'presented', r.channel::text, '', r.presented_at, NULL::bigint FROM responses r \
+                WHERE r.client_id = m.client_id) AS x ON TRUE \
                 WHERE c.account_id IS NOT NULL AND c.account_id <> '') AS a WHERE \(condition)\(order)
                 """
         case .stage:
@@ -159,8 +164,14 @@ extension SnapshotTable {
         case .account:
             guard let memberID = fields[1] else { return nil }
             var member = AccountMember(id: memberID, role: fields[2] ?? "")
-            if let productID = fields[3], let at = time(5) {
-                member.purchases.append(Purchase(productID: productID, category: fields[4] ?? "", at: at, amountCents: int(6) ?? 0))
+            switch (fields[3], time(6)) {
+            case ("purchase"?, let at?):
+                member.purchases.append(Purchase(productID: fields[4] ?? "", category: fields[5] ?? "", at: at, amountCents: int(7) ?? 0))
+            case ("presented"?, let at?):
+                guard let channel = fields[4].flatMap({ Channel(rawValue: $0) }) else { break }
+                member.presentations.append(Presentation(channel: channel, at: at))
+            default:
+                break
             }
             return (clientID, .accountMember(member))
         }
@@ -206,6 +217,7 @@ extension ClientSnapshot {
             // One row per member and purchase, in any order: merged by member.
             if let index = accountMembers.firstIndex(where: { $0.id == member.id }) {
                 accountMembers[index].purchases += member.purchases
+                accountMembers[index].presentations += member.presentations
             } else {
                 accountMembers.append(member)
             }
