@@ -150,6 +150,16 @@ struct AccountDecisionTests {
         #expect(facts.accountOwnsCategory("home_insurance") && !facts.ownsCategory("home_insurance"))
         let single = ClientFacts(snapshot: try #require(streamed["S1"]), asOf: Self.asOf)
         #expect(single.value(of: .accountMembers) == .int(1) && single.value(of: .accountTotalSpend) == .double(0))
+
+        // The decision's input hash covers the other members (a client without one keeps its parts).
+        let inputs = DecisionInputs(snapshot: live, asOf: Self.asOf)
+        #expect(inputs.parts.map(\.name) == DecisionInputs.partNames && inputs.parts.last?.rows == 2)
+        #expect(DecisionInputs(snapshot: try #require(streamed["S1"]), asOf: Self.asOf).parts.map(\.name) == Array(DecisionInputs.partNames.dropLast()))
+        var bought = live
+        bought.accountMembers[0].purchases.append(Purchase(productID: "P-FUND", category: "funds", at: Self.asOf.adding(days: -1), amountCents: 10_000))
+        let after = DecisionInputs(snapshot: bought, asOf: Self.asOf)
+        #expect(after.hash != inputs.hash)
+        #expect(after.changes(since: inputs) == ["account: 2 rows at the decision, 3 now (+1, dated on or before the decision's as_of)"])
     }
 
     @Test("without household_ownership a member is offered what the household owns")
