@@ -132,9 +132,15 @@ struct AccountDecisionTests {
     @Test("the live read and the nightly stream carry the same account members; facts count up to as_of")
     func accountFacts() throws {
         let db = try Self.database()
+        // A1's stages as the runs recorded them: loyal before as_of, lapsed after it.
+        try db.connection.execute("""
+            INSERT INTO stage_history (client_id, changed_at, stage, previous, reason) VALUES
+              ('A1', timestamptz '2025-04-01', 'loyal', 'active', 'test'), ('A1', timestamptz '2025-12-01', 'lapsed', 'loyal', 'test')
+            """)
         let live = try #require(try SnapshotLoader(connection: db.connection).load(clientID: "A2", asOf: Self.asOf))
         #expect(live.accountMembers.map(\.id) == ["A1"] && live.accountMembers.first?.role == "head")
         #expect(live.accountMembers.first?.purchases.count == 2 && live.accountMembers.first?.presentations == [])
+        #expect(live.accountMembers.first?.stages.count == 2)
         var streamed: [String: ClientSnapshot] = [:]
         try SnapshotStream(configuration: db.configuration, shard: .all, asOf: Self.asOf).forEach { streamed[$0.id] = $0 }
         #expect(streamed["A2"]?.accountMembers == live.accountMembers)
@@ -146,6 +152,8 @@ struct AccountDecisionTests {
         #expect(facts.value(of: .accountMembers) == .int(2))
         #expect(facts.value(of: .accountRoles) == .list([.string("head"), .string("partner")]))
         #expect(facts.value(of: .accountTotalSpend) == .double(300))
+        #expect(facts.value(of: .accountStages) == .list([.string("loyal"), .string("prospect")]))
+        #expect(streamed["A2"].map { ClientFacts(snapshot: $0, asOf: Self.asOf).value(of: .accountStages) } == .list([.string("loyal"), .string("prospect")]))
         #expect(facts.value(of: .accountOwnedCategories) == .list([.string("home_insurance")]))
         #expect(facts.accountOwnsCategory("home_insurance") && !facts.ownsCategory("home_insurance"))
         let single = ClientFacts(snapshot: try #require(streamed["S1"]), asOf: Self.asOf)
@@ -153,13 +161,13 @@ struct AccountDecisionTests {
 
         // The decision's input hash covers the other members (a client without one keeps its parts).
         let inputs = DecisionInputs(snapshot: live, asOf: Self.asOf)
-        #expect(inputs.parts.map(\.name) == DecisionInputs.partNames && inputs.parts.last?.rows == 2)
+        #expect(inputs.parts.map(\.name) == DecisionInputs.partNames && inputs.parts.last?.rows == 3)
         #expect(DecisionInputs(snapshot: try #require(streamed["S1"]), asOf: Self.asOf).parts.map(\.name) == Array(DecisionInputs.partNames.dropLast()))
         var bought = live
         bought.accountMembers[0].purchases.append(Purchase(productID: "P-FUND", category: "funds", at: Self.asOf.adding(days: -1), amountCents: 10_000))
         let after = DecisionInputs(snapshot: bought, asOf: Self.asOf)
         #expect(after.hash != inputs.hash)
-        #expect(after.changes(since: inputs) == ["account: 2 rows at the decision, 3 now (+1, dated on or before the decision's as_of)"])
+        #expect(after.changes(since: inputs) == ["account: 3 rows at the decision, 4 now (+1, dated on or before the decision's as_of)"])
     }
 
     @Test("without household_ownership a member is offered what the household owns")

@@ -65,6 +65,7 @@ struct SnapshotLineDecoderTests {
             "C002\tC001\thead\t\\N\t\\N\t\\N\t\\N\t\\N\n",
             "C003\tC004\t\tpurchase\tP\\tX\t\t1\t-5\n",
             "C003\tC004\t\tpresented\tpigeon\t\t1\t\\N\n",
+            "C003\tC004\t\tstage\tloyal\t\t1700000000\t\\N\n",
         ]),
     ])
     func matchesFieldDecoding(table: SnapshotTable, lines: [String]) {

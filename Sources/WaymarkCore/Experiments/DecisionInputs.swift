@@ -111,7 +111,7 @@ package struct DecisionInputs: Sendable, Hashable {
             }
         }
         if !snapshot.accountMembers.isEmpty {
-            // The other members, their purchases and presentations, as the account facts and caps read them.
+            // The other members, their purchases, presentations and last stage, as the account facts and caps read them.
             part("account") { a in
                 for member in snapshot.accountMembers {
                     var row = StableHash()
@@ -125,6 +125,11 @@ package struct DecisionInputs: Sendable, Hashable {
                     for x in member.presentations where x.at <= asOf {
                         var row = StableHash()
                         row.add(member.id); row.add(x.channel.rawValue); row.add(x.at.seconds)
+                        a.add(row)
+                    }
+                    if let x = member.stages.filter({ $0.since <= asOf }).max(by: { $0.since < $1.since }) {
+                        var row = StableHash()
+                        row.add(member.id); row.add(x.stage.rawValue); row.add(x.since.seconds)
                         a.add(row)
                     }
                 }

@@ -40,6 +40,7 @@ extension ClientFacts: RuleContext {
         case .accountMembers: .int(account.members)
         case .accountRoles: .list(account.roles.map { .string($0) })
         case .accountTotalSpend: .double(account.totalSpend)
+        case .accountStages: .list(account.stages.map { .string($0) })
         case .accountOwnedProducts:
             .list(account.othersOwnedProducts.union(lastPurchaseOfProduct.keys.keys).sorted().map { .string($0) })
         case .accountOwnedCategories:

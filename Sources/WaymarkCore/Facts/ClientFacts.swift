@@ -290,7 +290,7 @@ package struct ClientFacts: Sendable {
         olderResponse = older
         responses = known
         lastContact = known.first?.presentedAt
-        account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, asOf: asOf)
+        account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
     }
 
     /// The fingerprint table of `lastByKey`.

@@ -9,12 +9,16 @@ package struct AccountMember: Sendable, Hashable {
     package var purchases: [Purchase]
     /// When and where the member was presented something (for caps `per: account`).
     package var presentations: [Presentation]
+    /// The member's recorded stages (`stage_history`, written by the runs), in any order.
+    package var stages: [StageRecord]
 
-    package init(id: String, role: String = "", purchases: [Purchase] = [], presentations: [Presentation] = []) {
+    package init(id: String, role: String = "", purchases: [Purchase] = [], presentations: [Presentation] = [],
+                 stages: [StageRecord] = []) {
         self.id = id
         self.role = role
         self.purchases = purchases
         self.presentations = presentations
+        self.stages = stages
     }
 }
 
@@ -47,10 +51,13 @@ package struct AccountFacts: Sendable, Hashable {
     package var ownerOfCategory: [String: String]
     /// The other members' presentations up to as_of, newest first (caps `per: account`).
     package var presentations: [Presentation]
+    /// The distinct stages of the members, sorted: the client's own, and each other member's
+    /// last recorded at or before as_of (a member never scored has none).
+    package var stages: [String]
 
-    /// The account of `profile` with the `others` members at `asOf`; `ownSpend` is the client's
-    /// own total spend.
-    package init(profile: ClientProfile, others: [AccountMember], ownSpend: Double, asOf: Timestamp) {
+    /// The account of `profile` with the `others` members at `asOf`; `ownSpend` and `ownStage`
+    /// are the client's own total spend and stage.
+    package init(profile: ClientProfile, others: [AccountMember], ownSpend: Double, ownStage: LifecycleStage, asOf: Timestamp) {
         members = 1 + others.count
         var roleSet = Set<String>()
         if !profile.role.isEmpty { roleSet.insert(profile.role) }
@@ -60,6 +67,7 @@ package struct AccountFacts: Sendable, Hashable {
         var productOwner: [String: String] = [:]
         var categoryOwner: [String: String] = [:]
         var shown: [Presentation] = []
+        var stageSet: Set<String> = [ownStage.rawValue]
         for member in others.sorted(by: { $0.id < $1.id }) {
             if !member.role.isEmpty { roleSet.insert(member.role) }
             for purchase in member.purchases where purchase.at <= asOf {
@@ -70,9 +78,13 @@ package struct AccountFacts: Sendable, Hashable {
                 }
             }
             shown += member.presentations.filter { $0.at <= asOf }
+            if let last = member.stages.filter({ $0.since <= asOf }).max(by: { $0.since < $1.since }) {
+                stageSet.insert(last.stage.rawValue)
+            }
         }
         shown.sort { $0.at > $1.at }
         presentations = shown
+        stages = stageSet.sorted()
         roles = roleSet.sorted()
         totalSpend = ownSpend + Double(cents) / 100
         othersOwnedProducts = products

@@ -43,6 +43,7 @@ extension Fact {
         case .accountMembers: "The number of members of the client's household or business account, the client included; 1 when the client has no account."
         case .accountRole: "The client's role in its account (the same as role); \"\" when none."
         case .accountRoles: "The distinct roles of the account's members (the client included), sorted; empty when none has a role."
+        case .accountStages: "The distinct stages of the account's members, sorted: the client's own, and each other member's as last recorded by a run at or before as_of (a member never scored counts none)."
         case .accountTotalSpend: "The sum of every account member's purchase amounts (total_spend when the client has no account)."
         case .accountOwnedProducts: "The ids of the products any member of the account owns (owned_products when the client has no account)."
         case .accountOwnedCategories: "The categories of the products any member of the account owns."

@@ -78,6 +78,7 @@ package enum Fact: String, CaseIterable, Sendable {
     case accountRole = "account.role"         // string: the client's role in the account (as `role`)
     case accountRoles = "account.roles"       // list<string>: the distinct roles of the account's members
     case accountTotalSpend = "account.total_spend" // double: every member's spend summed
+    case accountStages = "account.stages"     // list<string>: the members' stages (others: last recorded)
     case accountOwnedProducts = "account.owned_products"     // list<string>: products any member owns
     case accountOwnedCategories = "account.owned_categories" // list<string>: categories any member owns
     case attributes                           // map: custom attributes, `attributes.vip`
@@ -95,7 +96,7 @@ package enum Fact: String, CaseIterable, Sendable {
             .string
         case .advocate, .doNotContact:
             .bool
-        case .ownedProducts, .ownedCategories, .recentCategories, .lifeEvents, .consents, .accountRoles,
+        case .ownedProducts, .ownedCategories, .recentCategories, .lifeEvents, .consents, .accountRoles, .accountStages,
              .accountOwnedProducts, .accountOwnedCategories:
             .list(.string)
         case .attributes:

@@ -9,8 +9,9 @@ import WaymarkCore
 /// cents, so decoding is integer parsing.
 enum SnapshotTable: Int, CaseIterable, Sendable {
     case clients, purchases, lifeEvents, interactions, responses, ledger, stage, cadences
-    /// The other members of the client's account with their purchases and presentations: one
-    /// row per member and purchase or presentation (kind `purchase` or `presented`; a member
+    /// The other members of the client's account with their purchases, presentations and recorded
+    /// stages: one row per member and purchase, presentation or stage (kind `purchase`,
+    /// `presented` or `stage`; a member
     /// with neither has one row with NULL in those columns). It joins
     /// `clients` to itself through `account_id`, the one read across clients (docs/formats.md).
     case account
@@ -73,7 +74,9 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 (p.amount * 100)::bigint AS cents FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id \
                 WHERE p.client_id = m.client_id \
                 UNION ALL SELECT 'presented', r.channel::text, '', r.presented_at, NULL::bigint FROM responses r \
-                WHERE r.client_id = m.client_id) AS x ON TRUE \
+                WHERE r.client_id = m.client_id \
+                UNION ALL SELECT 'stage', s.stage::text, '', s.changed_at, NULL::bigint FROM stage_history s \
+                WHERE s.client_id = m.client_id) AS x ON TRUE \
                 WHERE c.account_id IS NOT NULL AND c.account_id <> '') AS a WHERE \(condition)\(order)
                 """
         case .stage:
@@ -170,6 +173,9 @@ extension SnapshotTable {
             case ("presented"?, let at?):
                 guard let channel = fields[4].flatMap({ Channel(rawValue: $0) }) else { break }
                 member.presentations.append(Presentation(channel: channel, at: at))
+            case ("stage"?, let at?):
+                guard let stage = fields[4].flatMap({ LifecycleStage(rawValue: $0) }) else { break }
+                member.stages.append(StageRecord(stage: stage, since: at))
             default:
                 break
             }
@@ -218,6 +224,7 @@ extension ClientSnapshot {
             if let index = accountMembers.firstIndex(where: { $0.id == member.id }) {
                 accountMembers[index].purchases += member.purchases
                 accountMembers[index].presentations += member.presentations
+                accountMembers[index].stages += member.stages
             } else {
                 accountMembers.append(member)
             }
