@@ -28,6 +28,7 @@ struct SnapshotLineDecoderTests {
         case .ledger(let value): value
         case .stage(let value): value
         case .cadence(let value): value
+        case .accountMember(let value): value
         }
     }
 
@@ -57,6 +58,14 @@ struct SnapshotLineDecoderTests {
             "C001\tnew-parent\tactive\t1\t1700000000\t1700600000\tactive\t\\N\t\t1700000000\n",
             "C002\tonboarding\texited\t2\t1700000000\t1700600000\tonboarding\t1700700000\tbought coffee on 2023-11-22\t1700700000\n",
             "C003\tonboarding\tpaused\t2\t1\t2\t\t\\N\t\t3\n",
+        ]),
+        (SnapshotTable.account, [
+            "C001\tC002\tpartner\tpurchase\tP-HOME\thome_insurance\t1700000000\t30000\n",
+            "C001\tC002\tpartner\tpresented\temail\t\t1700000000\t\\N\n",
+            "C002\tC001\thead\t\\N\t\\N\t\\N\t\\N\t\\N\n",
+            "C003\tC004\t\tpurchase\tP\\tX\t\t1\t-5\n",
+            "C003\tC004\t\tpresented\tpigeon\t\t1\t\\N\n",
+            "C003\tC004\t\tstage\tloyal\t\t1700000000\t\\N\n",
         ]),
     ])
     func matchesFieldDecoding(table: SnapshotTable, lines: [String]) {

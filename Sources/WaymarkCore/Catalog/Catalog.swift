@@ -103,6 +103,9 @@ package struct ArbitrationSettings: Sendable, Hashable {
     package var minPriority = 0.0
     /// Days after the last contact (any item, any channel) at which contact recency is 1.
     package var recencyFullDays = 14
+    /// No offer of a product (or, for a category offer, a category) that another member of the
+    /// client's household or business account already owns.
+    package var householdOwnership = true
     package init() {}
 }
 
@@ -164,10 +167,13 @@ package struct ContactCap: Sendable, Hashable {
     package var channel: Channel?
     package var max: Int
     package var windowDays: Int
-    package init(channel: Channel?, max: Int, windowDays: Int) {
+    /// `per: account`: presentations to every member of the client's account count together.
+    package var perAccount: Bool
+    package init(channel: Channel?, max: Int, windowDays: Int, perAccount: Bool = false) {
         self.channel = channel
         self.max = max
         self.windowDays = windowDays
+        self.perAccount = perAccount
     }
 }
 

@@ -41,5 +41,5 @@ package enum CatalogLoader {
 /// The names a message template may use: every fact, plus a few item and client values.
 package enum TemplateVariables {
     package static let extra = ["client_id", "title", "product_name", "channel", "as_of", "first_name"]
-    package static let all: Set<String> = Set(Fact.allCases.map(\.rawValue) + extra)
+    package static let all: Set<String> = Set(Fact.allCases.filter { !$0.isAccountFact }.map(\.rawValue) + extra)
 }

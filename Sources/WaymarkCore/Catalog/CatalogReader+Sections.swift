@@ -29,7 +29,7 @@ extension CatalogReader {
             result.lifecycle = t
         }
         if let v = f["arbitration"], let m = mapping(v.value, "settings.arbitration", keys: [
-            "top_offers", "max_messages", "max_per_category", "min_priority", "recency_full_days",
+            "top_offers", "max_messages", "max_per_category", "min_priority", "recency_full_days", "household_ownership",
         ]) {
             var a = ArbitrationSettings()
             let p = "settings.arbitration."
@@ -38,6 +38,7 @@ extension CatalogReader {
             if let v = m["max_per_category"] { a.maxPerCategory = int(v.value, p + "max_per_category", min: 0) ?? a.maxPerCategory }
             if let v = m["min_priority"] { a.minPriority = double(v.value, p + "min_priority", range: 0...Double.greatestFiniteMagnitude) ?? a.minPriority }
             if let v = m["recency_full_days"] { a.recencyFullDays = int(v.value, p + "recency_full_days", min: 0) ?? a.recencyFullDays }
+            if let v = m["household_ownership"] { a.householdOwnership = bool(v.value, p + "household_ownership") ?? a.householdOwnership }
             result.arbitration = a
         }
         if let v = f["exploration"], let m = mapping(v.value, "settings.exploration", keys: ["enabled", "seed"]) {
@@ -140,7 +141,7 @@ extension CatalogReader {
         if let v = f["cooldown_after_declined_days"] { result.cooldownAfterDeclinedDays = int(v.value, p + "cooldown_after_declined_days", min: 0) ?? result.cooldownAfterDeclinedDays }
         if let v = f["caps"], let nodes = list(v.value, p + "caps") {
             for node in nodes {
-                guard let m = mapping(node, p + "caps[]", keys: ["channel", "max", "window_days"]) else { continue }
+                guard let m = mapping(node, p + "caps[]", keys: ["channel", "max", "window_days", "per"]) else { continue }
                 guard let maxNode = m["max"], let windowNode = m["window_days"] else {
                     error(node, p + "caps[]: a cap needs 'max' and 'window_days' (e.g. {channel: email, max: 2, window_days: 7})")
                     continue
@@ -151,7 +152,15 @@ extension CatalogReader {
                     channel = parsed
                 }
                 guard let max = int(maxNode.value, p + "caps[].max", min: 0), let window = int(windowNode.value, p + "caps[].window_days", min: 1) else { continue }
-                result.caps.append(ContactCap(channel: channel, max: max, windowDays: window))
+                var perAccount = false
+                if let per = m["per"], let text = string(per.value, p + "caps[].per") {
+                    guard ["client", "account"].contains(text) else {
+                        error(per.value, p + "caps[].per: '\(text)' is not one of client, account (per: account counts the presentations to every member of the client's account)")
+                        continue
+                    }
+                    perAccount = text == "account"
+                }
+                result.caps.append(ContactCap(channel: channel, max: max, windowDays: window, perAccount: perAccount))
             }
         }
         if let v = f["quiet_list"] { result.quietList = Set(strings(v.value, p + "quiet_list").map(\.0)) }

@@ -26,15 +26,17 @@ package struct DecisionInputs: Sendable, Hashable {
         }
     }
 
-    /// `profile`, `purchases`, `life_events`, `interactions`, `responses`, `loyalty_ledger`, `stage_history`.
+    /// `profile`, `purchases`, `life_events`, `interactions`, `responses`, `loyalty_ledger`,
+    /// `stage_history`, and `account` when the client shares an account with other clients.
     package var parts: [Part]
 
     package init(parts: [Part]) {
         self.parts = parts
     }
 
-    /// The part names, in order.
-    package static let partNames = ["profile", "purchases", "life_events", "interactions", "responses", "loyalty_ledger", "stage_history"]
+    /// The part names, in order (`account` only for a client with other account members, so the
+    /// fingerprint of everyone else is what it was before accounts counted).
+    package static let partNames = ["profile", "purchases", "life_events", "interactions", "responses", "loyalty_ledger", "stage_history", "account"]
 
     /// The fingerprint of `snapshot` as the engine sees it at `asOf`.
     package init(snapshot: ClientSnapshot, asOf: Timestamp) {
@@ -108,6 +110,31 @@ package struct DecisionInputs: Sendable, Hashable {
                 a.add(row)
             }
         }
+        if !snapshot.accountMembers.isEmpty {
+            // The other members, their purchases, presentations and last stage, as the account facts and caps read them.
+            part("account") { a in
+                for member in snapshot.accountMembers {
+                    var row = StableHash()
+                    row.add(member.id); row.add(member.role)
+                    a.add(row)
+                    for x in member.purchases where x.at <= asOf {
+                        var row = StableHash()
+                        row.add(member.id); row.add(x.productID); row.add(x.category); row.add(x.at.seconds); row.add(x.amountCents)
+                        a.add(row)
+                    }
+                    for x in member.presentations where x.at <= asOf {
+                        var row = StableHash()
+                        row.add(member.id); row.add(x.channel.rawValue); row.add(x.at.seconds)
+                        a.add(row)
+                    }
+                    if let x = member.stages.filter({ $0.since <= asOf }).max(by: { $0.since < $1.since }) {
+                        var row = StableHash()
+                        row.add(member.id); row.add(x.stage.rawValue); row.add(x.since.seconds)
+                        a.add(row)
+                    }
+                }
+            }
+        }
         self.parts = parts
     }
 
@@ -154,6 +181,9 @@ package struct DecisionInputs: Sendable, Hashable {
             } else {
                 changes.append("\(part.name): the same \(part.rows) \(part.rows == 1 ? "row" : "rows"), but their content changed (hash \(before.hash) → \(part.hash))")
             }
+        }
+        for before in earlier.parts where !parts.contains(where: { $0.name == before.name }) {
+            changes.append("\(before.name): \(before.rows) \(before.rows == 1 ? "row" : "rows") at the decision, none now")
         }
         return changes
     }

@@ -36,7 +36,15 @@ extension ClientFacts: RuleContext {
         case .segment: .string(profile.segment)
         case .region: .string(profile.region)
         case .accountId: .string(profile.accountID)
-        case .role: .string(profile.role)
+        case .role, .accountRole: .string(profile.role)
+        case .accountMembers: .int(account.members)
+        case .accountRoles: .list(account.roles.map { .string($0) })
+        case .accountTotalSpend: .double(account.totalSpend)
+        case .accountStages: .list(account.stages.map { .string($0) })
+        case .accountOwnedProducts:
+            .list(account.othersOwnedProducts.union(lastPurchaseOfProduct.keys.keys).sorted().map { .string($0) })
+        case .accountOwnedCategories:
+            .list(account.othersOwnedCategories.union(lastPurchaseOfCategory.keys.keys).sorted().map { .string($0) })
         case .attributes: .null
         }
     }
@@ -48,6 +56,14 @@ extension ClientFacts: RuleContext {
     package func owns(product: String) -> Bool { lastPurchaseOfProduct.keys.index(of: product) != nil }
 
     package func ownsCategory(_ category: String) -> Bool { lastPurchaseOfCategory.keys.index(of: category) != nil }
+
+    package func accountOwns(product: String) -> Bool {
+        owns(product: product) || account.othersOwnedProducts.contains(product)
+    }
+
+    package func accountOwnsCategory(_ category: String) -> Bool {
+        ownsCategory(category) || account.othersOwnedCategories.contains(category)
+    }
 
     package func boughtWithin(_ productOrCategory: String, days: Int) -> Bool {
         guard let at = lastPurchase(of: productOrCategory) else { return false }

@@ -68,6 +68,10 @@ package struct ClientFacts: Sendable {
         lastPurchaseOfCategory.last(productOrCategory) ?? lastPurchaseOfProduct.last(productOrCategory)
     }
 
+    /// The client's household or business account: members, roles, total spend and what the
+    /// other members own (`account.*` in rules, the household ownership check).
+    package var account: AccountFacts
+
     // Events, interactions, responses
     /// The latest time of each life-event kind (built on demand from `lastEventOfKind`).
     package var lastEventByKind: [String: Timestamp] {
@@ -286,6 +290,7 @@ package struct ClientFacts: Sendable {
         olderResponse = older
         responses = known
         lastContact = known.first?.presentedAt
+        account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
     }
 
     /// The fingerprint table of `lastByKey`.

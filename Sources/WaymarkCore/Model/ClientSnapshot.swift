@@ -15,6 +15,9 @@ package struct ClientSnapshot: Sendable, Hashable {
     package var recordedStage: StageRecord?
     /// Where the client is in the catalog's cadences, as stored (`cadence_states`).
     package var cadences: [CadenceState]
+    /// The other members of the client's household or business account, with their purchases
+    /// (empty when the client has no account or is alone in it).
+    package var accountMembers: [AccountMember]
 
     package init(
         profile: ClientProfile,
@@ -24,7 +27,8 @@ package struct ClientSnapshot: Sendable, Hashable {
         responses: [Response] = [],
         loyaltyLedger: [LoyaltyEntry] = [],
         recordedStage: StageRecord? = nil,
-        cadences: [CadenceState] = []
+        cadences: [CadenceState] = [],
+        accountMembers: [AccountMember] = []
     ) {
         self.profile = profile
         self.purchases = purchases
@@ -34,6 +38,7 @@ package struct ClientSnapshot: Sendable, Hashable {
         self.loyaltyLedger = loyaltyLedger
         self.recordedStage = recordedStage
         self.cadences = cadences
+        self.accountMembers = accountMembers
     }
 
     package var id: String { profile.id }

@@ -1,4 +1,8 @@
 extension Fact {
+    /// Whether the fact is one of the account's (`account.NAME`): rules read it; message
+    /// templates do not (a dotted name is a nested look-up in Mustache).
+    package var isAccountFact: Bool { rawValue.hasPrefix("account.") }
+
     /// What the fact means, in one sentence, as docs/rules.md lists it.
     package var documentation: String {
         switch self {
@@ -36,6 +40,13 @@ extension Fact {
         case .region: "The client's region."
         case .accountId: "The household or business account the client belongs to; \"\" when none."
         case .role: "The client's role in the account; \"\" when none."
+        case .accountMembers: "The number of members of the client's household or business account, the client included; 1 when the client has no account."
+        case .accountRole: "The client's role in its account (the same as role); \"\" when none."
+        case .accountRoles: "The distinct roles of the account's members (the client included), sorted; empty when none has a role."
+        case .accountStages: "The distinct stages of the account's members, sorted: the client's own, and each other member's as last recorded by a run at or before as_of (a member never scored counts none)."
+        case .accountTotalSpend: "The sum of every account member's purchase amounts (total_spend when the client has no account)."
+        case .accountOwnedProducts: "The ids of the products any member of the account owns (owned_products when the client has no account)."
+        case .accountOwnedCategories: "The categories of the products any member of the account owns."
         case .attributes: "Custom attributes, read as attributes.NAME (type dyn; null when unset)."
         }
     }

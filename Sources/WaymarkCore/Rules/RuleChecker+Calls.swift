@@ -4,6 +4,25 @@ extension RuleChecker {
     mutating func lowerCall(
         _ name: String, _ nameRange: SourceRange, _ arguments: [RuleSyntax], _ range: SourceRange
     ) -> Lowered {
+        if let receiver = arguments.first, case .identifier("account") = receiver.kind {
+            // `account.owns_category(c)`: the parser passes the receiver as the first argument.
+            let qualified = "account." + name
+            guard let function = RuleFunction(rawValue: qualified) else {
+                if Fact(rawValue: qualified) != nil {
+                    report("'\(qualified)' is a fact, not a function; write it without parentheses", at: nameRange)
+                    return error(range)
+                }
+                let known = RuleFunction.allCases.map(\.rawValue).filter { $0.hasPrefix("account.") }
+                    + Fact.allCases.map(\.rawValue).filter { $0.hasPrefix("account.") }
+                let suggestion = RuleSuggestion.nearest(to: qualified, in: known)
+                var message = "unknown account function '\(qualified)'"
+                message += suggestion.map { "; did you mean '\($0)'?" } ?? " (account functions: \(known.joined(separator: ", ")))"
+                report(message, at: nameRange, suggestion: suggestion)
+                for argument in arguments.dropFirst() { _ = lower(argument) }
+                return error(range)
+            }
+            return lowerCall(function.rawValue, nameRange, Array(arguments.dropFirst()), range)
+        }
         guard let function = RuleFunction(rawValue: name) else {
             if Fact(rawValue: name) != nil {
                 report("'\(name)' is a fact, not a function; write it without parentheses", at: nameRange)

@@ -123,6 +123,9 @@ struct RuleChecker {
             if case .identifier("attributes") = base.kind {
                 return Lowered(node: emit(.attribute(name), range), type: .dyn)
             }
+            if case .identifier("account") = base.kind {
+                return lowerAccountFact(name, nameRange, range)
+            }
             let lowered = lower(base)
             if lowered.type != .error {
                 report("'\(lowered.type)' has no member '\(name)'; only attributes.NAME has members", at: nameRange)
@@ -178,7 +181,29 @@ struct RuleChecker {
         return emit(.call(.double, start: start, count: count), range)
     }
 
+    /// `account.NAME`: a fact of the client's household or business account.
+    mutating func lowerAccountFact(_ name: String, _ nameRange: SourceRange, _ range: SourceRange) -> Lowered {
+        let qualified = "account." + name
+        if let fact = Fact(rawValue: qualified) {
+            return Lowered(node: emit(.fact(fact), range), type: CheckedType(fact.type))
+        }
+        if RuleFunction(rawValue: qualified) != nil {
+            report("'\(qualified)' is a function; call it with arguments, e.g. \(RuleFunction(rawValue: qualified)!.example)", at: nameRange)
+            return error(range)
+        }
+        let known = Fact.allCases.map(\.rawValue).filter { $0.hasPrefix("account.") }
+        let suggestion = RuleSuggestion.nearest(to: qualified, in: known)
+        var message = "unknown account fact '\(qualified)'"
+        message += suggestion.map { "; did you mean '\($0)'?" } ?? " (account facts: \(known.joined(separator: ", ")))"
+        report(message, at: nameRange, suggestion: suggestion)
+        return error(range)
+    }
+
     mutating func lowerIdentifier(_ name: String, _ range: SourceRange) -> Lowered {
+        if name == "account" {
+            report("'account' is the client's household or business account; read a fact of it, e.g. account.members or account.owns_category(\"insurance\")", at: range)
+            return error(range)
+        }
         if let fact = Fact(rawValue: name) {
             if fact == .attributes {
                 report("'attributes' is the map of custom attributes; read one with attributes.NAME or test it with has(attributes.NAME)", at: range)

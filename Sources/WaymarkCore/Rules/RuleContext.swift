@@ -74,6 +74,13 @@ package enum Fact: String, CaseIterable, Sendable {
     case region                               // string
     case accountId = "account_id"             // string: household or business account ("" when none)
     case role                                 // string: role in the account ("" when none)
+    case accountMembers = "account.members"   // int: members of the account, the client included (1 when none)
+    case accountRole = "account.role"         // string: the client's role in the account (as `role`)
+    case accountRoles = "account.roles"       // list<string>: the distinct roles of the account's members
+    case accountTotalSpend = "account.total_spend" // double: every member's spend summed
+    case accountStages = "account.stages"     // list<string>: the members' stages (others: last recorded)
+    case accountOwnedProducts = "account.owned_products"     // list<string>: products any member owns
+    case accountOwnedCategories = "account.owned_categories" // list<string>: categories any member owns
     case attributes                           // map: custom attributes, `attributes.vip`
 
     /// The static type of the fact.
@@ -81,15 +88,16 @@ package enum Fact: String, CaseIterable, Sendable {
         switch self {
         case .age, .tenureDays, .daysInStage, .purchaseCount, .daysSinceFirstPurchase,
              .daysSinceLastPurchase, .recencyScore, .frequencyScore, .monetaryScore,
-             .points, .qualifyingPoints, .pointsExpiring30d, .pointsToNextTier, .interactions90d:
+             .points, .qualifyingPoints, .pointsExpiring30d, .pointsToNextTier, .interactions90d, .accountMembers:
             .int
-        case .totalSpend, .averageSpend, .pAlive, .expectedPurchases90d, .clv12m:
+        case .totalSpend, .averageSpend, .pAlive, .expectedPurchases90d, .clv12m, .accountTotalSpend:
             .double
-        case .stage, .previousStage, .tier, .nextTier, .segment, .region, .accountId, .role:
+        case .stage, .previousStage, .tier, .nextTier, .segment, .region, .accountId, .role, .accountRole:
             .string
         case .advocate, .doNotContact:
             .bool
-        case .ownedProducts, .ownedCategories, .recentCategories, .lifeEvents, .consents:
+        case .ownedProducts, .ownedCategories, .recentCategories, .lifeEvents, .consents, .accountRoles, .accountStages,
+             .accountOwnedProducts, .accountOwnedCategories:
             .list(.string)
         case .attributes:
             .map
@@ -103,7 +111,7 @@ package enum Fact: String, CaseIterable, Sendable {
 /// `owns(p)`, `owns_category(c)`, `bought_within(product_or_category, days)`,
 /// `event_within(kind, days)`, `interactions_within(channel, days)`, `consent(channel)`,
 /// `days_since_purchase(product_or_category)`, `days_since_event(kind)`,
-/// `responded_within(item_id, outcome, days)`.
+/// `responded_within(item_id, outcome, days)`, `account.owns(p)`, `account.owns_category(c)`.
 package protocol RuleContext {
     /// The value of a plain fact.
     func value(of fact: Fact) -> RuleValue
@@ -111,6 +119,10 @@ package protocol RuleContext {
     func attribute(_ name: String) -> RuleValue
     func owns(product: String) -> Bool
     func ownsCategory(_ category: String) -> Bool
+    /// Whether the client or another member of its account owns the product.
+    func accountOwns(product: String) -> Bool
+    /// Whether the client or another member of its account owns a product of the category.
+    func accountOwnsCategory(_ category: String) -> Bool
     /// Whether a purchase of the product, or of any product of the category, happened within
     /// the last `days` days before as_of.
     func boughtWithin(_ productOrCategory: String, days: Int) -> Bool

@@ -7,6 +7,9 @@
 package enum RuleFunction: String, CaseIterable, Sendable {
     case owns
     case ownsCategory = "owns_category"
+    /// `account.owns(p)`: a call on the `account` receiver.
+    case accountOwns = "account.owns"
+    case accountOwnsCategory = "account.owns_category"
     case boughtWithin = "bought_within"
     case eventWithin = "event_within"
     case interactionsWithin = "interactions_within"
@@ -30,6 +33,8 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         switch self {
         case .owns: "owns(product: string) -> bool"
         case .ownsCategory: "owns_category(category: string) -> bool"
+        case .accountOwns: "account.owns(product: string) -> bool"
+        case .accountOwnsCategory: "account.owns_category(category: string) -> bool"
         case .boughtWithin: "bought_within(product_or_category: string, days: int) -> bool"
         case .eventWithin: "event_within(kind: string, days: int) -> bool"
         case .interactionsWithin: "interactions_within(channel: string, days: int) -> int"
@@ -54,6 +59,8 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         switch self {
         case .owns: "Whether the client owns the product (bought it and holds it)."
         case .ownsCategory: "Whether the client owns any product of the category."
+        case .accountOwns: "Whether the client or another member of its household or business account owns the product."
+        case .accountOwnsCategory: "Whether the client or another member of its household or business account owns any product of the category."
         case .boughtWithin: "Whether the client bought the product, or any product of the category, in the last `days` days before as_of."
         case .eventWithin: "Whether a life event of this kind happened in the last `days` days before as_of."
         case .pointsExpiringWithin: "How many of the client's redeemable points expire in the next `days` days (0 when the catalog's points never expire)."
@@ -78,6 +85,8 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         switch self {
         case .owns: "owns(\"fund-index\")"
         case .ownsCategory: "owns_category(\"insurance\")"
+        case .accountOwns: "!account.owns(\"fund-index\")"
+        case .accountOwnsCategory: "account.owns_category(\"home_insurance\")"
         case .boughtWithin: "bought_within(\"insurance\", 365)"
         case .eventWithin: "event_within(\"child_born\", 180)"
         case .interactionsWithin: "interactions_within(\"email\", 30) >= 2"
@@ -100,7 +109,8 @@ package enum RuleFunction: String, CaseIterable, Sendable {
     /// Whether the function reads the client (and so is never folded to a constant).
     var readsContext: Bool {
         switch self {
-        case .owns, .ownsCategory, .boughtWithin, .eventWithin, .interactionsWithin, .pointsExpiringWithin, .consent,
+        case .owns, .ownsCategory, .accountOwns, .accountOwnsCategory, .boughtWithin, .eventWithin, .interactionsWithin,
+             .pointsExpiringWithin, .consent,
              .daysSincePurchase, .daysSinceEvent, .respondedWithin, .hasAttribute, .has:
             true
         case .size, .min, .max, .int, .double, .string:
@@ -114,6 +124,8 @@ package enum RuleFunction: String, CaseIterable, Sendable {
         switch self {
         case .owns: [("product", .string, .product)]
         case .ownsCategory: [("category", .string, .category)]
+        case .accountOwns: [("product", .string, .product)]
+        case .accountOwnsCategory: [("category", .string, .category)]
         case .boughtWithin: [("product_or_category", .string, .productOrCategory), ("days", .int, nil)]
         case .eventWithin: [("kind", .string, .lifeEvent), ("days", .int, nil)]
         case .interactionsWithin: [("channel", .string, .channel), ("days", .int, nil)]

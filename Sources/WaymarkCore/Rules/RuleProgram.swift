@@ -296,6 +296,12 @@ extension RuleProgram {
         case .ownsCategory:
             guard let category = string(0) else { return .null }
             return .bool(context.ownsCategory(category))
+        case .accountOwns:
+            guard let product = string(0) else { return .null }
+            return .bool(context.accountOwns(product: product))
+        case .accountOwnsCategory:
+            guard let category = string(0) else { return .null }
+            return .bool(context.accountOwnsCategory(category))
         case .boughtWithin:
             guard let what = string(0), let days = int(1) else { return .null }
             return .bool(context.boughtWithin(what, days: days))
@@ -399,6 +405,8 @@ struct ConstantFoldingContext: RuleContext {
     func attribute(_ name: String) -> RuleValue { .null }
     func owns(product: String) -> Bool { false }
     func ownsCategory(_ category: String) -> Bool { false }
+    func accountOwns(product: String) -> Bool { false }
+    func accountOwnsCategory(_ category: String) -> Bool { false }
     func boughtWithin(_ productOrCategory: String, days: Int) -> Bool { false }
     func eventWithin(_ kind: String, days: Int) -> Bool { false }
     func interactionsWithin(_ channel: String, days: Int) -> Int { 0 }

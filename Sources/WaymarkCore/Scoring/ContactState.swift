@@ -37,11 +37,17 @@ struct ContactState {
                 if response.presentedAt <= start { break }
                 if counted.contains(response.channel) { count += 1 }
             }
+            if cap.perAccount {
+                for shown in facts.account.presentations {
+                    if shown.at <= start { break }
+                    if counted.contains(shown.channel) { count += 1 }
+                }
+            }
             guard count >= cap.max else { continue }
             for channel in counted.channels {
                 capped.insert(channel)
                 if capReason[channel] == nil {
-                    capReason[channel] = "\(count) contacts \(cap.channel.map { "on \($0.rawValue)" } ?? (outreachOnly ? "in all outreach channels" : "in all channels")) in the last \(cap.windowDays) days (cap \(cap.max))"
+                    capReason[channel] = "\(count) contacts \(cap.perAccount ? "to the account " : "")\(cap.channel.map { "on \($0.rawValue)" } ?? (outreachOnly ? "in all outreach channels" : "in all channels")) in the last \(cap.windowDays) days (cap \(cap.max))"
                 }
             }
         }

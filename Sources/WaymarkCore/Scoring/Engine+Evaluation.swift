@@ -130,6 +130,14 @@ extension Engine {
                 } else if let category = entry.categoryKey, facts.ownsCategory(category) {
                     return reject(.ownership, "already owns a product of category '\(category.text)'")
                 }
+                if catalog.settings.arbitration.householdOwnership {
+                    if let product = entry.productKey, let owner = facts.account.ownerOfProduct[product.text] {
+                        return reject(.ownership, "the household already owns '\(product.text)' (member \(owner))")
+                    } else if entry.productKey == nil, let category = entry.categoryKey,
+                              let owner = facts.account.ownerOfCategory[category.text] {
+                        return reject(.ownership, "the household already owns a product of category '\(category.text)' (member \(owner))")
+                    }
+                }
             } else if scratch.lastResponse[entry.index] >= 0 {
                 let sent = facts.responses[Int(scratch.lastResponse[entry.index])]
                 return reject(.ownership, "already sent on \(sent.presentedAt.isoDate) (\(sent.channel.rawValue)); not repeatable")

@@ -27,7 +27,7 @@ package enum TemplateValues {
         values.reserveCapacity(names?.count ?? Fact.allCases.count + 6)
         // Only the facts named (a template names few), without hashing every fact's name.
         let wanted = names.map { $0.compactMap { Fact(rawValue: $0) } } ?? Fact.allCases
-        for fact in wanted where fact != .attributes {
+        for fact in wanted where fact != .attributes && !fact.isAccountFact {
             values[fact.rawValue] = plain(facts.value(of: fact))
         }
         // The extras too only when named (or when all are asked for).

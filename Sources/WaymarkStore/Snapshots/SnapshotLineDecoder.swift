@@ -146,7 +146,7 @@ struct SnapshotLineDecoder {
         case .stage:
             guard let stage = lifecycleStage(1), let since = time(2) else { return nil }
             return (clientID, .stage(StageRecord(stage: stage, since: since, previous: lifecycleStage(3))))
-        case .cadences:
+        case .cadences, .account:
             // Few rows: the general decoder.
             return table.decode((0..<count).map(plain))
         }

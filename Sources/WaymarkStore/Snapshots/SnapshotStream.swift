@@ -172,6 +172,8 @@ package struct SnapshotTimeBounds: Sendable {
         case .stage: "TRUE"
         // The cadence states are the present's, not the history's: a backtest reads none.
         case .cadences: "FALSE"
+        // The members as they are now, their purchases, presentations and stages up to the cutoff.
+        case .account: "(at_ts IS NULL OR at_ts <= \(cut))"
         }
     }
 }

@@ -9,6 +9,12 @@ import WaymarkCore
 /// cents, so decoding is integer parsing.
 enum SnapshotTable: Int, CaseIterable, Sendable {
     case clients, purchases, lifeEvents, interactions, responses, ledger, stage, cadences
+    /// The other members of the client's account with their purchases, presentations and recorded
+    /// stages: one row per member and purchase, presentation or stage (kind `purchase`,
+    /// `presented` or `stage`; a member
+    /// with neither has one row with NULL in those columns). It joins
+    /// `clients` to itself through `account_id`, the one read across clients (docs/formats.md).
+    case account
 
     /// The SELECT list and FROM clause; `where` is a condition on `client_id` (already
     /// qualified), `stageBefore` the epoch second up to which stage history counts.
@@ -57,6 +63,22 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 floor(extract(epoch FROM next_due))::bigint, entry_stage, floor(extract(epoch FROM ended_at))::bigint, reason, \
                 floor(extract(epoch FROM moved_at))::bigint FROM cadence_states WHERE \(condition)\(order)
                 """
+        case .account:
+            return """
+                SELECT client_id, member_id, role, kind, what, category, at, cents FROM (\
+                SELECT c.client_id, m.client_id AS member_id, coalesce(m.role, '') AS role, x.kind, x.what, x.category, \
+                floor(extract(epoch FROM x.at_ts))::bigint AS at, x.cents, x.at_ts \
+                FROM clients c JOIN clients m ON m.account_id = c.account_id AND m.client_id <> c.client_id \
+                LEFT JOIN LATERAL (\
+                SELECT 'purchase' AS kind, p.product_id AS what, coalesce(pr.category, '') AS category, p.purchased_at AS at_ts, \
+                (p.amount * 100)::bigint AS cents FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id \
+                WHERE p.client_id = m.client_id \
+                UNION ALL SELECT 'presented', r.channel::text, '', r.presented_at, NULL::bigint FROM responses r \
+                WHERE r.client_id = m.client_id \
+                UNION ALL SELECT 'stage', s.stage::text, '', s.changed_at, NULL::bigint FROM stage_history s \
+                WHERE s.client_id = m.client_id) AS x ON TRUE \
+                WHERE c.account_id IS NOT NULL AND c.account_id <> '') AS a WHERE \(condition)\(order)
+                """
         case .stage:
             return """
                 SELECT DISTINCT ON (client_id\(collate)) client_id, stage, floor(extract(epoch FROM changed_at))::bigint, previous \
@@ -92,6 +114,7 @@ enum SnapshotRow: Sendable {
     case ledger(LoyaltyEntry)
     case stage(StageRecord)
     case cadence(CadenceState)
+    case accountMember(AccountMember)
 }
 
 extension SnapshotTable {
@@ -141,6 +164,22 @@ extension SnapshotTable {
                   let step = int(3), let entered = time(4), let due = time(5) else { return nil }
             return (clientID, .cadence(CadenceState(cadenceID: cadenceID, status: status, step: Int(step), enteredAt: entered, nextDue: due,
                                                    entryStage: fields[6] ?? "", endedAt: time(7), reason: fields[8] ?? "", movedAt: time(9))))
+        case .account:
+            guard let memberID = fields[1] else { return nil }
+            var member = AccountMember(id: memberID, role: fields[2] ?? "")
+            switch (fields[3], time(6)) {
+            case ("purchase"?, let at?):
+                member.purchases.append(Purchase(productID: fields[4] ?? "", category: fields[5] ?? "", at: at, amountCents: int(7) ?? 0))
+            case ("presented"?, let at?):
+                guard let channel = fields[4].flatMap({ Channel(rawValue: $0) }) else { break }
+                member.presentations.append(Presentation(channel: channel, at: at))
+            case ("stage"?, let at?):
+                guard let stage = fields[4].flatMap({ LifecycleStage(rawValue: $0) }) else { break }
+                member.stages.append(StageRecord(stage: stage, since: at))
+            default:
+                break
+            }
+            return (clientID, .accountMember(member))
         }
     }
 
@@ -180,6 +219,15 @@ extension ClientSnapshot {
         case .ledger(let entry): loyaltyLedger.append(entry)
         case .stage(let record): recordedStage = record
         case .cadence(let state): cadences.append(state)
+        case .accountMember(let member):
+            // One row per member and purchase, in any order: merged by member.
+            if let index = accountMembers.firstIndex(where: { $0.id == member.id }) {
+                accountMembers[index].purchases += member.purchases
+                accountMembers[index].presentations += member.presentations
+                accountMembers[index].stages += member.stages
+            } else {
+                accountMembers.append(member)
+            }
         }
     }
 }

@@ -264,7 +264,7 @@ import WaymarkGenerator
         settings:
           lifecycle: { lapsed_p_alive: 2 }
         contact_policy:
-          caps: [{ channel: emial, max: 1, window_days: 7 }]
+          caps: [{ channel: emial, max: 1, window_days: 7 }, { max: 1, window_days: 7, per: household }]
         items:
           - { id: "bad id!", kind: gift, channels: [] }
         """
@@ -276,6 +276,7 @@ import WaymarkGenerator
             #expect(text.contains("m.yaml:1:1: error: catalog: missing required key 'version'"))
             #expect(text.contains("lapsed_p_alive must be between 0 and 1, found 2"))
             #expect(text.contains("unknown channel 'emial'; did you mean 'email'?"))
+            #expect(text.contains("m.yaml:5:85: error: contact_policy.caps[].per: 'household' is not one of client, account"))
             #expect(text.contains("item id 'bad id!' must be 1 to 64 characters"))
             #expect(text.contains("kind must be 'offer' or 'message', found 'gift'"))
             #expect(text.contains("missing required key 'title'"))

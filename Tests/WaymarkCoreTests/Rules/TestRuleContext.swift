@@ -11,6 +11,9 @@ struct TestRuleContext: RuleContext {
     var attributes: [String: RuleValue] = [:]
     var products: Set<String> = []
     var categories: Set<String> = []
+    /// What the other members of the client's account own.
+    var accountProducts: Set<String> = []
+    var accountCategories: Set<String> = []
     /// Days since the last purchase, by product id and by category.
     var purchases: [String: Int] = [:]
     /// Days since the last life event, by kind.
@@ -42,6 +45,16 @@ struct TestRuleContext: RuleContext {
     func ownsCategory(_ category: String) -> Bool {
         log.calls.append("owns_category(\(category))")
         return categories.contains(category)
+    }
+
+    func accountOwns(product: String) -> Bool {
+        log.calls.append("account.owns(\(product))")
+        return products.contains(product) || accountProducts.contains(product)
+    }
+
+    func accountOwnsCategory(_ category: String) -> Bool {
+        log.calls.append("account.owns_category(\(category))")
+        return categories.contains(category) || accountCategories.contains(category)
     }
 
     func boughtWithin(_ productOrCategory: String, days: Int) -> Bool {
