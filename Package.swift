@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "WaymarkGeneratorTests", dependencies: ["WaymarkGenerator", "WaymarkCore"]),
         .testTarget(name: "WaymarkStoreTests", dependencies: ["WaymarkStore", "WaymarkCore", "WaymarkLifetime", "WaymarkGenerator", "Postgres"]),
         .testTarget(name: "WaymarkServiceTests", dependencies: ["WaymarkService", "WaymarkStore", "WaymarkCore", "Postgres"]),
-        .testTarget(name: "WaymarkCLITests", dependencies: ["waymark"]),
+        .testTarget(name: "WaymarkCLITests", dependencies: ["waymark"], exclude: ["Help"]),
     ]
 )
 
