@@ -79,10 +79,8 @@ package enum CustomerSummaryCSV {
         let position = try columns(header, line: headerLine, fail: fail)
         let idColumn = position["client_id"]!, frequencyColumn = position["frequency"]!
         let recencyColumn = position["recency"]!, ageColumn = position["T"]!, monetaryColumn = position["monetary_value"]
-        let columnName = ["client_id": idColumn, "frequency": frequencyColumn, "recency": recencyColumn, "T": ageColumn]
-            .merging(monetaryColumn.map { ["monetary_value": $0] } ?? [:]) { a, _ in a }
         var nameOfColumn = [String](repeating: "", count: header.count)
-        for (column, index) in columnName { nameOfColumn[index] = column }
+        for (column, index) in position { nameOfColumn[index] = column }
 
         var rows: [CustomerSummaryRow] = []
         rows.reserveCapacity(bytes.count / 24)

@@ -203,35 +203,29 @@ func fmt(_ value: Double) -> String {
     // algorithm (the same text as the general path below, which reasons print often).
     let hundredths = (value * 100).rounded()
     if abs(hundredths) < 1e15 {
-        // The digits written once into the string's own storage (no intermediate strings).
+        // The digits written once into the string's own storage, from the last (no intermediate strings).
         let negative = hundredths.sign == .minus
         var n = Int(abs(hundredths))
-        return String(unsafeUninitializedCapacity: 20) { buffer in
-            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                         UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-            return withUnsafeMutableBytes(of: &digits) { scratch in
-                // Least significant first: two decimals, the point, then at least one whole digit.
-                var count = 0
-                repeat {
-                    if count == 2 {
-                        scratch[count] = UInt8(ascii: ".")
-                        count += 1
-                    }
-                    scratch[count] = UInt8(ascii: "0") + UInt8(n % 10)
-                    n /= 10
-                    count += 1
-                } while n > 0 || count < 4
-                var length = 0
-                if negative {
-                    buffer[0] = UInt8(ascii: "-")
-                    length = 1
+        var wholeDigits = 1
+        var whole = n / 100
+        while whole >= 10 {
+            whole /= 10
+            wholeDigits += 1
+        }
+        let length = (negative ? 1 : 0) + wholeDigits + 3
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var i = length - 1
+            repeat {
+                if i == length - 3 {
+                    buffer[i] = UInt8(ascii: ".")
+                    i -= 1
                 }
-                for i in stride(from: count - 1, through: 0, by: -1) {
-                    buffer[length] = scratch[i]
-                    length += 1
-                }
-                return length
-            }
+                buffer[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                i -= 1
+            } while i >= (negative ? 1 : 0)
+            if negative { buffer[0] = UInt8(ascii: "-") }
+            return length
         }
     }
     let scaled = (value * 100).rounded() / 100

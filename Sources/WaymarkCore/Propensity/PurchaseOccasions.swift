@@ -79,4 +79,12 @@ package struct PurchaseOccasions: Sendable, Hashable {
 
     /// The number of occasions.
     package var count: Int { times.count }
+
+    /// The number of occasions among `lines` in any order, without building the rest.
+    package static func count(of lines: [Purchase]) -> Int {
+        let sorted = lines.sorted { ($0.at, $0.orderID ?? "") < ($1.at, $1.orderID ?? "") }
+        var count = 0
+        for i in sorted.indices where i == 0 || !sameOccasion(sorted[i - 1], sorted[i]) { count += 1 }
+        return count
+    }
 }

@@ -163,21 +163,12 @@ package struct Backtest: Sendable {
                 facts: facts, days: horizonDays, models: engine.models, thresholds: engine.catalog.settings.lifecycle),
             recommended: result.offers.map { categoryOf[$0.itemID] ?? "" },
             recommendedItems: result.offers.map(\.itemID),
-            actualPurchases: horizonOccasions(horizon),
+            actualPurchases: PurchaseOccasions.count(of: horizon),
             actualCategories: Set(horizon.map(\.category)))
         client.personalCategories = facts.categoriesByFrequency
         client.recommendedPropensities = result.offers.map(\.explanation.factors.propensity)
         for purchase in history.purchases { client.categoryPurchasesBefore[purchase.category, default: 0] += 1 }
         return client
-    }
-
-    /// Purchase occasions among lines: an order's lines (or, without order ids, one
-    /// timestamp's) count once, as the lifetime model counts them.
-    static func horizonOccasions(_ unsorted: [Purchase]) -> Int {
-        let lines = unsorted.sorted { ($0.at, $0.orderID ?? "") < ($1.at, $1.orderID ?? "") }
-        var count = 0
-        for i in lines.indices where i == lines.startIndex || !PurchaseOccasions.sameOccasion(lines[i - 1], lines[i]) { count += 1 }
-        return count
     }
 
     /// Categories by purchases up to `until`, most bought first (ties by name): one aggregate query.
