@@ -119,35 +119,12 @@ package struct ClientFacts: Sendable {
         age = profile.birthDate.map { Self.years(from: $0, to: asOf) }
         tenureDays = max(0, asOf.days(since: profile.firstSeen))
 
-        // Purchases up to as_of, oldest first (no copy or sort when the store already sorted them).
+        // Purchases up to as_of, read oldest first through `order`, a permutation (nil when the
+        // store already sorted them): the purchases themselves are never copied or moved (each
+        // holds several strings).
         var purchases = snapshot.purchases
         if !Self.allAtOrBefore(asOf, purchases, \.at) { purchases.removeAll { $0.at > asOf } }
-        let ordered: (Purchase, Purchase) -> Bool = { $0.at < $1.at || ($0.at == $1.at && $0.productID < $1.productID) }
-        var sorted = true
-        purchases.withUnsafeBufferPointer { buffer in
-            var i = 1
-            while i < buffer.count {
-                // Timestamps first: the product ids are compared only on a tie.
-                if buffer[i].at < buffer[i - 1].at || (buffer[i].at == buffer[i - 1].at && ordered(buffer[i], buffer[i - 1])) {
-                    sorted = false
-                    break
-                }
-                i += 1
-            }
-        }
-        if !sorted {
-            // Sorts indices, not the purchases: moving an index is cheaper than moving a purchase
-            // (strings and all) on every step of the merge; the purchases are copied once.
-            let order = purchases.withUnsafeBufferPointer { b in
-                var order = [Int32](0..<Int32(b.count))
-                order.sort { i, j in
-                    let x = Int(i), y = Int(j)
-                    return b[x].at < b[y].at || (b[x].at == b[y].at && b[x].productID < b[y].productID)
-                }
-                return order
-            }
-            purchases = order.map { [purchases] in purchases[Int($0)] }
-        }
+        let order = purchases.withUnsafeBufferPointer { Self.chronologicalOrder($0) }
         // In cents, as a Double: exact to 2^53 cents, and no overflow however much a client bought.
         var total = 0.0
         // Distinct products and categories with their last purchase: a short linear list (few
@@ -156,15 +133,16 @@ package struct ClientFacts: Sendable {
         var keys = SmallLastSeen(capacity: min(purchases.count, 32))
         var categories = SmallLastSeen(capacity: min(purchases.count, 16))
         let recentStart = asOf.adding(days: -90)
-        var categoryOfPurchase: [Int] = []
-        categoryOfPurchase.reserveCapacity(purchases.count)
+        // Per purchase, in the snapshot's order, its category's index.
+        var categoryOfPurchase = [Int](repeating: 0, count: purchases.count)
         // The category index last seen with each product index: a product keeps its category, so
         // one cheap equality check (usually on the same string storage) replaces a search.
         var categoryOfProduct: [Int] = []
         categoryOfProduct.reserveCapacity(min(purchases.count, 32))
         // Read in place: no copy (and no retain) of each purchase.
         purchases.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices {
+            for k in buffer.indices {
+                let i = order.map { Int($0[k]) } ?? k
                 let at = buffer[i].at
                 total += Double(buffer[i].amountCents)
                 let product = keys.record(buffer[i].productID, at)
@@ -178,14 +156,14 @@ package struct ClientFacts: Sendable {
                     category = categories.record(buffer[i].category, at)
                     categoryOfProduct[product] = category
                 }
-                categoryOfPurchase.append(category)
+                categoryOfPurchase[i] = category
             }
         }
         lastPurchaseOfProduct = keys
         lastPurchaseOfCategory = categories
         // Occasions (orders, or the lines of one timestamp): what gaps, stages and lifetime count.
         let occasions = purchases.withUnsafeBufferPointer {
-            PurchaseOccasions($0, categoryOfPurchase: categoryOfPurchase, categories: categories.keys.keys.count,
+            PurchaseOccasions($0, order: order, categoryOfPurchase: categoryOfPurchase, categories: categories.keys.keys.count,
                               decay: models.propensity?.decay ?? 0.9)
         }
         self.occasions = occasions
@@ -197,15 +175,11 @@ package struct ClientFacts: Sendable {
         recent.sort()
         recentCategories = recent
         recentCategoriesValue = .list(recent.map { .string($0) })
-        var last3: [String] = []
-        for purchase in purchases.suffix(3).reversed() where !last3.contains(purchase.category) {
-            last3.append(purchase.category)
-        }
-        lastCategories = last3
+        lastCategories = Self.newestCategories(purchases, order: order)
         totalSpend = total / 100
         averageSpend = times.isEmpty ? 0 : totalSpend / Double(times.count)
-        firstPurchase = purchases.first?.at
-        lastPurchase = purchases.last?.at
+        firstPurchase = times.first
+        lastPurchase = purchases.isEmpty ? nil : purchases[order.map { Int($0[purchases.count - 1]) } ?? purchases.count - 1].at
         usualGapDays = LifecycleAssessor.usualGapDays(times[...])
 
         if let lastPurchase {
@@ -291,6 +265,47 @@ package struct ClientFacts: Sendable {
         responses = known
         lastContact = known.first?.presentedAt
         account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
+    }
+
+    /// The order of `purchases` by time as indices, equal times in the snapshot's order; nil
+    /// when they are in time order already (as the store reads them, and every fact but the
+    /// newest categories is the same whatever the order of equal times: see `newestCategories`).
+    static func chronologicalOrder(_ purchases: UnsafeBufferPointer<Purchase>) -> [Int32]? {
+        var i = 1
+        while i < purchases.count, purchases[i].at >= purchases[i - 1].at { i += 1 }
+        guard i < purchases.count else { return nil }
+        var order = [Int32](0..<Int32(purchases.count))
+        order.sort { i, j in
+            let x = purchases[Int(i)].at, y = purchases[Int(j)].at
+            return x < y || (x == y && i < j)
+        }
+        return order
+    }
+
+    /// The distinct categories of the three newest lines, newest first: by time, then by product
+    /// id, descending (the lines of one time in any order give the same answer).
+    static func newestCategories(_ purchases: [Purchase], order: [Int32]?) -> [String] {
+        guard !purchases.isEmpty else { return [] }
+        @inline(__always) func line(_ k: Int) -> Int { order.map { Int($0[k]) } ?? k }
+        // Every line from the third newest's time on (a basket's lines share a time).
+        let n = purchases.count
+        let since = purchases[line(max(0, n - 3))].at
+        var k = n - 1
+        var newest: [Int] = []
+        while k >= 0, purchases[line(k)].at >= since {
+            newest.append(line(k))
+            k -= 1
+        }
+        if newest.count > 1 {
+            newest.sort { x, y in
+                purchases[x].at != purchases[y].at ? purchases[x].at > purchases[y].at : purchases[x].productID > purchases[y].productID
+            }
+        }
+        var categories: [String] = []
+        for index in newest.prefix(3) where !categories.contains(purchases[index].category) {
+            categories.append(purchases[index].category)
+        }
+        return categories
     }
 
     /// The fingerprint table of `lastByKey`.

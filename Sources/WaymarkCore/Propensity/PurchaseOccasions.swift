@@ -27,11 +27,12 @@ package struct PurchaseOccasions: Sendable, Hashable {
     /// Groups `purchases` (sorted by time) into occasions.
     ///
     /// - Parameters:
-    ///   - purchases: the client's lines up to as_of, oldest first.
-    ///   - categoryOfPurchase: per line, its category's index.
+    ///   - purchases: the client's lines up to as_of.
+    ///   - order: the lines' indices oldest first, nil when `purchases` are in that order.
+    ///   - categoryOfPurchase: per line (indexed like `purchases`), its category's index.
     ///   - categories: how many categories the indices range over.
     ///   - decay: the per-occasion decay of `categoryDecayed` (0 < decay ≤ 1).
-    package init(_ purchases: UnsafeBufferPointer<Purchase>, categoryOfPurchase: [Int], categories: Int, decay: Double) {
+    package init(_ purchases: UnsafeBufferPointer<Purchase>, order: [Int32]? = nil, categoryOfPurchase: [Int], categories: Int, decay: Double) {
         categoryCount = [Int32](repeating: 0, count: categories)
         categoryFirst = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
         categoryLast = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
@@ -40,9 +41,10 @@ package struct PurchaseOccasions: Sendable, Hashable {
         // Occasions are runs of consecutive lines: `starts[o]` is the first line of occasion o.
         var starts: [Int] = []
         starts.reserveCapacity(purchases.count)
-        for i in purchases.indices where i == 0 || !Self.sameOccasion(purchases[i - 1], purchases[i]) {
-            starts.append(i)
-            times.append(purchases[i].at)
+        @inline(__always) func line(_ k: Int) -> Int { order.map { Int($0[k]) } ?? k }
+        for k in purchases.indices where k == 0 || !Self.sameOccasion(purchases[line(k - 1)], purchases[line(k)]) {
+            starts.append(k)
+            times.append(purchases[line(k)].at)
         }
         let m = starts.count
         // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
@@ -53,8 +55,8 @@ package struct PurchaseOccasions: Sendable, Hashable {
         for o in stride(from: m - 1, through: 0, by: -1) {
             decayTotal += weight
             let end = o + 1 < m ? starts[o + 1] : purchases.count
-            for i in starts[o]..<end {
-                let c = categoryOfPurchase[i]
+            for k in starts[o]..<end {
+                let c = categoryOfPurchase[line(k)]
                 guard stamp[c] != Int32(o) else { continue }
                 stamp[c] = Int32(o)
                 categoryDecayed[c] += weight

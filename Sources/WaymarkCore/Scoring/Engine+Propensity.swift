@@ -115,39 +115,72 @@ extension Engine {
         if counts.successes + counts.failures > 0 { parts.append((6, term(.acceptance))) }
         parts.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.reason < $1.reason }
         var reasons: [String] = []
+        reasons.reserveCapacity(min(parts.count, 4))
+        var text = TextBytes(capacity: 160)
         for (k, part) in parts.prefix(4).enumerated() where k == 0 || abs(part.weight) >= 0.05 {
-            let text: String
+            text.removeAll()
             switch part.reason {
-            case 0: text = ownPurchases(entry, occasions: client.occasions, category: inputs.category, asOf: facts.asOf)
-            case 1: text = popularityReason[entry.index]
-            case 2: text = stageRateReason[entry.index * LifecycleStage.allCases.count + scratch.stageIndex]
-            case 3: text = "clients who bought what this client bought take it \(fmt(inputs.affinityLift))× as often"
+            case 0: ownPurchases(entry, occasions: client.occasions, category: inputs.category, asOf: facts.asOf, into: &text)
+            case 1: text.append(popularityReason[entry.index])
+            case 2: text.append(stageRateReason[entry.index * LifecycleStage.allCases.count + scratch.stageIndex])
+            case 3:
+                text.append("clients who bought what this client bought take it ")
+                text.append(fmt(inputs.affinityLift))
+                text.append("× as often")
             case 4:
-                text = switch inputs.response {
-                case .acceptedPending: "the client accepted it and has not bought it yet"
-                case .declined: "the client declined it last time"
-                default: "presented in the last 30 days, no answer yet"
+                switch inputs.response {
+                case .acceptedPending: text.append("the client accepted it and has not bought it yet")
+                case .declined: text.append("the client declined it last time")
+                default: text.append("presented in the last 30 days, no answer yet")
                 }
-            case 5: text = "a life event raises it \(fmt(inputs.lifeEventBoost))×"
-            default: text = "accepted by \(Self.percent(rate)) of \(facts.stage.stage.rawValue) clients offered it"
+            case 5:
+                text.append("a life event raises it ")
+                text.append(fmt(inputs.lifeEventBoost))
+                text.append("×")
+            default:
+                text.append("accepted by ")
+                text.append(Self.percent(rate))
+                text.append(" of ")
+                text.append(facts.stage.stage.rawValue)
+                text.append(" clients offered it")
             }
-            reasons.append(text + (part.weight >= 0 ? " (+" : " (") + fmt(part.weight) + ")")
+            text.append(part.weight >= 0 ? " (+" : " (")
+            text.append(fmt(part.weight))
+            text.append(")")
+            reasons.append(text.string)
         }
         return reasons
     }
 
     /// "bought coffee.a on 12 of 20 occasions, about every 2–3 weeks, last 19 days ago", or
-    /// "never bought coffee.a".
-    private func ownPurchases(_ entry: PreparedItem, occasions: PurchaseOccasions, category c: Int, asOf: Timestamp) -> String {
+    /// "never bought coffee.a", appended to `text`.
+    private func ownPurchases(_ entry: PreparedItem, occasions: PurchaseOccasions, category c: Int, asOf: Timestamp, into text: inout TextBytes) {
         let name = entry.category ?? entry.product ?? "it"
-        guard c >= 0 else { return "never bought " + name }
+        guard c >= 0 else {
+            text.append("never bought ")
+            text.append(name)
+            return
+        }
         let n = Int(occasions.categoryCount[c])
         let since = asOf.days(since: occasions.categoryLast[c])
-        var text = "bought \(name) on \(n) of \(counted(occasions.count, "occasion"))"
+        text.append("bought ")
+        text.append(name)
+        text.append(" on ")
+        text.append(n)
+        text.append(" of ")
+        text.append(occasions.count)
+        text.append(occasions.count == 1 ? " occasion" : " occasions")
         if n >= 2 {
-            text += ", about every " + Self.days(occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / Double(n - 1))
+            text.append(", about every ")
+            text.append(Self.days(occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / Double(n - 1)))
         }
-        return text + ", last " + (since == 0 ? "today" : counted(since, "day") + " ago")
+        text.append(", last ")
+        if since == 0 {
+            text.append("today")
+        } else {
+            text.append(since)
+            text.append(since == 1 ? " day ago" : " days ago")
+        }
     }
 
     /// "2–3 weeks", "5 days", "4 months": a cycle in words.

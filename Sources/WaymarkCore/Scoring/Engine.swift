@@ -229,16 +229,34 @@ package struct Engine: Sendable {
             }
         }
 
+        // A total order (equal ids: the catalog's order), so a selection picks what a sort would.
         let byPriority: (SortKey, SortKey) -> Bool = {
-            $0.priority != $1.priority ? $0.priority > $1.priority : $0.idRank < $1.idRank
+            $0.priority != $1.priority ? $0.priority > $1.priority
+                : $0.idRank != $1.idRank ? $0.idRank < $1.idRank : $0.candidate < $1.candidate
         }
-        offers.sort(by: byPriority)
-        messages.sort(by: byPriority)
+        // Only the first few of each kind are read unless every rejection is explained: those are
+        // picked by scanning (k scans of n instead of sorting all n), the rest sorted only if reached.
+        let k = options.maxOffers ?? settings.topOffers
+        let m = options.maxMessages ?? settings.maxMessages
+        if explain {
+            offers.sort(by: byPriority)
+            messages.sort(by: byPriority)
+        } else {
+            Self.sortPrefix(&offers, count: k + 2, by: byPriority)
+            Self.sortPrefix(&messages, count: m, by: byPriority)
+        }
 
         // Offers: top k with category diversity.
-        let k = options.maxOffers ?? settings.topOffers
         var chosenOffers: [Candidate] = []
-        for key in offers {
+        var sortedOffers = explain ? offers.count : min(offers.count, k + 2)
+        for index in offers.indices {
+            if index == sortedOffers, chosenOffers.count < k {
+                // More were passed over for diversity than the sorted prefix holds: sort the rest.
+                offers[index...].sort(by: byPriority)
+                sortedOffers = offers.count
+            }
+            let key = offers[index]
+            if index >= sortedOffers { break }
             let candidate = candidates[Int(key.candidate)]
             if chosenOffers.count >= k {
                 if explain { rejections.append(rankedOut(candidate, last: chosenOffers.last, limit: "top \(k) offers")) }
@@ -262,7 +280,6 @@ package struct Engine: Sendable {
             chosenOffers.append(candidate)
         }
         // Messages: at most m.
-        let m = options.maxMessages ?? settings.maxMessages
         let chosenMessages = messages.prefix(m).map { candidates[Int($0.candidate)] }
         if explain {
             for key in messages.dropFirst(m) {
@@ -283,6 +300,18 @@ package struct Engine: Sendable {
         )
         if hasHoldout { applyHoldout(to: &set, explain: explain) }
         return set
+    }
+
+    /// Puts the `count` greatest elements of `keys` first, in order (the rest in any order): a
+    /// selection by repeated scans, cheaper than a full sort for the few offers a client gets.
+    static func sortPrefix(_ keys: inout [SortKey], count: Int, by before: (SortKey, SortKey) -> Bool) {
+        let n = min(count, keys.count)
+        guard n < keys.count / 4 else { return keys.sort(by: before) }
+        for i in 0..<n {
+            var best = i
+            for j in (i + 1)..<keys.count where before(keys[j], keys[best]) { best = j }
+            keys.swapAt(i, best)
+        }
     }
 
     /// The per-client scores alone (stage, p_alive, CLV, tier, points).
