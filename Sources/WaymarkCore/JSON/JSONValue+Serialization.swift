@@ -35,6 +35,8 @@ extension JSONValue {
                 member.value.write(to: &output)
             }
             output.append(UInt8(ascii: "}"))
+        case .verbatim(let bytes):
+            output.append(contentsOf: bytes)
         }
     }
 

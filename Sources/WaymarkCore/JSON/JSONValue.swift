@@ -11,6 +11,11 @@ package enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// Compact JSON text already written (by a ``JSONWriter``, exactly as ``write(to:)`` would
+    /// write the value it stands for): copied to the output as it is. A large answer costs its
+    /// bytes instead of a tree of values built, walked and freed. Readers that need the tree
+    /// get it parsed (``parsedVerbatim``).
+    case verbatim([UInt8])
 
     /// A number from an integer.
     package static func integer(_ value: Int) -> JSONValue { .number(String(value)) }
@@ -31,7 +36,43 @@ package enum JSONValue: Sendable, Equatable {
     /// The object, when the value is one.
     package var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
+        if case .verbatim = self { return parsedVerbatim.objectValue }
         return nil
+    }
+
+    /// Equal values: the same JSON, whether written as a tree or verbatim.
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case let (.bool(a), .bool(b)): a == b
+        case let (.number(a), .number(b)): a == b
+        case let (.string(a), .string(b)): a == b
+        case let (.array(a), .array(b)): a == b
+        case let (.object(a), .object(b)): a == b
+        case let (.verbatim(a), .verbatim(b)) where a == b: true
+        case (.verbatim, _), (_, .verbatim): lhs.parsedVerbatim == rhs.parsedVerbatim
+        default: false
+        }
+    }
+
+    /// The value itself, with verbatim text parsed into its tree (nested verbatim values too).
+    package var parsedVerbatim: JSONValue {
+        switch self {
+        case .verbatim(let bytes): (try? JSONParser.parse(bytes, maximumDepth: 512)) ?? .null
+        case .array(let elements) where elements.contains(where: \.containsVerbatim): .array(elements.map(\.parsedVerbatim))
+        case .object(let object) where object.members.contains(where: { $0.value.containsVerbatim }):
+            .object(JSONObject(distinctMembers: object.members.map { ($0.key, $0.value.parsedVerbatim) }))
+        default: self
+        }
+    }
+
+    private var containsVerbatim: Bool {
+        switch self {
+        case .verbatim: true
+        case .array(let elements): elements.contains(where: \.containsVerbatim)
+        case .object(let object): object.members.contains { $0.value.containsVerbatim }
+        default: false
+        }
     }
 
     /// A member of an object (nil when absent or when the value is not an object).
@@ -48,6 +89,7 @@ package enum JSONValue: Sendable, Equatable {
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
+        case .verbatim: parsedVerbatim.typeDescription
         }
     }
 

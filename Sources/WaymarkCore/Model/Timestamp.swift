@@ -21,11 +21,24 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// Parses `YYYY-MM-DD` (midnight UTC); nil when malformed, not a real date, or in year 0000
     /// (dates run from 0001 to 9999, as the database stores them).
     package init?(isoDate text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              y >= 1, (1...12).contains(m), (1...31).contains(d)
-        else { return nil }
+        // Exactly YYYY-MM-DD, read byte by byte (no split, no substring).
+        var fields = (0, 0, 0)
+        var length = 0
+        for byte in text.utf8 {
+            switch length {
+            case 4, 7:
+                guard byte == UInt8(ascii: "-") else { return nil }
+            case 0...9:
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let digit = Int(byte - UInt8(ascii: "0"))
+                if length < 4 { fields.0 = fields.0 * 10 + digit } else if length < 7 { fields.1 = fields.1 * 10 + digit } else { fields.2 = fields.2 * 10 + digit }
+            default:
+                return nil
+            }
+            length += 1
+        }
+        let (y, m, d) = fields
+        guard length == 10, y >= 1, (1...12).contains(m), (1...31).contains(d) else { return nil }
         self.init(year: y, month: m, day: d)
         guard civil.day == d else { return nil } // 2023-02-30 and the like
     }

@@ -10,130 +10,154 @@ package import WaymarkCore
 /// may not be contacted freely), `not_recommended` (asked for with `explain`), `withheld`,
 /// `cadence_steps`, and the explanation's parts (left out by the brief detail).
 extension LiveRecommendations: JSONRepresentable {
-    /// The JSON form; nil when a number cannot be written in JSON (not finite).
+    /// The JSON form, written straight to bytes (``JSONWriter``, members in key order: the answer
+    /// is the largest the server writes, and a tree of values for it cost more than the engine);
+    /// nil when a number cannot be written in JSON (not finite).
     package var directJSON: JSONValue? {
-        var members: [(key: String, value: JSONValue)] = [
-            ("as_of", .string(asOf)),
-            ("catalog_document_version", .string(catalogDocumentVersion)),
-            ("catalog_version", .number(String(catalogVersion))),
-            ("client_id", .string(clientID)),
-            ("run_ids", .array(runIDs.map { .number(String($0)) })),
-        ]
-        members.append(("models_as_of", modelsAsOf.map(JSONValue.string) ?? .null))
-        members.append(("holdout", .bool(holdout)))
-        members.append(("input_hash", .string(inputHash)))
-        members.append(("model_version", modelVersion.map { .number(String($0)) } ?? .null))
-        members.append(("decision_id", decisionID.map { .number(String($0)) } ?? .null))
-        if !withheld.isEmpty {
-            var values: [JSONValue] = []
-            for item in withheld {
-                guard let value = item.directJSON else { return nil }
-                values.append(value)
-            }
-            members.append(("withheld", .array(values)))
+        var json = JSONWriter(capacity: 4096)
+        write(to: &json)
+        return json.value
+    }
+
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("as_of"); json.string(asOf)
+        if !cadenceSteps.isEmpty {
+            json.key("cadence_steps")
+            json.beginArray()
+            for step in cadenceSteps { step.write(to: &json) }
+            json.endArray()
         }
-        var offerValues: [JSONValue] = []
-        offerValues.reserveCapacity(offers.count)
-        for offer in offers {
-            guard let value = offer.directJSON else { return nil }
-            offerValues.append(value)
-        }
-        var messageValues: [JSONValue] = []
-        messageValues.reserveCapacity(messages.count)
-        for message in messages {
-            guard let value = message.directJSON else { return nil }
-            messageValues.append(value)
-        }
-        members.append(("offers", .array(offerValues)))
-        members.append(("messages", .array(messageValues)))
-        guard let scoreValue = scores.directJSON else { return nil }
-        members.append(("scores", scoreValue))
+        json.key("catalog_document_version"); json.string(catalogDocumentVersion)
+        json.key("catalog_version"); json.integer(catalogVersion)
+        json.key("client_id"); json.string(clientID)
         if let contact {
-            members.append(("contact", .sortedObject([
-                ("do_not_contact", .bool(contact.doNotContact)),
-                ("consents", .array(contact.consents.map(JSONValue.string))),
-                ("inbound_channels", .array(contact.inboundChannels.map(JSONValue.string))),
-                ("notices", .array(contact.notices.map(JSONValue.string))),
-            ])))
+            json.key("contact")
+            json.beginObject()
+            json.key("consents"); json.strings(contact.consents)
+            json.key("do_not_contact"); json.bool(contact.doNotContact)
+            json.key("inbound_channels"); json.strings(contact.inboundChannels)
+            json.key("notices"); json.strings(contact.notices)
+            json.endObject()
         }
-        if !cadenceSteps.isEmpty { members.append(("cadence_steps", .array(cadenceSteps.map(\.json)))) }
+        json.key("decision_id")
+        if let decisionID { json.integer(decisionID) } else { json.null() }
+        json.key("holdout"); json.bool(holdout)
+        json.key("input_hash"); json.string(inputHash)
+        json.key("messages")
+        json.beginArray()
+        for message in messages { message.write(to: &json) }
+        json.endArray()
+        json.key("model_version")
+        if let modelVersion { json.integer(modelVersion) } else { json.null() }
+        json.key("models_as_of"); json.string(modelsAsOf)
         if let notRecommended {
-            var rejections: [JSONValue] = []
-            rejections.reserveCapacity(notRecommended.count)
-            for rejection in notRecommended {
-                guard let value = rejection.directJSON else { return nil }
-                rejections.append(value)
-            }
-            members.append(("not_recommended", .array(rejections)))
+            json.key("not_recommended")
+            json.beginArray()
+            for rejection in notRecommended { rejection.write(to: &json) }
+            json.endArray()
         }
-        return .sortedObject(members)
+        json.key("offers")
+        json.beginArray()
+        for offer in offers { offer.write(to: &json) }
+        json.endArray()
+        json.key("run_ids")
+        json.beginArray()
+        for id in runIDs { json.integer(id) }
+        json.endArray()
+        json.key("scores"); scores.write(to: &json)
+        if !withheld.isEmpty {
+            json.key("withheld")
+            json.beginArray()
+            for item in withheld { item.write(to: &json) }
+            json.endArray()
+        }
+        json.endObject()
     }
 }
 
 extension LiveScores {
+    /// The scores alone (the profile's answer carries them too).
     var directJSON: JSONValue? {
-        guard let clv = JSONValue.double(clv12m), let expected = JSONValue.double(expectedPurchases90d),
-              let alive = JSONValue.double(pAlive) else { return nil }
-        var members: [(key: String, value: JSONValue)] = [
-            ("advocate", .bool(advocate)), ("clv_12m", clv), ("expected_purchases_90d", expected), ("p_alive", alive),
-            ("points", .integer(points)), ("points_to_next_tier", .integer(pointsToNextTier)), ("stage", .string(stage)),
-            ("stage_reason", .string(stageReason)), ("stage_since", .string(stageSince)), ("tier", .string(tier)),
-        ]
-        members.append(("previous_stage", previousStage.map(JSONValue.string) ?? .null))
-        return .sortedObject(members)
+        var json = JSONWriter(capacity: 512)
+        write(to: &json)
+        return json.value
+    }
+
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("advocate"); json.bool(advocate)
+        json.key("clv_12m"); json.double(clv12m)
+        json.key("expected_purchases_90d"); json.double(expectedPurchases90d)
+        json.key("p_alive"); json.double(pAlive)
+        json.key("points"); json.integer(points)
+        json.key("points_to_next_tier"); json.integer(pointsToNextTier)
+        json.key("previous_stage"); json.string(previousStage)
+        json.key("stage"); json.string(stage)
+        json.key("stage_reason"); json.string(stageReason)
+        json.key("stage_since"); json.string(stageSince)
+        json.key("tier"); json.string(tier)
+        json.endObject()
     }
 }
 
 extension LiveRecommendation {
-    var directJSON: JSONValue? {
-        guard let scoreValue = JSONValue.double(score) else { return nil }
-        var factorMembers: [(key: String, value: JSONValue)] = []
-        factorMembers.reserveCapacity(factors.count)
-        for (name, value) in factors {
-            guard let number = JSONValue.double(value) else { return nil }
-            factorMembers.append((name, number))
-        }
-        var members: [(key: String, value: JSONValue)] = [
-            ("channel", .string(channel)), ("item", .string(item)),
-            ("kind", .string(kind)), ("rank", .integer(rank)), ("reasons", .array(reasons.map { .string($0) })),
-            ("score", scoreValue), ("title", .string(title)),
-        ]
-        // `brief` (a requested short form) leaves out the explanation's parts.
+    /// `brief` (a requested short form) leaves out the explanation's parts.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("channel"); json.string(channel)
         if !brief {
-            members.append(("factors", .sortedObject(factorMembers)))
-            members.append(("summary", .string(summary)))
-            members.append(("propensity_reasons", .array(propensityReasons.map { .string($0) })))
+            json.key("factors")
+            json.beginObject()
+            for (name, value) in zip(factors.names, factors.values) {
+                json.separateKey(name)
+                json.double(value)
+            }
+            json.endObject()
         }
-        members.append(("text", text.map(JSONValue.string) ?? .null))
-        members.append(("trigger", trigger.map(JSONValue.string) ?? .null))
-        return .sortedObject(members)
+        json.key("item"); json.string(item)
+        json.key("kind"); json.string(kind)
+        if !brief { json.key("propensity_reasons"); json.strings(propensityReasons) }
+        json.key("rank"); json.integer(rank)
+        json.key("reasons"); json.strings(reasons)
+        json.key("score"); json.double(score)
+        if !brief { json.key("summary"); json.string(summary) }
+        json.key("text"); json.string(text)
+        json.key("title"); json.string(title)
+        json.key("trigger"); json.string(trigger)
+        json.endObject()
     }
 }
 
 extension LiveRejection {
-    var directJSON: JSONValue? {
-        var members: [(key: String, value: JSONValue)] = [
-            ("check", .string(check)), ("item", .string(item)), ("kind", .string(kind)), ("reason", .string(reason)),
-        ]
-        if let priority {
-            guard let number = JSONValue.double(priority) else { return nil }
-            members.append(("priority", number))
-        } else {
-            members.append(("priority", .null))
-        }
-        return .sortedObject(members)
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("check"); json.string(check)
+        json.key("item"); json.string(item)
+        json.key("kind"); json.string(kind)
+        json.key("priority")
+        if let priority { json.double(priority) } else { json.null() }
+        json.key("reason"); json.string(reason)
+        json.endObject()
     }
 }
 
 extension LiveCadenceStep {
-    var json: JSONValue {
-        var members: [(key: String, value: JSONValue)] = [
-            ("cadence", .string(cadence)), ("cadence_title", .string(cadenceTitle)), ("step", .integer(step)), ("steps", .integer(steps)),
-            ("item", .string(item)), ("kind", .string(kind)), ("title", .string(title)), ("channel", .string(channel)),
-            ("entered_at", .string(enteredAt)), ("started_days_ago", .integer(startedDaysAgo)), ("description", .string(description)),
-        ]
-        members.append(("text", text.map(JSONValue.string) ?? .null))
-        members.append(("waiting", waiting.map(JSONValue.string) ?? .null))
-        return .sortedObject(members)
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("cadence"); json.string(cadence)
+        json.key("cadence_title"); json.string(cadenceTitle)
+        json.key("channel"); json.string(channel)
+        json.key("description"); json.string(description)
+        json.key("entered_at"); json.string(enteredAt)
+        json.key("item"); json.string(item)
+        json.key("kind"); json.string(kind)
+        json.key("started_days_ago"); json.integer(startedDaysAgo)
+        json.key("step"); json.integer(step)
+        json.key("steps"); json.integer(steps)
+        json.key("text"); json.string(text)
+        json.key("title"); json.string(title)
+        json.key("waiting"); json.string(waiting)
+        json.endObject()
     }
 }

@@ -61,6 +61,8 @@ extension JSONValue: Encodable {
         case .object(let object):
             var container = encoder.container(keyedBy: Key.self)
             for member in object.members { try container.encode(member.value, forKey: Key(stringValue: member.key)) }
+        case .verbatim:
+            try parsedVerbatim.encode(to: encoder)
         }
     }
 }

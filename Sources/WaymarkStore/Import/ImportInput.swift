@@ -288,7 +288,7 @@ enum JSONLinesRow {
         case .number(let literal)?: literal
         case .bool(let flag)?: flag ? "true" : "false"
         case .array(let elements)?: elements.map { text(of: $0) }.joined(separator: ";")
-        case .object?: value!.jsonText
+        case .object?, .verbatim?: value!.jsonText
         }
     }
 }

@@ -276,12 +276,12 @@ package struct LiveRecommendation: Sendable, Hashable {
     package var propensityReasons: [String] = []
     /// priority = propensity × value × context × lever, in words.
     package var summary: String
-    package var factors: [String: Double]
+    package var factors: LiveFactors
     /// A brief answer: no summary, factors or propensity reasons (JSON leaves them out).
     package var brief = false
 
     package init(rank: Int, item: String, kind: String, title: String, channel: String, score: Double, text: String?,
-                 reasons: [String], trigger: String?, summary: String, factors: [String: Double]) {
+                 reasons: [String], trigger: String?, summary: String, factors: LiveFactors) {
         self.rank = rank
         self.item = item
         self.kind = kind
@@ -310,17 +310,51 @@ package struct LiveRecommendation: Sendable, Hashable {
         self.brief = brief
         guard !brief else {
             summary = ""
-            factors = [:]
+            factors = LiveFactors()
             return
         }
         propensityReasons = r.explanation.propensityReasons
         summary = r.explanation.summary
-        let f = r.explanation.factors
-        factors = [
-            "acceptance": f.acceptance, "affinity_lift": f.affinityLift, "life_event_boost": f.lifeEventBoost,
-            "activity": f.activity, "propensity": f.propensity, "value": f.value, "channel_fit": f.channelFit,
-            "contact_recency": f.contactRecency, "context": f.context, "lever": f.lever, "priority": f.priority,
-        ].filter { $0.value.isFinite }
+        factors = LiveFactors(r.explanation.factors)
+    }
+}
+
+/// The factors of a recommendation's priority by name, in name order (the order the wire form
+/// writes them in): a sorted list rather than a dictionary, built without hashing a name.
+package struct LiveFactors: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    package private(set) var names: [String] = []
+    package private(set) var values: [Double] = []
+
+    package init() {}
+
+    /// The finite factors of `f`.
+    package init(_ f: ScoreFactors) {
+        let all: [(String, Double)] = [
+            ("acceptance", f.acceptance), ("activity", f.activity), ("affinity_lift", f.affinityLift),
+            ("channel_fit", f.channelFit), ("contact_recency", f.contactRecency), ("context", f.context),
+            ("lever", f.lever), ("life_event_boost", f.lifeEventBoost), ("priority", f.priority),
+            ("propensity", f.propensity), ("value", f.value),
+        ]
+        names.reserveCapacity(all.count)
+        values.reserveCapacity(all.count)
+        for (name, value) in all where value.isFinite {
+            names.append(name)
+            values.append(value)
+        }
+    }
+
+    package init(dictionaryLiteral elements: (String, Double)...) {
+        for (name, value) in elements.sorted(by: { $0.0 < $1.0 }) {
+            names.append(name)
+            values.append(value)
+        }
+    }
+
+    package var count: Int { names.count }
+
+    /// The factor named `name`, nil when absent.
+    package subscript(name: String) -> Double? {
+        names.firstIndex(of: name).map { values[$0] }
     }
 }
 
