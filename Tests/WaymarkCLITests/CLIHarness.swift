@@ -23,8 +23,15 @@ final class CLIHarness {
 
     let schema: String
     let directory: URL
+    /// The server, when not the PG* variables' (the Citus suites' coordinator).
+    let databaseURL: String?
 
-    init() throws {
+    /// The Citus coordinator the Citus suites run against, when one is given.
+    static let citusURL = ProcessInfo.processInfo.environment["WAYMARK_TEST_CITUS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let citusSkipReason: Comment = "no Citus cluster: set WAYMARK_TEST_CITUS_URL to a coordinator's URL (docs/scale-out.md)"
+
+    init(databaseURL: String? = nil) throws {
+        self.databaseURL = databaseURL
         schema = "clitest_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(schema)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -68,15 +75,16 @@ final class CLIHarness {
 
     /// Runs a SQL statement with psql in the harness's schema.
     func psql(_ sql: String, inSchema: Bool = true) throws -> Output {
-        try Self.execute("/usr/bin/env", ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        try Self.execute("/usr/bin/env", ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql] + (databaseURL.map { ["-d", $0] } ?? []),
                          stdin: nil, environment: inSchema ? environment([:]) : ProcessInfo.processInfo.environment)
     }
 
-    /// The environment of a `waymark` child: the harness's schema, no WAYMARK_DATABASE_URL, plus `extra`.
+    /// The environment of a `waymark` child: the harness's schema, WAYMARK_DATABASE_URL only for
+    /// a harness given a URL, plus `extra`.
     func environment(_ extra: [String: String]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["PGOPTIONS"] = "-c search_path=\(schema)"
-        environment.removeValue(forKey: "WAYMARK_DATABASE_URL")
+        environment["WAYMARK_DATABASE_URL"] = databaseURL
         for (key, value) in extra { environment[key] = value }
         return environment
     }

@@ -10,9 +10,18 @@ import Testing
 final class ServiceTestDatabase {
     let connection: Connection
     let schema: String
+    /// Where the server is (without the schema).
+    let server: ConnectionConfiguration
 
-    init() throws {
-        var configuration = ConnectionConfiguration.environment
+    /// The Citus coordinator the Citus suites run against, when one is given.
+    static let citusURL = ProcessInfo.processInfo.environment["WAYMARK_TEST_CITUS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let citusSkipReason: Comment = "no Citus cluster: set WAYMARK_TEST_CITUS_URL to a coordinator's URL (docs/scale-out.md)"
+
+    /// - Parameter citus: on the Citus coordinator of `WAYMARK_TEST_CITUS_URL`, the schema
+    ///   distributed (4 shards), instead of the PG* variables' server.
+    init(citus: Bool = false) throws {
+        var configuration = citus ? ConnectionConfiguration.url(Self.citusURL ?? "") : ConnectionConfiguration.environment
+        server = configuration
         configuration.applicationName = "WaymarkServiceTests"
         configuration.connectTimeout = 10
         do {
@@ -25,6 +34,7 @@ final class ServiceTestDatabase {
         try connection.execute("CREATE SCHEMA \(schema)")
         try connection.execute("SELECT set_config('search_path', $1, false)", [.text(schema)])
         _ = try Migrator(migrations: try Migration.load(from: Self.repositoryRoot.appendingPathComponent("sql"))).migrate(connection)
+        if citus { _ = try Distributor(connection: connection).distribute(shardCount: 4) }
     }
 
     static var repositoryRoot: URL {
@@ -33,7 +43,7 @@ final class ServiceTestDatabase {
 
     /// A configuration that connects to this schema (it survives reconnects).
     func configuration(applicationName: String = "waymark-service-test") -> ConnectionConfiguration {
-        var configuration = ConnectionConfiguration.environment
+        var configuration = server
         configuration.applicationName = applicationName
         configuration.extraParameters["options"] = "-c search_path=\(schema)"
         return configuration

@@ -55,9 +55,18 @@ import Testing
     }
 
     @Test func everyTranscriptOfTheProtocolDocumentHolds() throws {
+        try replay(on: ServiceTestDatabase())
+    }
+
+    /// The same transcripts, every write and answer, on a distributed schema.
+    @Test(.enabled(if: ServiceTestDatabase.citusURL != nil, ServiceTestDatabase.citusSkipReason))
+    func everyTranscriptHoldsOnCitus() throws {
+        try replay(on: ServiceTestDatabase(citus: true))
+    }
+
+    func replay(on database: ServiceTestDatabase) throws {
         let steps = try Self.transcripts()
         #expect(steps.count >= 10, "docs/protocol.md should hold a transcript per method")
-        let database = try ServiceTestDatabase()
         try database.seed()
         let server = PipeServer(database: database)
         defer { server.finish() }

@@ -43,8 +43,8 @@ final class RunsTestDatabase {
             template: "Thank you, {{client_id}}"
         """
 
-    init() throws {
-        database = try StoreTestDatabase()
+    init(citus: Bool = false) throws {
+        database = try StoreTestDatabase(citus: citus)
         try connection.execute("""
             INSERT INTO products (product_id, name, category, list_price) VALUES
               ('P-START', 'Starter', 'starter', 50), ('P-EXTRA', 'Extra', 'extra', 80), ('P-MORE', 'More', 'more', 30)
@@ -66,12 +66,7 @@ final class RunsTestDatabase {
     }
 
     /// A configuration whose sessions work in this test's schema.
-    var configuration: ConnectionConfiguration {
-        var configuration = ConnectionConfiguration.environment
-        configuration.applicationName = "WaymarkStoreTests"
-        configuration.extraParameters["options"] = "-c search_path=\(database.schema)"
-        return configuration
-    }
+    var configuration: ConnectionConfiguration { database.configuration }
 
     func options(shard: Shard = .all) -> ScoringOptions {
         var options = ScoringOptions(asOf: Self.asOf)

@@ -100,6 +100,13 @@ package enum ImportKind: String, CaseIterable, Sendable {
         ]
     }
 
+    /// Columns an upsert sets beyond the file's, with their value: a client's `updated_at`, the
+    /// statement's time. Set as a value of the inserted row (`= EXCLUDED.updated_at` on
+    /// conflict): Citus refuses a function that is not immutable, such as now(), in DO UPDATE SET.
+    package var stampColumns: [(name: String, value: String)] {
+        self == .clients ? [("updated_at", "now()")] : []
+    }
+
     /// The references a row makes to other tables, checked after staging, set-based.
     package var references: [ImportReference] {
         switch self {

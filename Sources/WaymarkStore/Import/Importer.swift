@@ -137,25 +137,21 @@ package struct Importer {
         var rejected = counts.rejected
 
         clock.lap("parsed, validated and copied \(rowsRead) rows into staging")
-        // References to other tables, checked set-based: one pass when every row is fine.
-        let anyMissing = kind.references.map {
-            "NOT EXISTS (SELECT 1 FROM \($0.table) t WHERE t.\($0.tableColumn) = s.\($0.column))"
-        }.joined(separator: " OR ")
-        var needsDetail = false
-        if !kind.references.isEmpty {
-            needsDetail = try connection.execute("SELECT EXISTS (SELECT 1 FROM \(staging) s WHERE \(anyMissing))").scalar(Bool.self)
-        }
-        for reference in kind.references where needsDetail {
-            let missing = """
-                FROM \(staging) s WHERE NOT EXISTS (SELECT 1 FROM \(reference.table) t WHERE t.\(reference.tableColumn) = s.\(reference.column))
-                """
+        // References to other tables: the distinct ids the file names, looked up in the referenced
+        // table (no join of the staging table with it: on Citus a temporary table cannot join a
+        // distributed one); the rows naming an unknown one are then found in the staging table.
+        for reference in kind.references {
+            let unknown = try unknownIDs(of: reference, in: staging)
+            guard !unknown.isEmpty else { continue }
+            let missing = "FROM \(staging) s WHERE s.\(reference.column) = ANY($1::text[])"
+            let parameters: [PostgresValue?] = [.textArray(unknown)]
             if let rejectFile {
                 let header = rejectFile.header
                 let returned = header.map { columns.map(\.name).contains($0) ? "\($0)::text" : "NULL::text" }
                 let deleted = try connection.execute("""
                     DELETE FROM \(staging) WHERE line IN (SELECT s.line \(missing))
                     RETURNING line, \(reference.column), \(returned.joined(separator: ", "))
-                    """)
+                    """, parameters)
                 for row in deleted {
                     let line = try row.decode(Int.self, at: 0)
                     let value = try row.decode(String.self, at: 1)
@@ -164,16 +160,14 @@ package struct Importer {
                     rejected += 1
                 }
             } else {
-                let count = try connection.execute("SELECT count(*) \(missing)").scalar(Int.self)
-                if count > 0 {
-                    var found: [ImportIssue] = []
-                    for row in try connection.execute("SELECT s.line, s.\(reference.column) \(missing) ORDER BY s.line LIMIT \(issueLimit)") {
-                        let value = try row.decode(String.self, at: 1)
-                        found.append(ImportIssue(file: name, line: try row.decode(Int.self, at: 0), column: reference.column, value: value,
-                                                 message: "unknown \(reference.what): import the \(reference.table) first"))
-                    }
-                    throw StoreError.invalidRows(issues: found, errorCount: count)
+                let count = try connection.execute("SELECT count(*) \(missing)", parameters).scalar(Int.self)
+                var found: [ImportIssue] = []
+                for row in try connection.execute("SELECT s.line, s.\(reference.column) \(missing) ORDER BY s.line LIMIT \(issueLimit)", parameters) {
+                    let value = try row.decode(String.self, at: 1)
+                    found.append(ImportIssue(file: name, line: try row.decode(Int.self, at: 0), column: reference.column, value: value,
+                                             message: "unknown \(reference.what): import the \(reference.table) first"))
                 }
+                throw StoreError.invalidRows(issues: found, errorCount: count)
             }
         }
 
@@ -181,17 +175,18 @@ package struct Importer {
         // One set-based upsert; rows equal to the stored ones are left alone.
         let names = columns.map(\.name)
         let nonKey = names.filter { !kind.key.contains($0) }
-        var assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" }
-        if kind == .clients { assignments.append("updated_at = now()") }
+        let assignments = (nonKey + kind.stampColumns.map(\.name)).map { "\($0) = EXCLUDED.\($0)" }
+        let insertedColumns = (names + kind.stampColumns.map(\.name)).joined(separator: ", ")
+        let selected = (names + kind.stampColumns.map(\.value)).joined(separator: ", ")
         let keyList = kind.key.joined(separator: ", ")
         let changed = "(\(nonKey.map { "\(kind.table).\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))"
         func upsertSQL(deduplicate: Bool) -> String {
             let source = deduplicate
-                ? "SELECT DISTINCT ON (\(keyList)) \(names.joined(separator: ", ")) FROM \(staging) ORDER BY \(keyList), line DESC"
-                : "SELECT \(names.joined(separator: ", ")) FROM \(staging)"
+                ? "SELECT DISTINCT ON (\(keyList)) \(selected) FROM \(staging) ORDER BY \(keyList), line DESC"
+                : "SELECT \(selected) FROM \(staging)"
             return """
                 WITH upserted AS (
-                    INSERT INTO \(kind.table) (\(names.joined(separator: ", ")))
+                    INSERT INTO \(kind.table) (\(insertedColumns))
                     \(source)
                     ON CONFLICT (\(keyList)) DO UPDATE SET \(assignments.joined(separator: ", "))
                     WHERE \(changed)
@@ -222,6 +217,30 @@ package struct Importer {
         reader.progress?(ImportProgress(rows: rowsRead, bytes: counts.bytesRead))
         return ImportSummary(kind: kind.rawValue, file: name, rowsRead: rowsRead, inserted: inserted, updated: updated,
                              unchanged: staged - inserted - updated, rejected: rejected)
+    }
+}
+
+extension Importer {
+    /// How many ids one lookup in a referenced table sends.
+    static let referenceLookupBatch = 10_000
+
+    /// The ids the staging table's `reference.column` names that `reference.table` does not
+    /// have, in byte order: the distinct ids are read from the staging table and looked up in
+    /// batches (an index probe each; on Citus, routed to the shards).
+    func unknownIDs(of reference: ImportReference, in staging: String) throws -> [String] {
+        let named = try connection.execute("SELECT DISTINCT \(reference.column) FROM \(staging) WHERE \(reference.column) IS NOT NULL")
+            .map { try $0.decode(String.self, at: 0) }
+        var unknown: [String] = []
+        var start = 0
+        while start < named.count {
+            let batch = Array(named[start..<min(start + Self.referenceLookupBatch, named.count)])
+            let known = Set(try connection.execute("""
+                SELECT \(reference.tableColumn) FROM \(reference.table) WHERE \(reference.tableColumn) = ANY($1::text[])
+                """, [.textArray(batch)]).map { try $0.decode(String.self, at: 0) })
+            unknown += batch.filter { !known.contains($0) }
+            start += Self.referenceLookupBatch
+        }
+        return unknown.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 }
 

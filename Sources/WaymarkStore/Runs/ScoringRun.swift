@@ -125,6 +125,7 @@ package struct ScoringRun {
             try connection.execute("""
                 CREATE TABLE \(table)_r\(runID) (LIKE \(table) INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CHECK (run_id = \(runID)))
                 """)
+            try Distributor.distributeLike("\(table)_r\(runID)", parent: table, connection)
         }
         try connection.execute(CadenceStateStore.createSQL(runID: runID))
         // Fit.

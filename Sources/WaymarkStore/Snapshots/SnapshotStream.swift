@@ -47,9 +47,7 @@ package struct SnapshotStream: Sendable {
         let configuration = configuration
         let chunkSize = chunkSize
         for (table, queue) in zip(tables, queues) {
-            var condition = shard.predicate()
-            if let timeBounds { condition += " AND " + timeBounds.condition(table) }
-            let select = table.select(where: condition, stageBefore: asOf.seconds, ordered: true,
+            let select = table.select(where: shard.predicate(), bounds: timeBounds?.condition(table), stageBefore: asOf.seconds, ordered: true,
                                       defaultIsByteOrder: defaultCollationIsByteOrder)
             let sql = "COPY (\(select)) TO STDOUT"
             threads.append(WorkerThread(name: "waymark-read-\(table)") {

@@ -17,13 +17,16 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
     case account
 
     /// The SELECT list and FROM clause; `where` is a condition on `client_id` (already
-    /// qualified), `stageBefore` the epoch second up to which stage history counts.
+    /// qualified), `bounds` one on the table's other columns (a time bound,
+    /// ``SnapshotTimeBounds``), `stageBefore` the epoch second up to which stage history counts.
     ///
     /// `ordered` sorts by `client_id` in byte order: with `COLLATE "C"`, or, when
     /// `defaultIsByteOrder` (see ``defaultCollationIsByteOrder(_:)``), in the column's own
     /// collation, so the server reads each table in its primary key's order instead of sorting
     /// it (spilling to disk on a big table).
-    func select(where condition: String, stageBefore: Int64, ordered: Bool, defaultIsByteOrder: Bool = false) -> String {
+    func select(where clientCondition: String, bounds: String? = nil, stageBefore: Int64, ordered: Bool,
+                defaultIsByteOrder: Bool = false) -> String {
+        let condition = bounds.map { "\(clientCondition) AND \($0)" } ?? clientCondition
         let collate = defaultIsByteOrder ? "" : " COLLATE \"C\""
         let order = ordered ? " ORDER BY client_id\(collate)" : ""
         switch self {
@@ -64,11 +67,18 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 floor(extract(epoch FROM moved_at))::bigint FROM cadence_states WHERE \(condition)\(order)
                 """
         case .account:
+            // The clients asked for first (`asked`), then the other members of their accounts:
+            // on Citus, `clients` cannot join itself on account_id (not the distribution column),
+            // but a CTE of the clients asked for, joined with `clients` and then, per member, with
+            // the member's co-located rows, is planned (the CTE's rows are sent to the workers).
+            // On one server the CTE is inlined: the same plan as a self-join.
             return """
+                WITH asked AS (SELECT client_id, account_id FROM clients \
+                WHERE account_id IS NOT NULL AND account_id <> '' AND \(clientCondition)) \
                 SELECT client_id, member_id, role, kind, what, category, at, cents FROM (\
                 SELECT c.client_id, m.client_id AS member_id, coalesce(m.role, '') AS role, x.kind, x.what, x.category, \
                 floor(extract(epoch FROM x.at_ts))::bigint AS at, x.cents, x.at_ts \
-                FROM clients c JOIN clients m ON m.account_id = c.account_id AND m.client_id <> c.client_id \
+                FROM asked c JOIN clients m ON m.account_id = c.account_id AND m.client_id <> c.client_id \
                 LEFT JOIN LATERAL (\
                 SELECT 'purchase' AS kind, p.product_id AS what, coalesce(pr.category, '') AS category, p.purchased_at AS at_ts, \
                 (p.amount * 100)::bigint AS cents FROM purchases p LEFT JOIN products pr ON pr.product_id = p.product_id \
@@ -76,8 +86,7 @@ enum SnapshotTable: Int, CaseIterable, Sendable {
                 UNION ALL SELECT 'presented', r.channel::text, '', r.presented_at, NULL::bigint FROM responses r \
                 WHERE r.client_id = m.client_id \
                 UNION ALL SELECT 'stage', s.stage::text, '', s.changed_at, NULL::bigint FROM stage_history s \
-                WHERE s.client_id = m.client_id) AS x ON TRUE \
-                WHERE c.account_id IS NOT NULL AND c.account_id <> '') AS a WHERE \(condition)\(order)
+                WHERE s.client_id = m.client_id) AS x ON TRUE) AS a\(bounds.map { " WHERE \($0)" } ?? "")\(order)
                 """
         case .stage:
             return """

@@ -31,20 +31,20 @@ package struct RecordWriter {
         let names = columns.map(\.name)
         let types = kind.sqlTypes
         let values = columns.enumerated().map { index, column in "$\(index + 1)::\(types[column.name] ?? "text")" }
+            + kind.stampColumns.map(\.value)
         let references = kind.references.map { reference in
             let index = names.firstIndex(of: reference.column)! + 1
             return "EXISTS (SELECT 1 FROM \(reference.table) WHERE \(reference.tableColumn) = $\(index)::text) AS \(reference.column)_known"
         }
         let checks = references.isEmpty ? "true" : kind.references.map { "\($0.column)_known" }.joined(separator: " AND ")
         let nonKey = names.filter { !kind.key.contains($0) }
-        var assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" }
-        if kind == .clients { assignments.append("updated_at = now()") }
+        let assignments = (nonKey + kind.stampColumns.map(\.name)).map { "\($0) = EXCLUDED.\($0)" }
         let changed = "(\(nonKey.map { "\(kind.table).\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))"
         let referenceColumns = kind.references.map { "refs.\($0.column)_known, " }.joined()
         return """
             WITH refs AS (SELECT \(references.isEmpty ? "true AS nothing" : references.joined(separator: ", "))),
             upserted AS (
-                INSERT INTO \(kind.table) (\(names.joined(separator: ", ")))
+                INSERT INTO \(kind.table) (\((names + kind.stampColumns.map(\.name)).joined(separator: ", ")))
                 SELECT \(values.joined(separator: ", ")) FROM refs WHERE \(checks)
                 ON CONFLICT (\(kind.key.joined(separator: ", "))) DO UPDATE SET \(assignments.joined(separator: ", "))
                 WHERE \(changed)
