@@ -134,15 +134,17 @@ package struct ClientFacts: Sendable {
         var categories = SmallLastSeen(capacity: min(purchases.count, 16))
         let recentStart = asOf.adding(days: -90)
         // Per purchase, in the snapshot's order, its category's index.
-        var categoryOfPurchase = [Int](repeating: 0, count: purchases.count)
+        var categoryOfPurchase: [Int] = []
+        categoryOfPurchase.reserveCapacity(purchases.count)
         // The category index last seen with each product index: a product keeps its category, so
         // one cheap equality check (usually on the same string storage) replaces a search.
         var categoryOfProduct: [Int] = []
         categoryOfProduct.reserveCapacity(min(purchases.count, 32))
         // Read in place: no copy (and no retain) of each purchase.
+        // In the snapshot's order: a product's or category's last time, the total and each
+        // line's category do not depend on the order the lines are visited in.
         purchases.withUnsafeBufferPointer { buffer in
-            for k in buffer.indices {
-                let i = order.map { Int($0[k]) } ?? k
+            for i in buffer.indices {
                 let at = buffer[i].at
                 total += Double(buffer[i].amountCents)
                 let product = keys.record(buffer[i].productID, at)
@@ -156,7 +158,7 @@ package struct ClientFacts: Sendable {
                     category = categories.record(buffer[i].category, at)
                     categoryOfProduct[product] = category
                 }
-                categoryOfPurchase[i] = category
+                categoryOfPurchase.append(category)
             }
         }
         lastPurchaseOfProduct = keys
