@@ -40,7 +40,7 @@ extension Importer {
                                    known: try knownIDs(of: reference))
                 }
                 var counts = ImportRowReader.Counts()
-                var inMemory = InMemoryReferenceCheck(references)
+                let inMemory = InMemoryReferenceCheck(references)
                 let columnList = columns.map(\.name).joined(separator: ", ")
                 if kind.hasOnlyPlainColumns {
                     // Binary: the server parses no timestamps or numerics (a third of its COPY time).
@@ -170,33 +170,23 @@ private struct ReferenceCheck {
 /// cheap FNV-1a hash of the bytes): files group a client's rows and name few products, so most
 /// rows need neither a `String` nor a full hash lookup.
 private struct InMemoryReferenceCheck {
-    private static let slots = 256
     private let columns: [Int]
-    private let known: [Set<String>]
-    /// Per checked column, `slots` verified ids (empty: nothing cached there).
-    private var cache: [[[UInt8]]]
+    private let known: [ByteKeySet]
 
     init(_ references: [ReferenceCheck]) {
         let checked = references.filter { $0.known != nil }
         columns = checked.map(\.column)
-        known = checked.compactMap(\.known)
-        cache = Array(repeating: Array(repeating: [], count: Self.slots), count: checked.count)
+        known = checked.compactMap { $0.known.map(ByteKeySet.init) }
     }
 
     /// - Throws: ``StoreError`` `.bulkLoadDeclined` when the row names an id that does not exist.
-    mutating func check(_ row: ImportRow, columns names: [ImportColumn]) throws {
+    func check(_ row: ImportRow, columns names: [ImportColumn]) throws {
         for index in columns.indices {
             try row.withFieldBytes(columns[index]) { bytes in
                 guard let bytes else { return }  // NULL names nothing
-                var hash: UInt32 = 2_166_136_261
-                for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-                let slot = Int(hash % UInt32(Self.slots))
-                if cache[index][slot].elementsEqual(bytes) { return }
-                let value = String(decoding: bytes, as: UTF8.self)
-                guard known[index].contains(value) else {
-                    throw StoreError.bulkLoadDeclined("the file names an unknown \(names[columns[index]].name) '\(value)'")
+                guard known[index].contains(bytes) else {
+                    throw StoreError.bulkLoadDeclined("the file names an unknown \(names[columns[index]].name) '\(String(decoding: bytes, as: UTF8.self))'")
                 }
-                cache[index][slot] = Array(bytes)
             }
         }
     }
