@@ -113,6 +113,17 @@ package struct RFTSummary: Sendable {
         self.init(sortedGroups: merged, clientCount: total)
     }
 
+    /// Whether interning `times` pays: on an evenly spread sample of up to 32,768, at most half
+    /// are distinct (whole days or weeks repeat; real-valued times almost never do).
+    static func fewDistinct(_ times: [Double]) -> Bool {
+        let step = max(1, times.count / 32_768)
+        var sample = stride(from: 0, to: times.count, by: step).map { times[$0] }
+        sample.sort()
+        var distinct = 0
+        for i in sample.indices where i == 0 || sample[i] != sample[i - 1] { distinct += 1 }
+        return distinct * 2 <= sample.count
+    }
+
     /// By frequency, age, then recency: a stable summation order.
     private static func ordered(_ l: CustomerSummary, _ r: CustomerSummary) -> Bool {
         if l.frequency != r.frequency { return l.frequency < r.frequency }
@@ -121,20 +132,26 @@ package struct RFTSummary: Sendable {
     }
 
     private init(sortedGroups sorted: [Group], clientCount: Int) {
-        // Distinct times by sorting too; each group finds its times by binary search.
+        // Distinct times by sorting too; each group finds its times by binary search. When the
+        // times are mostly distinct (real-valued recencies and ages: measured on a sample), each
+        // group keeps its own two instead: interning would cost a sort and two searches per group
+        // and save no logarithm. The likelihood reads the same values either way.
         var times: [Double] = []
         times.reserveCapacity(2 * sorted.count)
         for group in sorted {
             times.append(group.summary.recency)
             times.append(group.summary.age)
         }
-        times.sort()
-        var distinct = 0
-        for i in times.indices where i == 0 || times[i] != times[distinct - 1] {
-            times[distinct] = times[i]
-            distinct += 1
+        let interned = Self.fewDistinct(times)
+        if interned {
+            times.sort()
+            var distinct = 0
+            for i in times.indices where i == 0 || times[i] != times[distinct - 1] {
+                times[distinct] = times[i]
+                distinct += 1
+            }
+            times.removeLast(times.count - distinct)
         }
-        times.removeLast(times.count - distinct)
         func intern(_ time: Double) -> Int32 {
             var low = 0, high = times.count
             while low < high {
@@ -154,8 +171,13 @@ package struct RFTSummary: Sendable {
             let x = Double(group.summary.frequency)
             if frequencies.last != x { frequencies.append(x) }
             groupFrequency.append(Int32(frequencies.count - 1))
-            groupRecency.append(intern(group.summary.recency))
-            groupAge.append(intern(group.summary.age))
+            if interned {
+                groupRecency.append(intern(group.summary.recency))
+                groupAge.append(intern(group.summary.age))
+            } else {
+                groupRecency.append(Int32(2 * groupRecency.count))
+                groupAge.append(Int32(2 * groupAge.count + 1))
+            }
             groupCount.append(Double(group.count))
         }
         self.groups = sorted
