@@ -3,10 +3,12 @@ extension AffinityModel {
     /// category indices: the same numbers as `lift(of:after:)`, without a dictionary look-up
     /// (and its string hashing) per item and client.
     ///
-    /// Built once per engine. Every smoothed probability `P(target | from)` is computed up front
-    /// by the same expression as `lift(of:after:)`, so the results are identical to the last bit.
-    /// Categories are interned with `String` equality, as the model's dictionaries compare them
-    /// (a hash per recent or owned category and client, not per item).
+    /// Built once per engine. The transitions are kept sparse: per source category, the targets
+    /// it led to with their counts, sorted by target (a catalog of thousands of categories costs
+    /// the transitions it has, not targets × sources); `P(target | from)` is the same expression
+    /// as `lift(of:after:)`'s, so the results are identical to the last bit. Categories are
+    /// interned with `String` equality, as the model's dictionaries compare them (a hash per
+    /// recent or owned category and client, not per item).
     ///
     /// An owned set is a bit mask over the categories that occur in the model's sets, looked up
     /// once per client (``ownedRow(of:)``) to a row of counts `n(S → target)`. With more than 64
@@ -25,8 +27,16 @@ extension AffinityModel {
         private var base: [Double] = []
         /// Per target: `P_next(target)`, what the affinity is a lift over.
         private var nextShare: [Double] = []
-        /// `P(target | names[from])`, row-major by target (`names.keys.count` columns).
-        private var probability: [Double] = []
+        /// Per interned source category: where its transitions start in `transitionTarget` /
+        /// `transitionCount` (the next source's start is its end), its outgoing total, and
+        /// whether the model has transitions from it at all.
+        private var transitionStart: [Int32] = [0]
+        private var outgoing: [Double] = []
+        private var isSource: [Bool] = []
+        /// The counted transitions into targets, by source, sorted by target index.
+        private var transitionTarget: [Int32] = []
+        private var transitionCount: [Double] = []
+        private var smoothing = 0.0
         private var total = 0.0
         /// Per interned category: its bit in an owned-set mask, -1 when no set holds it.
         private var ownedBit: [Int8] = []
@@ -73,31 +83,57 @@ extension AffinityModel {
                     for t in 0..<targetCount { ownedShare.append((next[names[t]] ?? 0) / (n + k)) }
                 }
             }
-            let columns = names.count
             total = model.total
+            smoothing = model.smoothing
             kinds = Double(max(model.incoming.count, 1))
             minLift = model.minLift
             maxLift = model.maxLift
             known = [Bool](repeating: false, count: targetCount)
             base = [Double](repeating: 0, count: targetCount)
             nextShare = (0..<targetCount).map { model.nextPurchaseShare(names[$0]) }
-            probability = [Double](repeating: 0, count: targetCount * columns)
             for t in 0..<targetCount {
-                let category = names[t]
-                guard let into = model.incoming[category] else { continue }
-                let rate = (into + 1) / (model.total + kinds + 1)
+                guard let into = model.incoming[names[t]] else { continue }
                 known[t] = true
-                base[t] = rate
-                for f in 0..<columns {
-                    let from = names[f]
-                    if let targets = model.transitions[from] {
-                        let out = model.outgoing[from] ?? 0
-                        probability[t * columns + f] = ((targets[category] ?? 0) + model.smoothing * rate) / (out + model.smoothing)
-                    } else {
-                        probability[t * columns + f] = rate
+                base[t] = (into + 1) / (model.total + kinds + 1)
+            }
+            for from in names.indices {
+                let targets = model.transitions[names[from]]
+                isSource.append(targets != nil)
+                outgoing.append(targets != nil ? model.outgoing[names[from]] ?? 0 : 0)
+                if let targets {
+                    var row: [(Int32, Double)] = []
+                    for (target, count) in targets {
+                        guard let t = indexOf[target], Int(t) < targetCount else { continue }
+                        row.append((t, count))
+                    }
+                    row.sort { $0.0 < $1.0 }
+                    for (t, count) in row {
+                        transitionTarget.append(t)
+                        transitionCount.append(count)
                     }
                 }
+                transitionStart.append(Int32(transitionTarget.count))
             }
+        }
+
+        /// The smoothed `P(target | from)` (`from` interned; -1: not a category the model knows,
+        /// the base rate), as `AffinityModel`'s `probability(of:after:base:)` computes it.
+        @inline(__always)
+        private func probability(of target: Int, after from: Int32) -> Double {
+            let rate = base[target]
+            guard from >= 0, isSource[Int(from)] else { return rate }
+            var low = Int(transitionStart[Int(from)]), high = Int(transitionStart[Int(from) + 1])
+            var count = 0.0
+            while low < high {
+                let middle = (low + high) / 2
+                let t = Int(transitionTarget[middle])
+                if t == target {
+                    count = transitionCount[middle]
+                    break
+                }
+                if t < target { low = middle + 1 } else { high = middle }
+            }
+            return (count + smoothing * rate) / (outgoing[Int(from)] + smoothing)
         }
 
         private mutating func intern(_ category: String) {
@@ -155,18 +191,14 @@ extension AffinityModel {
             guard total > 0, let newest = recent.first else { return 1 }
             guard known[target] else { return 1 }
             let rate = base[target]
-            let row = target * names.count
-            @inline(__always) func probability(after from: Int32) -> Double {
-                from < 0 ? rate : self.probability[row + Int(from)]
-            }
             var likelihood: Double
             if Int(newest) != target {
-                likelihood = probability(after: newest)
+                likelihood = probability(of: target, after: newest)
             } else {
                 var sum = 0.0
                 var n = 0.0
                 for from in recent.dropFirst() where Int(from) != target {
-                    sum += probability(after: from)
+                    sum += probability(of: target, after: from)
                     n += 1
                 }
                 likelihood = n > 0 ? sum / n : rate

@@ -249,6 +249,7 @@ extension Engine {
     /// The strongest life-event boost of the item's triggers, the trigger's index (-1: none) and
     /// the days since its event.
     func lifeEventBoost(_ entry: PreparedItem, facts: ClientFacts) -> (boost: Double, trigger: Int, days: Int) {
+        if entry.triggerEventKeys.isEmpty { return (1, -1, 0) }
         var boost = 1.0
         var trigger = -1
         var triggerDays = 0

@@ -42,6 +42,53 @@ import Testing
         #expect(table.index(of: "unknown") == -1)
     }
 
+    /// Thousands of categories: the table holds the transitions the model has (not targets ×
+    /// sources) and still gives the model's lifts to the last bit, and an engine over a catalog of
+    /// 5,000 category offers scores a client with them.
+    @Test func affinityTableOfThousandsOfCategories() throws {
+        let categories = (0..<5_000).map { "c\($0)" }
+        var random = SeededGenerator(seed: 3)
+        var accumulator = AffinityModel.Accumulator()
+        for _ in 0..<4_000 {
+            // Sequences with a structure: each category leads mostly to a few neighbours.
+            var c = Int(random.next() % 5_000)
+            var sequence: [String] = []
+            for _ in 0..<(2 + Int(random.next() % 8)) {
+                sequence.append(categories[c])
+                c = (c + 1 + Int(random.next() % 3)) % 5_000
+            }
+            accumulator.add(categories: sequence)
+        }
+        // As the nightly fitter fits it above 64 categories: transitions, no owned sets.
+        var model = accumulator.finish()
+        model.nextAfterOwned = [:]
+        model.ownedTotals = [:]
+        let table = AffinityModel.Table(model, targets: categories)
+        for _ in 0..<3_000 {
+            let target = categories[Int(random.next() % 5_000)]
+            let recent = (0..<(1 + Int(random.next() % 3))).map { _ in categories[Int(random.next() % 5_000)] }
+            let index = try #require(table.target(target))
+            let lift = recent.map { table.index(of: $0) }.withUnsafeBufferPointer { table.lift(of: index, after: $0) }
+            #expect(lift == model.lift(of: target, after: recent), "\(target) after \(recent)")
+        }
+        // A neighbour is lifted after its source, far above a category it never follows.
+        let after = [table.index(of: "c100")]
+        let next = after.withUnsafeBufferPointer { table.lift(of: table.target("c101")!, after: $0) }
+        let unrelated = after.withUnsafeBufferPointer { table.lift(of: table.target("c2600")!, after: $0) }
+        #expect(next > 2 && unrelated < 1)
+
+        var yaml = "version: thousands\nitems:\n"
+        for category in categories {
+            yaml += "  - { id: o-\(category), kind: offer, title: \(category), category: \(category), channels: [email], repeatable: true }\n"
+        }
+        let catalog = try CatalogLoader.load(yaml, file: "thousands.yaml")
+        let engine = Engine(catalog: catalog, models: FittedModels(affinity: model))
+        let client = Fixture.client("T", purchases: [Purchase(productID: "p", category: "c100", at: Fixture.day(-3), amountCents: 100)])
+        let offers = engine.recommend(for: client, asOf: Fixture.asOf, options: RecommendOptions(maxOffers: 3)).offers
+        #expect(offers.count == 3)
+        #expect(offers.contains { ["o-c101", "o-c102", "o-c103"].contains($0.itemID) })
+    }
+
     @Test func affinityTableComparesCategoriesAsStringsDo() {
         // The same category, precomposed and decomposed: equal as Swift strings, different bytes.
         let composed = "\u{E9}pargne"
