@@ -60,6 +60,15 @@ package final class QueryResult: @unchecked Sendable {
         return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }
 
+    /// The raw text of a value as bytes, or `nil` for `NULL`: no `String` is made. The bytes
+    /// belong to the result and stay valid while it lives (read them before it is released).
+    package func bytes(row: Int, column: Int) -> UnsafeBufferPointer<UInt8>? {
+        if isNull(row: row, column: column) { return nil }
+        let pointer = PQgetvalue(handle, Int32(row), Int32(column))!
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        return UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
+    }
+
     /// Decodes the value at `row`, `column`.
     ///
     /// - Throws: ``PostgresError`` of kind `.decoding` naming the column, its type and the row

@@ -16,6 +16,8 @@ struct LiveSnapshotLoaderTests {
                    attributes = '{"vip": true, "score": 7, "ratio": 0.5, "tags": ["a", "b"], "nick": "x"}'
             WHERE client_id = 'C001'
             """)
+        // Text that looks like COPY's NULL or holds its separators must read back as it is.
+        try connection.execute(#"UPDATE clients SET segment = '\N', region = E'tab\there \\ back' WHERE client_id = 'C002'"#)
         try connection.execute("""
             INSERT INTO life_events (client_id, event_id, kind, occurred_at) VALUES
               ('C001', 'E1', 'child_born', '2025-03-01'), ('C001', 'E2', 'marriage', '2024-09-01')
@@ -88,6 +90,7 @@ struct LiveSnapshotLoaderTests {
         #expect(later.recordedStage?.stage == .lapsed)
         let c002 = try #require(try loader.load(clientID: "C002", asOf: RunsTestDatabase.asOf))
         #expect(!c002.profile.doNotContact)
+        #expect(c002.profile.segment == #"\N"# && c002.profile.region == "tab\there \\ back")
         #expect(c002.recordedStage == nil)
         #expect(try loader.load(clientID: "NOPE", asOf: RunsTestDatabase.asOf) == nil)
     }

@@ -64,7 +64,18 @@ struct SnapshotLineDecoder {
         if escaped {
             return table.decode(CopyText.decodeRow(UnsafeRawBufferPointer(rebasing: line[0..<end])))
         }
-        return decodeFields(bytes)
+        let (starts, ends) = (self.starts, self.ends)
+        return decodeFields(count: starts.count) { i in
+            let slice = UnsafeBufferPointer(rebasing: bytes[starts[i]..<ends[i]])
+            if slice.count == 2, slice[0] == UInt8(ascii: "\\"), slice[1] == UInt8(ascii: "N") { return nil }
+            return slice
+        }
+    }
+
+    /// Decodes one row whose fields `field(i)` hands over as bytes (nil for NULL, no escapes:
+    /// a query result's text values), `count` of them.
+    mutating func decode(count: Int, field: (Int) -> UnsafeBufferPointer<UInt8>?) -> (clientID: String, row: SnapshotRow)? {
+        decodeFields(count: count, field: field)
     }
 
     /// The end of the field that contains `index`.
@@ -74,13 +85,9 @@ struct SnapshotLineDecoder {
         return position
     }
 
-    private mutating func decodeFields(_ bytes: UnsafeBufferPointer<UInt8>) -> (clientID: String, row: SnapshotRow)? {
-        let count = starts.count
+    private mutating func decodeFields(count: Int, field read: (Int) -> UnsafeBufferPointer<UInt8>?) -> (clientID: String, row: SnapshotRow)? {
         func field(_ i: Int) -> UnsafeBufferPointer<UInt8>? {
-            guard i < count else { return nil }
-            let slice = UnsafeBufferPointer(rebasing: bytes[starts[i]..<ends[i]])
-            if slice.count == 2, slice[0] == UInt8(ascii: "\\"), slice[1] == UInt8(ascii: "N") { return nil }
-            return slice
+            i < count ? read(i) : nil
         }
         func int(_ i: Int) -> Int64? { field(i).flatMap(Self.parseInt) }
         func time(_ i: Int) -> Timestamp? { int(i).map { Timestamp(seconds: $0) } }

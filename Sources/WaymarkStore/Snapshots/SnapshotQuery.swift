@@ -99,6 +99,7 @@ enum SnapshotQuery {
     /// column count and its client id.
     static func decode(_ result: QueryResult, freshness: inout SnapshotLoader.Freshness,
                        _ body: (_ index: Int, _ columns: Int, _ clientID: String, _ row: SnapshotRow) -> Void) {
+        var decoders = SnapshotTable.allCases.map { SnapshotLineDecoder(table: $0) }
         for index in 0..<result.rowCount {
             guard let tag = result[index, 0].flatMap({ Int($0) }) else { continue }
             if tag == freshnessTag {
@@ -106,11 +107,12 @@ enum SnapshotQuery {
                 freshness.runIDs = (result[index, 2] ?? "").split(separator: ",").compactMap { Int64($0) }
                 continue
             }
-            guard let table = SnapshotTable(rawValue: tag) else { continue }
+            guard SnapshotTable(rawValue: tag) != nil else { continue }
             let count = columnCounts[tag]
-            var fields = [String?](repeating: nil, count: count)
-            for column in 0..<count { fields[column] = result[index, column + 1] }
-            guard let (clientID, row) = table.decode(fields) else { continue }
+            // Read in place: each field's bytes straight from the result (alive for the whole
+            // loop), no String per field; texts that repeat are made once (the decoder interns).
+            guard let (clientID, row) = decoders[tag].decode(count: count, field: { result.bytes(row: index, column: $0 + 1) })
+            else { continue }
             body(index, count, clientID, row)
         }
     }
