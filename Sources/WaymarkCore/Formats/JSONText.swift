@@ -17,10 +17,22 @@ package enum JSONText {
         var text = text
         text.withUTF8 { bytes in
             var start = 0
-            for index in 0..<bytes.count {
+            var index = 0
+            while index < bytes.count {
+                // Eight bytes at a time while none needs escaping (the usual case): a byte below
+                // 0x20, a quote or a backslash sets the high bit of its lane (exact for each lane).
+                if index + 8 <= bytes.count {
+                    let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                    if !Self.needsEscape(word) {
+                        index += 8
+                        continue
+                    }
+                }
                 let byte = bytes[index]
+                index += 1
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                let escaped = index - 1
+                json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<escaped]))
                 json.append(UInt8(ascii: "\\"))
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): json.append(byte)
@@ -31,11 +43,24 @@ package enum JSONText {
                     json.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
                                              hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)]])
                 }
-                start = index + 1
+                start = escaped + 1
             }
             json.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         json.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` is below 0x20, a quote or a backslash (the
+    /// classic "has a byte less than n / equal to c" word tricks, exact per byte).
+    @inline(__always)
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let below = (word &- ones &* 0x20) & ~word & high
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote & high
+        let zeroBackslash = (backslash &- ones) & ~backslash & high
+        return (below | zeroQuote | zeroBackslash) != 0
     }
 
     /// `text` as a JSON string literal (see ``appendString(_:to:)``).

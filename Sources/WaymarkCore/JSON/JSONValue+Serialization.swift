@@ -71,7 +71,24 @@ extension JSONValue {
     package static func double(_ value: Double) -> JSONValue? {
         guard value.isFinite else { return nil }
         var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
+        if Self.endsInPointZero(&text) { text.removeLast(2) }
         return .number(text)
+    }
+
+    /// Appends `value` as ``double(_:)`` writes it; false (nothing written) when not finite.
+    package static func appendDouble(_ value: Double, to output: inout [UInt8]) -> Bool {
+        guard value.isFinite else { return false }
+        var text = value.description
+        text.withUTF8 { bytes in
+            let n = bytes.count
+            let trimmed = n >= 2 && bytes[n - 2] == UInt8(ascii: ".") && bytes[n - 1] == UInt8(ascii: "0")
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<(trimmed ? n - 2 : n)]))
+        }
+        return true
+    }
+
+    /// Whether `text` ends in ".0" (compared as bytes: `hasSuffix` compares graphemes).
+    private static func endsInPointZero(_ text: inout String) -> Bool {
+        text.withUTF8 { $0.count >= 2 && $0[$0.count - 2] == UInt8(ascii: ".") && $0[$0.count - 1] == UInt8(ascii: "0") }
     }
 }

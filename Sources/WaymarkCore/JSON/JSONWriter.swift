@@ -93,12 +93,11 @@ package struct JSONWriter {
     package mutating func double(_ number: Double) {
         separate()
         needsComma = true
-        guard let literal = JSONValue.double(number), case .number(let text) = literal else {
+        guard JSONValue.appendDouble(number, to: &bytes) else {
             valid = false
             bytes.append(contentsOf: "null".utf8)
             return
         }
-        bytes.append(contentsOf: text.utf8)
     }
 
     package mutating func bool(_ flag: Bool) {

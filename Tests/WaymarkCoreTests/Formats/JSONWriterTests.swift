@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WaymarkCore
 
@@ -40,6 +41,42 @@ import Testing
         #expect(try JSONParser.parse(written.serialized) == tree)
         // Nested in a tree, it is written as it is.
         #expect(JSONValue.array([written, .null]).serialized == JSONValue.array([tree, .null]).serialized)
+    }
+
+    /// The escaping reads eight bytes at a time: every byte at every offset is escaped as the
+    /// byte-by-byte definition says.
+    @Test func stringsAreEscapedAtEveryOffset() {
+        func reference(_ text: String) -> [UInt8] {
+            var out: [UInt8] = [UInt8(ascii: "\"")]
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), byte]
+                case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
+                default: out.append(byte)
+                }
+            }
+            return out + [UInt8(ascii: "\"")]
+        }
+        var random = SeededGenerator(seed: 9)
+        let specials: [Character] = ["\"", "\\", "\n", "\t", "\r", "\u{00}", "\u{1F}", " ", "~", "\u{7F}", "é", "✓", "🎉", "a", "Z", "0"]
+        for length in 0..<40 {
+            for _ in 0..<30 {
+                let text = String((0..<length).map { _ in specials[Int(random.next() % UInt64(specials.count))] })
+                var out: [UInt8] = []
+                JSONText.appendString(text, to: &out)
+                #expect(out == reference(text), "\(text.debugDescription)")
+            }
+        }
+        for byte in UInt8(0)...0x7F {
+            let text = String(repeating: "x", count: 11) + String(UnicodeScalar(byte)) + "yyyyyyyy"
+            var out: [UInt8] = []
+            JSONText.appendString(text, to: &out)
+            #expect(out == reference(text), "byte \(byte)")
+        }
     }
 
     @Test func aNumberJSONCannotHoldMakesTheTextInvalid() {
