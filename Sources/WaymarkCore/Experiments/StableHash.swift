@@ -10,20 +10,27 @@ package struct StableHash: Sendable {
 
     package init() {}
 
-    private mutating func byte(_ b: UInt8) {
-        state ^= UInt64(b)
-        state &*= 0x0000_0100_0000_01B3
-    }
-
     /// Adds a text field (its length, then its UTF-8 bytes).
     package mutating func add(_ text: String) {
-        add(Int64(text.utf8.count))
-        for b in text.utf8 { byte(b) }
+        var text = text
+        text.withUTF8 { bytes in
+            add(Int64(bytes.count))
+            // FNV-1a byte by byte, read from the contiguous UTF-8 (no per-byte index checks).
+            var h = state
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            state = h
+        }
     }
 
     /// Adds a number field (8 bytes, little-endian).
     package mutating func add(_ value: Int64) {
-        for shift in stride(from: 0, to: 64, by: 8) { byte(UInt8(truncatingIfNeeded: value >> Int64(shift))) }
+        var h = state
+        var v = UInt64(bitPattern: value)
+        for _ in 0..<8 {
+            h = (h ^ (v & 0xFF)) &* 0x0000_0100_0000_01B3
+            v >>= 8
+        }
+        state = h
     }
 
     /// The hash of the fields added so far.

@@ -86,10 +86,41 @@ package struct Explanation: Sendable, Hashable {
     package var summary: String {
         let f = factors
         if let cadence { return "due: \(cadence) (a cadence step goes out when due, not ranked by priority)" }
+        // Built as bytes (every recommendation of every answer and night has one).
+        var text = TextBytes(capacity: 256)
+        text.append("priority ")
+        text.append(fmt(f.priority))
+        text.append(" = propensity ")
+        text.append(fmt4(f.propensity))
         if !propensityReasons.isEmpty {
-            return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (purchase model: \(propensityReasons.prefix(3).joined(separator: "; "))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
+            text.append(" (purchase model: ")
+            for (k, reason) in propensityReasons.prefix(3).enumerated() {
+                if k > 0 { text.append("; ") }
+                text.append(reason)
+            }
+            text.append(")")
+        } else {
+            text.append(" (acceptance ")
+            text.append(fmt4(f.acceptance))
+            text.append(" × affinity given owned ")
+            text.append(fmt(f.affinityLift))
+            text.append(" × life event ")
+            text.append(fmt(f.lifeEventBoost))
+            text.append(" × activity ")
+            text.append(fmt(f.activity))
+            text.append(")")
         }
-        return "priority \(fmt(f.priority)) = propensity \(fmt4(f.propensity)) (acceptance \(fmt4(f.acceptance)) × affinity given owned \(fmt(f.affinityLift)) × life event \(fmt(f.lifeEventBoost)) × activity \(fmt(f.activity))) × value \(fmt(f.value)) × context \(fmt(f.context)) (channel fit \(fmt(f.channelFit)) × recency \(fmt(f.contactRecency))) × lever \(fmt(f.lever))"
+        text.append(" × value ")
+        text.append(fmt(f.value))
+        text.append(" × context ")
+        text.append(fmt(f.context))
+        text.append(" (channel fit ")
+        text.append(fmt(f.channelFit))
+        text.append(" × recency ")
+        text.append(fmt(f.contactRecency))
+        text.append(") × lever ")
+        text.append(fmt(f.lever))
+        return text.string
     }
 }
 

@@ -28,6 +28,13 @@ struct HoldoutTests {
         hash.add("C0000042")
         #expect(Holdout.position(salt: "2026", clientID: "C0000042") == Double(hash.finished >> 11) / 9_007_199_254_740_992.0)
         #expect(hash.hex.count == 16)
+        // Pinned against an independent FNV-1a + SplitMix64 (computed in Python): texts, an empty
+        // one, non-ASCII, a negative and a positive number.
+        var pinned = StableHash()
+        for text in ["C0001", "", "é✓ client"] { pinned.add(text) }
+        pinned.add(Int64(-5))
+        pinned.add(Int64(1_735_689_600))
+        #expect(pinned.hex == "3cede1cebffdad61")
         // Swift's own Hasher is seeded per process; ours is not: two values computed now agree
         // with the values recorded by the nightly run in another process (tested end to end in
         // ExperimentsCLITests); here, the function is deterministic within and across calls.
