@@ -238,17 +238,17 @@ package struct Engine: Sendable {
         // picked by scanning (k scans of n instead of sorting all n), the rest sorted only if reached.
         let k = options.maxOffers ?? settings.topOffers
         let m = options.maxMessages ?? settings.maxMessages
+        var sortedOffers = offers.count
         if explain {
             offers.sort(by: byPriority)
             messages.sort(by: byPriority)
         } else {
-            Self.sortPrefix(&offers, count: k + 2, by: byPriority)
+            sortedOffers = Self.sortPrefix(&offers, count: k + 2, by: byPriority)
             Self.sortPrefix(&messages, count: m, by: byPriority)
         }
 
         // Offers: top k with category diversity.
         var chosenOffers: [Candidate] = []
-        var sortedOffers = explain ? offers.count : min(offers.count, k + 2)
         for index in offers.indices {
             if index == sortedOffers, chosenOffers.count < k {
                 // More were passed over for diversity than the sorted prefix holds: sort the rest.
@@ -304,14 +304,21 @@ package struct Engine: Sendable {
 
     /// Puts the `count` greatest elements of `keys` first, in order (the rest in any order): a
     /// selection by repeated scans, cheaper than a full sort for the few offers a client gets.
-    static func sortPrefix(_ keys: inout [SortKey], count: Int, by before: (SortKey, SortKey) -> Bool) {
+    /// - Returns: how many leading elements are in their final order (all of them when sorting
+    ///   the whole array was cheaper).
+    @discardableResult
+    static func sortPrefix(_ keys: inout [SortKey], count: Int, by before: (SortKey, SortKey) -> Bool) -> Int {
         let n = min(count, keys.count)
-        guard n < keys.count / 4 else { return keys.sort(by: before) }
+        guard n < keys.count / 4 else {
+            keys.sort(by: before)
+            return keys.count
+        }
         for i in 0..<n {
             var best = i
             for j in (i + 1)..<keys.count where before(keys[j], keys[best]) { best = j }
             keys.swapAt(i, best)
         }
+        return n
     }
 
     /// The per-client scores alone (stage, p_alive, CLV, tier, points).
