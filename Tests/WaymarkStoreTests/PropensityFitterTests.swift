@@ -1,8 +1,10 @@
 import Foundation
+import Logging
 import Postgres
 import Testing
 import WaymarkCore
 import WaymarkGenerator
+import WaymarkLifetime
 @testable import WaymarkStore
 
 /// The learned propensity end to end: a generated grocer's population imported into a fresh
@@ -58,6 +60,7 @@ struct PropensityFitterTests {
         let training = try #require(propensity.training)
         #expect(training.fitted)
         #expect(training.cutoff == "2025-11-01")
+        #expect(training.cutoffs == nil, "the newest window held enough buyers: one window")
         #expect(propensity.horizonDays == 30)
         // Own repeats weigh: a client's staple outranks the crowd.
         #expect((propensity.weights["personal_rate"] ?? 0) + (propensity.weights["decayed_share"] ?? 0) > 0)
@@ -66,6 +69,26 @@ struct PropensityFitterTests {
         #expect(calibration.offers > 0)
         #expect(abs(calibration.meanPredicted - calibration.observedRate) < calibration.observedRate / 3,
                 "predicted \(calibration.meanPredicted) vs observed \(calibration.observedRate)")
+    }
+
+    @Test("a newest window with too few buyers: the fit steps back one horizon at a time, and the labels keep the horizon's length")
+    func sparseWindowsStepBack() throws {
+        let db = try Self.grocery(clients: 150, seed: 9)
+        let products = try CatalogStore(connection: db.connection).products()
+        let fitter = PropensityFitter(configuration: Self.configuration(db), connection: db.connection, kind: .mbgnbd,
+                                      logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        // The generated history ends on 2026-01-01: the window (2026-01-06, 2026-01-20] holds no purchase.
+        let model = try #require(try fitter.fit(asOf: Timestamp(year: 2026, month: 1, day: 20), catalog: try Self.catalog(),
+                                                products: products, horizonDays: 14))
+        let training = try #require(model.training)
+        let cutoffs = try #require(training.cutoffs)
+        #expect(cutoffs.count >= 2 && cutoffs.count <= PropensityFitter.maximumWindows)
+        #expect(Array(cutoffs.prefix(2)) == ["2026-01-06", "2025-12-23"])
+        #expect(training.cutoff == "2026-01-06")
+        #expect(model.horizonDays == 14)
+        #expect(training.buyers > 0 && training.fitted, "the earlier windows' buyers train the model")
+        // It stops as soon as the windows hold enough buyers, or at the most windows.
+        #expect(training.buyers >= PropensityFitter.minimumBuyers || cutoffs.count == PropensityFitter.maximumWindows)
     }
 
     @Test("settings.propensity.learned: false keeps the heuristic and stores no propensity")

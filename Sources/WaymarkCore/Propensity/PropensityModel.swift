@@ -77,6 +77,9 @@ package struct PropensityModel: Sendable, Hashable, Codable {
         package var iterations: Int
         /// Whether the weights are fitted (false: the prior weights, too little data).
         package var fitted: Bool
+        /// Every training cut-off, newest first, when the fit read more than one window (the newest
+        /// held too few buyers); nil for one window (`cutoff`).
+        package var cutoffs: [String]?
 
         package init(cutoff: String, clients: Int, buyers: Int, rows: Int, positives: Double, logLoss: Double, iterations: Int, fitted: Bool) {
             self.cutoff = cutoff
@@ -90,7 +93,7 @@ package struct PropensityModel: Sendable, Hashable, Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case cutoff, clients, buyers, rows, positives, iterations, fitted
+            case cutoff, clients, buyers, rows, positives, iterations, fitted, cutoffs
             case logLoss = "log_loss"
         }
     }

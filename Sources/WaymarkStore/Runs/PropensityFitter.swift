@@ -12,7 +12,11 @@ package import WaymarkLifetime
 ///    up to the cut-off and their purchases in the horizon after it; the engine, built with the
 ///    cut-off's models, turns each into rows: the features of every offer it could recommend and
 ///    whether the client bought it in the horizon (``Engine/propensityRows(for:cutoff:end:maxNegatives:into:)``).
-/// 3. Fits the weights by penalised logistic regression, shrunk towards the prior weights.
+/// 3. While those rows hold fewer than ``minimumBuyers`` buyers (a horizon shorter than the
+///    clients' usual gap, or a small population), steps back one horizon and reads the window
+///    before (as_of − 2H, as_of − H] the same way, up to ``maximumWindows`` windows and never past
+///    the first purchase; the labels keep the horizon's length.
+/// 4. Fits the weights by penalised logistic regression, shrunk towards the prior weights.
 ///
 /// The same rows, fit and seed-free sampling give the same model: the run is reproducible.
 package struct PropensityFitter {
@@ -38,8 +42,55 @@ package struct PropensityFitter {
         let settings = catalog.settings.propensity
         guard settings.learned else { return nil }
         let horizon = max(1, horizonDays ?? settings.horizonDays)
-        let cutoff = asOf.adding(days: -horizon)
         let started = Date()
+        // Windows of one horizon each, newest first: (as_of − H, as_of], then (as_of − 2H, as_of − H], …
+        // A second and further window only while the ones read hold too few buyers to learn from
+        // (a horizon shorter than the clients' usual gap, or a small population), and never before
+        // the first purchase: the labels keep the horizon's length, so the probability keeps its meaning.
+        let first = try connection.execute("SELECT extract(epoch FROM min(purchased_at))::float8 FROM purchases WHERE purchased_at <= to_timestamp($1)",
+                                            [.int(asOf.seconds)]).scalar(Double?.self)
+        var set = PropensityTrainingSet()
+        var clients = 0
+        var cutoffs: [Timestamp] = []
+        var end = asOf
+        while true {
+            let cutoff = end.adding(days: -horizon)
+            clients += try collect(cutoff: cutoff, end: end, horizon: horizon, catalog: catalog, products: products, into: &set)
+            cutoffs.append(cutoff)
+            // The next window, (cutoff − H, cutoff], holds purchases only when one is before the cut-off.
+            guard set.clientRows.positives < Double(Self.minimumBuyers), cutoffs.count < Self.maximumWindows,
+                  let first, Double(cutoff.seconds) > first else { break }
+            end = cutoff
+        }
+        let cutoff = cutoffs[0]
+
+        var model = set.fit(itemIDs: catalog.items.map(\.id), horizonDays: horizon,
+                            rates: try Self.rates(connection: connection, asOf: asOf, windowDays: horizon), cutoff: cutoff, clients: clients)
+        model.training?.cutoffs = cutoffs.count > 1 ? cutoffs.map(\.isoDate) : nil
+        let training = model.training!
+        logger.info("propensity learned", metadata: [
+            "cutoff": "\(cutoff.isoDate)", "windows": "\(cutoffs.count)", "clients": "\(clients)", "rows": "\(training.rows)", "positives": "\(Int(training.positives))",
+            "log_loss": "\(training.logLoss)", "fitted": "\(training.fitted)", "seconds": "\(Date().timeIntervalSince(started))",
+            "weights": "\(PropensityFeature.allCases.map { "\($0.name)=\(String(format: "%.3f", model.weights[$0.name] ?? 0))" }.joined(separator: " ")) intercept=\(String(format: "%.3f", model.intercept))",
+        ])
+        if !training.fitted {
+            logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
+                           metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(training.positives))"])
+        }
+        return model
+    }
+
+    /// The fewest buyers the training windows should hold before the fit stops stepping back.
+    static let minimumBuyers = 200
+    /// At most this many training windows (the newest and as many earlier ones).
+    static let maximumWindows = 6
+
+    /// Appends the training rows of the window (cutoff, end] to `set`: the population models fitted
+    /// at `cutoff`, a sample of the clients who existed then with their history up to it and their
+    /// purchases in the window. Returns how many clients were read.
+    private func collect(cutoff: Timestamp, end: Timestamp, horizon: Int, catalog: Catalog, products: ProductDirectory,
+                         into set: inout PropensityTrainingSet) throws -> Int {
+        let settings = catalog.settings.propensity
         var atCutoff = try ModelFitter(connection: connection, kind: kind, settings: catalog.settings.lifetime, logger: logger).fit(asOf: cutoff).fittedModels
         atCutoff.propensity = PropensityModel(horizonDays: horizon, rates: try Self.rates(connection: connection, asOf: cutoff, windowDays: horizon))
         let engine = Engine(catalog: catalog, models: atCutoff, products: products)
@@ -48,9 +99,8 @@ package struct PropensityFitter {
         let sample = max(1, settings.trainingClients)
         let shard = existing > sample ? Shard(index: 0, count: min(4096, (existing + sample - 1) / sample)) : Shard.all
         var stream = SnapshotStream(configuration: configuration, shard: shard, asOf: cutoff)
-        stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: asOf)
+        stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: end)
         stream.defaultCollationIsByteOrder = SnapshotTable.defaultCollationIsByteOrder(connection)
-        var set = PropensityTrainingSet()
         var clients = 0
         var batch: [ClientSnapshot] = []
         let workers = max(1, workers)
@@ -63,7 +113,7 @@ package struct PropensityFitter {
             let parts = Backtest.map(Array(0..<slices), workers: workers) { [batch] slice in
                 var part = PropensityTrainingSet()
                 for i in (slice * size)..<min(batch.count, (slice + 1) * size) {
-                    engine.propensityRows(for: batch[i], cutoff: cutoff, end: asOf, into: &part)
+                    engine.propensityRows(for: batch[i], cutoff: cutoff, end: end, into: &part)
                 }
                 return part
             }
@@ -76,20 +126,7 @@ package struct PropensityFitter {
             if batch.count >= 4096 { flush() }
         }
         flush()
-
-        let model = set.fit(itemIDs: catalog.items.map(\.id), horizonDays: horizon,
-                            rates: try Self.rates(connection: connection, asOf: asOf, windowDays: horizon), cutoff: cutoff, clients: clients)
-        let training = model.training!
-        logger.info("propensity learned", metadata: [
-            "cutoff": "\(cutoff.isoDate)", "clients": "\(clients)", "rows": "\(training.rows)", "positives": "\(Int(training.positives))",
-            "log_loss": "\(training.logLoss)", "fitted": "\(training.fitted)", "seconds": "\(Date().timeIntervalSince(started))",
-            "weights": "\(PropensityFeature.allCases.map { "\($0.name)=\(String(format: "%.3f", model.weights[$0.name] ?? 0))" }.joined(separator: " ")) intercept=\(String(format: "%.3f", model.intercept))",
-        ])
-        if !training.fitted {
-            logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
-                           metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(training.positives))"])
-        }
-        return model
+        return clients
     }
 
     /// Buyers per category up to `asOf` and in the window before it: one aggregate query.
