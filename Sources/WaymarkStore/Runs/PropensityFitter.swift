@@ -69,7 +69,7 @@ package struct PropensityFitter {
         model.training?.cutoffs = cutoffs.count > 1 ? cutoffs.map(\.isoDate) : nil
         let training = model.training!
         logger.info("propensity learned", metadata: [
-            "cutoff": "\(cutoff.isoDate)", "windows": "\(cutoffs.count)", "clients": "\(clients)", "rows": "\(training.rows)", "positives": "\(Int(training.positives))",
+            "cutoff": "\(cutoff.isoDate)", "windows": "\(cutoffs.count)", "clients": "\(clients)", "buyers": "\(training.buyers)", "rows": "\(training.rows)", "positives": "\(Int(training.positives))",
             "log_loss": "\(training.logLoss)", "fitted": "\(training.fitted)", "seconds": "\(Date().timeIntervalSince(started))",
             "weights": "\(PropensityFeature.allCases.map { "\($0.name)=\(String(format: "%.3f", model.weights[$0.name] ?? 0))" }.joined(separator: " ")) intercept=\(String(format: "%.3f", model.intercept))",
         ])
