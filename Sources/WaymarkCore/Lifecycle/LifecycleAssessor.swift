@@ -125,12 +125,15 @@ package struct LifecycleAssessor: Sendable, Hashable {
         if Double(sinceLast) > t.atRiskGapFactor * gap {
             return result(.atRisk, "no purchase for \(sinceLast) days > \(fmt(t.atRiskGapFactor)) × usual gap \(Int(gap.rounded())) days", since: overdue)
         }
-        if let reactivation = reactivation(times, asOf: asOf, recorded: recorded) {
+        // The last return from a long gap, found once (both the reactivation and the start of
+        // regular buying read it).
+        let returned = lastReturn(times)
+        if let reactivation = reactivation(times, asOf: asOf, recorded: recorded, lastReturn: returned) {
             return result(.reactivated, reactivation.reason, since: reactivation.at)
         }
         // Regular buying since the end of onboarding, or of the last reactivation window.
         var regularSince = first.adding(days: t.onboardingDays)
-        if let back = lastReturn(times) { regularSince = max(regularSince, back.at.adding(days: t.reactivatedDays)) }
+        if let back = returned { regularSince = max(regularSince, back.at.adding(days: t.reactivatedDays)) }
         let tenure = sinceFirst
         if times.count >= t.loyalMinPurchases, pAlive >= t.loyalMinPAlive, tenure >= t.loyalMinTenureDays {
             let loyalSince = max(regularSince, times[max(0, t.loyalMinPurchases - 1)], first.adding(days: t.loyalMinTenureDays))
@@ -144,7 +147,8 @@ package struct LifecycleAssessor: Sendable, Hashable {
     /// A purchase after a recorded `at_risk`/`lapsed` stage, else a long gap ended by a purchase
     /// (from the data alone). A recorded `reactivated` stage still in its window keeps the
     /// reason it was recorded with, so the live answer and the stage history say the same thing.
-    private func reactivation(_ times: [Timestamp], asOf: Timestamp, recorded: StageRecord?) -> (at: Timestamp, reason: String)? {
+    private func reactivation(_ times: [Timestamp], asOf: Timestamp, recorded: StageRecord?,
+                              lastReturn returned: (at: Timestamp, reason: String)?) -> (at: Timestamp, reason: String)? {
         let t = thresholds
         let windowStart = asOf.adding(days: -t.reactivatedDays)
         if let recorded {
@@ -158,14 +162,14 @@ package struct LifecycleAssessor: Sendable, Hashable {
                 if let previous = recorded.previous, previous == .atRisk || previous == .lapsed {
                     return (back, Self.returnReason(back, after: previous, days: t.reactivatedDays))
                 }
-                if let fromData = lastReturn(times), fromData.at >= windowStart { return fromData }
+                if let fromData = returned, fromData.at >= windowStart { return fromData }
                 return (back, Self.returnReason(back, after: recorded.previous ?? .atRisk, days: t.reactivatedDays))
             default:
                 break
             }
         }
         // From the data: a long gap ended by a recent purchase.
-        if let back = lastReturn(times), back.at >= windowStart {
+        if let back = returned, back.at >= windowStart {
             return back
         }
         return nil

@@ -55,8 +55,12 @@ extension Engine {
         /// The client's part of the offer logit (with a learned propensity only).
         var clientPart: PropensityScorer.ClientPart?
 
-        init(stageIndex: Int, items: Int) {
+        /// Per distinct rule (``PreparedItem/ruleSlot``): 0 not evaluated yet, 1 true, 2 false.
+        var rules: [UInt8]
+
+        init(stageIndex: Int, items: Int, rules: Int = 0) {
             self.stageIndex = stageIndex
+            self.rules = [UInt8](repeating: 0, count: rules)
             lastResponse = [Int32](repeating: -1, count: items)
             lastDecline = [Int32](repeating: -1, count: items)
         }
@@ -110,7 +114,15 @@ extension Engine {
         }
 
         // 4. The rule.
-        if !entry.passes(facts) {
+        let slot = entry.ruleSlot
+        var passes = true
+        if slot >= 0, slot < scratch.rules.count {
+            if scratch.rules[slot] == 0 { scratch.rules[slot] = entry.passes(facts) ? 1 : 2 }
+            passes = scratch.rules[slot] == 1
+        } else if slot >= 0 {
+            passes = entry.passes(facts)
+        }
+        if !passes {
             return reject(.rule, "rule clause false: \(entry.when.map { $0.firstFailingClause(facts) ?? $0.explain } ?? "")")
         }
 

@@ -52,13 +52,17 @@ extension Engine {
         /// The index of the category in the engine's affinity table, -1 without a category or
         /// for a message (only offers get an affinity lift).
         let affinityTarget: Int
+        /// The index of the `when` rule among the catalog's distinct rules (items with the same
+        /// rule share it, and a client's answer is computed once), -1 without a rule.
+        let ruleSlot: Int
 
         init(
             item: CatalogItem, index: Int, category: String?, repeatable: Bool, defaultValue: Double,
             counts: [AcceptanceStatistics.Counts], policy: ContactPolicy,
-            idRank: Int32, diversityGroup: Int, affinityTarget: Int
+            idRank: Int32, diversityGroup: Int, affinityTarget: Int, ruleSlot: Int
         ) {
             self.item = item
+            self.ruleSlot = ruleSlot
             self.index = index
             self.idRank = idRank
             self.diversityGroup = diversityGroup

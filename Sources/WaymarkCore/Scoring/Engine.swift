@@ -62,6 +62,8 @@ package struct Engine: Sendable {
     let stageRateReason: [String]
     /// Whether the catalog or any item has a holdout (nothing to check per client otherwise).
     let hasHoldout: Bool
+    /// How many distinct `when` rules the items have (``PreparedItem/ruleSlot``).
+    let distinctRules: Int
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -86,6 +88,15 @@ package struct Engine: Sendable {
             groupOf[key] = groupOf.count
             return groupOf.count - 1
         }
+        // Distinct `when` rules, by their text: catalogs repeat a rule over many items.
+        var slotOf: [String: Int] = [:]
+        let ruleSlots = items.map { item -> Int in
+            guard let rule = item.when else { return -1 }
+            if let slot = slotOf[rule.explain] { return slot }
+            slotOf[rule.explain] = slotOf.count
+            return slotOf.count - 1
+        }
+        distinctRules = slotOf.count
         prepared = items.enumerated().map { index, item in
             let product = item.product.flatMap { products[$0] }
             let category = categories[index]
@@ -99,7 +110,8 @@ package struct Engine: Sendable {
                 policy: catalog.contactPolicy,
                 idRank: idRanks[index],
                 diversityGroup: groups[index],
-                affinityTarget: item.kind == .offer ? category.flatMap { affinity.target($0) } ?? -1 : -1
+                affinityTarget: item.kind == .offer ? category.flatMap { affinity.target($0) } ?? -1 : -1,
+                ruleSlot: ruleSlots[index]
             )
         }
         scorer = models.propensity.map(PropensityScorer.init)
@@ -153,7 +165,7 @@ package struct Engine: Sendable {
     /// - Parameter scoring: false for training rows, which read the client's inputs themselves:
     ///   the scorer's per-client parts are then not computed.
     func scratch(for facts: ClientFacts, scoring: Bool = true) -> Scratch {
-        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count)
+        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count, rules: distinctRules)
         // Each responded item matched once: its newest response, and its newest decline along the chain.
         for (k, itemID) in facts.respondedItems.keys.enumerated() {
             guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
