@@ -130,7 +130,11 @@ extension Engine {
             case 4:
                 switch inputs.response {
                 case .acceptedPending: text.append("the client accepted it and has not bought it yet")
-                case .declined: text.append("the client declined it last time")
+                case .declined:
+                    // A decline that raises the propensity (the data says declines are often followed
+                    // by a purchase) reads as such, not as a reason to offer it because it was declined.
+                    text.append(part.weight > 0 ? "declined it last time, though clients who decline often buy it later"
+                                                : "the client declined it last time")
                 default: text.append("presented in the last 30 days, no answer yet")
                 }
             case 5:

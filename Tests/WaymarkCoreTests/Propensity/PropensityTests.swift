@@ -137,6 +137,29 @@ import Testing
         #expect(result.offers.allSatisfy { $0.explanation.factors.propensity > 0.5 && $0.explanation.factors.propensity < 1 })
     }
 
+    /// A decline the data says is often followed by a purchase (a positive learned weight) is not
+    /// worded as a reason to offer it because the client declined.
+    @Test func aDeclineThatRaisesThePropensityIsWordedAsSuch() throws {
+        let catalog = try Self.catalog()
+        var client = Self.weekly("D", staples: ["cat077", "cat101", "cat123"])
+        // Declined long enough ago that the decline cooldown is over; still the newest response.
+        client.responses.append(Response(itemID: "offer-cat077", channel: .web, presentedAt: Fixture.day(-120), outcome: .declined,
+                                         respondedAt: Fixture.day(-119)))
+        func reason(declinedWeight: Double) throws -> String {
+            var model = PropensityModel(horizonDays: 30, rates: Self.zipfRates())
+            model.weights["declined"] = declinedWeight
+            var models = FittedModels()
+            models.propensity = model
+            let result = Engine(catalog: catalog, models: models).recommend(for: client, asOf: Fixture.asOf, options: RecommendOptions(maxOffers: 3))
+            let offer = try #require(result.offers.first { $0.itemID == "offer-cat077" })
+            return try #require(offer.explanation.propensityReasons.first { $0.contains("declined") })
+        }
+        let raises = try reason(declinedWeight: 3)
+        #expect(raises.hasPrefix("declined it last time, though clients who decline often buy it later (+"), "\(raises)")
+        let lowers = try reason(declinedWeight: -0.5)
+        #expect(lowers.hasPrefix("the client declined it last time (-"), "\(lowers)")
+    }
+
     /// A model learned on a small population: weekly staple buyers, occasional buyers of popular
     /// categories and prospects, trained at as_of − 30 days with labels in the 30 days after.
     static func learnedModel(catalog: Catalog) throws -> PropensityModel {
