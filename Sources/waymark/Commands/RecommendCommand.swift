@@ -61,12 +61,17 @@ struct RecommendCommand: ParsableCommand {
         }
     }
 
-    /// One row per recommended offer, then message: the ranking and the reasons in words.
+    /// One row per recommended offer, then message: the ranking and the reasons in words; then one
+    /// row per cadence step due (kind `cadence_step`, rank its order among them, no score, the
+    /// step's sentence as the summary, and why it waits, or "goes out now", as the reason).
     static func csv(_ a: LiveRecommendations) -> String {
         csvText(["client_id", "as_of", "kind", "rank", "item_id", "channel", "score", "title", "summary", "reasons"],
                 (a.offers + a.messages).map { r in
                     [a.clientID, a.asOf, r.kind, String(r.rank), r.item, r.channel, String(r.score), r.title, r.summary,
                      (r.reasons + r.propensityReasons).joined(separator: " | ")]
+                } + a.cadenceSteps.enumerated().map { k, step in
+                    [a.clientID, a.asOf, "cadence_step", String(k + 1), step.item, step.channel, "", step.title, step.description,
+                     step.waiting.map { "waits: \($0)" } ?? "goes out now"]
                 })
     }
 
