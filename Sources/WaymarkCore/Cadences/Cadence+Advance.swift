@@ -6,7 +6,8 @@ extension Cadence {
     /// `enter` is true; an active client leaves on an exit condition; otherwise, when the next step
     /// is due, it goes out if the contact policy lets it (consent, do-not-contact, the caps) and
     /// the state moves to the following step (or finishes after the last); a step the policy
-    /// blocks waits, unchanged, and says why.
+    /// blocks waits, unchanged, and says why, until it has waited more than `maxWaitDays` after it
+    /// fell due: then it is skipped (the returned step says so) and the state moves on as if sent.
     ///
     /// - Returns: the new state (nil when the client is not and does not become a member) and the
     ///   step due now, if any.
@@ -32,7 +33,11 @@ extension Cadence {
                                  enteredAt: s.enteredAt)
         if let blocked = Self.blocked(step.channel, facts: facts, policy: policy) {
             due.waiting = blocked
-            return (s, due)
+            due.overdueDays = max(0, now.days(since: s.nextDue))
+            // Held back too long (no consent that may never come, do-not-contact, a cap that keeps
+            // filling): skipped, and the cadence moves on rather than waiting for ever.
+            guard let limit = maxWaitDays, due.overdueDays > limit else { return (s, due) }
+            due.skipped = true
         }
         s.step += 1
         if s.step < steps.count {
@@ -40,7 +45,7 @@ extension Cadence {
         } else {
             s.status = .finished
             s.endedAt = now
-            s.reason = "every step sent"
+            s.reason = due.skipped ? "last step skipped after waiting \(due.overdueDays) days: \(due.waiting ?? "")" : "every step sent"
         }
         return (s, due)
     }

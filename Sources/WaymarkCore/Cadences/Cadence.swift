@@ -35,6 +35,11 @@ package struct Cadence: Sendable {
     package var exitWhen: CatalogRule?
     /// Days after leaving before the client may enter again; nil: never again.
     package var reentryDays: Int?
+    /// Days a due step may wait for the contact policy (a missing consent, do-not-contact, a cap)
+    /// before it is skipped and the cadence moves on; nil: it waits as long as it takes.
+    package var maxWaitDays: Int? = Cadence.defaultMaxWaitDays
+    /// The default of `max_wait_days`.
+    package static let defaultMaxWaitDays = 30
 
     package init(id: String, title: String, enter: CatalogRule? = nil, steps: [Step]) {
         self.id = id
@@ -105,6 +110,11 @@ package struct CadenceStepDue: Sendable, Hashable {
     package var startedDaysAgo: Int
     /// Nil when the step goes out now; otherwise why it waits (a cap, a missing consent, do-not-contact).
     package var waiting: String?
+    /// The step waited longer than the cadence's `max_wait_days` and was skipped (`waiting` says
+    /// why it could not go out): the cadence moved on without it.
+    package var skipped = false
+    /// Days the step has been due.
+    package var overdueDays = 0
     /// When the client entered the cadence.
     package var enteredAt: Timestamp
     /// The item's kind and title, and its rendered text (set by ``Engine/advanceCadences(_:facts:render:)``).
@@ -115,6 +125,9 @@ package struct CadenceStepDue: Sendable, Hashable {
     /// "step 2 of 4 of the new-parent cadence, started 9 days ago".
     package var description: String {
         let started = startedDaysAgo <= 0 ? "started today" : startedDaysAgo == 1 ? "started 1 day ago" : "started \(startedDaysAgo) days ago"
-        return "step \(step) of \(steps) of the \(cadenceID) cadence, \(started)" + (waiting.map { "; waits: \($0)" } ?? "")
+        let held = waiting.map { why in
+            skipped ? "; skipped after waiting \(overdueDays == 1 ? "1 day" : "\(overdueDays) days"): \(why)" : "; waits: \(why)"
+        }
+        return "step \(step) of \(steps) of the \(cadenceID) cadence, \(started)" + (held ?? "")
     }
 }

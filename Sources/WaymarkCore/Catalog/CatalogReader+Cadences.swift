@@ -1,7 +1,7 @@
 internal import Yams
 
 extension CatalogReader {
-    static let cadenceKeys = ["id", "title", "enter", "steps", "exit", "reentry_days"]
+    static let cadenceKeys = ["id", "title", "enter", "steps", "exit", "reentry_days", "max_wait_days"]
 
     /// The `cadences:` list: each with its steps, entry rule and exits checked against the items.
     mutating func cadences(_ node: Node, itemIDs: Set<String>, tiers: Set<String>) -> [Cadence] {
@@ -49,6 +49,13 @@ extension CatalogReader {
                 if let r = e["when"] { cadence.exitWhen = rule(r.value, itemIDs: itemIDs, tiers: tiers, "\(w): exit.when") }
             }
             if let v = f["reentry_days"] { cadence.reentryDays = int(v.value, "\(w): reentry_days", min: 0) }
+            if let v = f["max_wait_days"] {
+                if case .scalar(let scalar) = v.value, scalar.string == "never" {
+                    cadence.maxWaitDays = nil
+                } else if let days = int(v.value, "\(w): max_wait_days (a number of days, or never)", min: 0) {
+                    cadence.maxWaitDays = days
+                }
+            }
             result.append(cadence)
         }
         return result

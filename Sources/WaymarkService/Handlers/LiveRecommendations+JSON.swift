@@ -152,6 +152,7 @@ extension LiveCadenceStep {
         json.key("entered_at"); json.string(enteredAt)
         json.key("item"); json.string(item)
         json.key("kind"); json.string(kind)
+        json.key("skipped"); json.bool(skipped)
         json.key("started_days_ago"); json.integer(startedDaysAgo)
         json.key("step"); json.integer(step)
         json.key("steps"); json.integer(steps)

@@ -163,6 +163,8 @@ package struct LiveCadenceStep: Sendable, Hashable {
     package var text: String?
     /// Why the step waits (a cap, no consent, do-not-contact); nil when it goes out now.
     package var waiting: String?
+    /// The step waited longer than the cadence's `max_wait_days` and was skipped (`waiting` says why).
+    package var skipped: Bool
     /// The sentence: "step 2 of 4 of the new-parent cadence, started 9 days ago[; waits: …]".
     package var description: String
 
@@ -179,6 +181,7 @@ package struct LiveCadenceStep: Sendable, Hashable {
         startedDaysAgo = due.startedDaysAgo
         text = due.text
         waiting = due.waiting
+        skipped = due.skipped
         description = due.description
     }
 }

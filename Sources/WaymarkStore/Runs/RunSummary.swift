@@ -36,6 +36,8 @@ package struct RunSummary: Sendable, Codable, Hashable {
     /// catalog has no cadences (and in summaries of runs stored before they were reported).
     package var cadenceSteps: Int?
     package var cadenceWaiting: Int?
+    /// Steps skipped after waiting longer than their cadence's `max_wait_days` (nil as above).
+    package var cadenceSkipped: Int?
 
     package struct ItemCount: Sendable, Codable, Hashable {
         package var item: String
@@ -54,5 +56,6 @@ package struct RunSummary: Sendable, Codable, Hashable {
         case holdout
         case cadenceSteps = "cadence_steps"
         case cadenceWaiting = "cadence_waiting"
+        case cadenceSkipped = "cadence_skipped"
     }
 }

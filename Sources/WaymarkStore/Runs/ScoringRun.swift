@@ -165,6 +165,7 @@ package struct ScoringRun {
         if !catalog.catalog.cadences.isEmpty {
             summary.cadenceSteps = tally.cadenceSteps
             summary.cadenceWaiting = tally.cadenceWaiting
+            summary.cadenceSkipped = tally.cadenceSkipped
         }
         try connection.transaction { connection in
             try connection.execute("SELECT 1 FROM scoring_runs WHERE run_id = $1 FOR UPDATE", [.int(runID)])
@@ -209,6 +210,8 @@ package struct ScoringRun {
         /// Cadence steps going out, and waiting for the contact policy.
         var cadenceSteps = 0
         var cadenceWaiting = 0
+        /// Steps skipped after waiting longer than their cadence's `max_wait_days`.
+        var cadenceSkipped = 0
 
         mutating func merge(_ other: Tally) {
             clients += other.clients
@@ -222,6 +225,7 @@ package struct ScoringRun {
             items.merge(other.items, uniquingKeysWith: +)
             cadenceSteps += other.cadenceSteps
             cadenceWaiting += other.cadenceWaiting
+            cadenceSkipped += other.cadenceSkipped
         }
     }
 
@@ -319,7 +323,9 @@ package struct ScoringRun {
                         for r in set.all { tally.items[r.itemID, default: 0] += 1 }
                         for state in set.cadences.changed { cadences.append(CadenceStateStore.Row(clientID: snapshot.id, state: state)) }
                         tally.cadenceSteps += set.cadenceSteps.count
-                        tally.cadenceWaiting += set.cadences.due.count - set.cadenceSteps.count
+                        let skipped = set.cadences.due.count { $0.skipped }
+                        tally.cadenceSkipped += skipped
+                        tally.cadenceWaiting += set.cadences.due.count - set.cadenceSteps.count - skipped
                     }
                     guard scoreRows.push(scores), recommendationRows.push(recommendations),
                           cadences.isEmpty || cadenceRows.push(cadences) else { break }

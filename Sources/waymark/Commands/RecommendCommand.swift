@@ -71,7 +71,7 @@ struct RecommendCommand: ParsableCommand {
                      (r.reasons + r.propensityReasons).joined(separator: " | ")]
                 } + a.cadenceSteps.enumerated().map { k, step in
                     [a.clientID, a.asOf, "cadence_step", String(k + 1), step.item, step.channel, "", step.title, step.description,
-                     step.waiting.map { "waits: \($0)" } ?? "goes out now"]
+                     step.waiting.map { step.skipped ? "skipped: \($0)" : "waits: \($0)" } ?? "goes out now"]
                 })
     }
 

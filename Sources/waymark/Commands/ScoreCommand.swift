@@ -103,7 +103,8 @@ struct ScoreCommand: ParsableCommand {
             out += "  holdout          \(h.clients) clients (share \(h.share), salt \"\(h.salt)\"), \(h.withheld) recommendations withheld\n"
         }
         if let steps = s.cadenceSteps {
-            out += "  cadence steps    \(steps) going out" + (s.cadenceWaiting.map { ", \($0) waiting for the contact policy" } ?? "") + "\n"
+            out += "  cadence steps    \(steps) going out" + (s.cadenceWaiting.map { ", \($0) waiting for the contact policy" } ?? "")
+                + (s.cadenceSkipped.flatMap { $0 > 0 ? ", \($0) skipped after waiting too long" : nil } ?? "") + "\n"
         }
         if s.orphanRows > 0 { out += "  skipped rows     \(s.orphanRows) (their client does not exist)\n" }
         out += "stages:\n"

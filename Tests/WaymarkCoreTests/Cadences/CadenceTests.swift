@@ -117,6 +117,56 @@ struct CadenceTests {
         #expect(cadence.advance(walking, facts: facts(Client(), 31), policy: catalog.contactPolicy).due == nil)
     }
 
+    @Test("a step held back longer than max_wait_days (default 30) is skipped and the cadence moves on; 'never' waits for ever")
+    func aStepThatCannotGoOutIsSkippedAfterTheWait() throws {
+        // Steps 2 and 4 go out on sms, which the client never consented to.
+        let text = Self.catalogText
+            .replacingOccurrences(of: "{ item: task-call, channel: advisor, delay_days: 7 }", with: "{ item: task-call, channel: sms, delay_days: 7 }")
+            .replacingOccurrences(of: "{ item: msg-checkin, channel: email, delay_days: 14 }", with: "{ item: msg-checkin, channel: sms, delay_days: 14 }")
+            .replacingOccurrences(of: "channels: [advisor] }", with: "channels: [advisor, sms] }")
+            .replacingOccurrences(of: "template: \"How are you doing\", channels: [email] }", with: "template: \"How are you doing\", channels: [email, sms] }")
+        let catalog = try CatalogLoader.load(text, file: "c.yaml")
+        let cadence = try #require(catalog.cadences.first)
+        #expect(cadence.maxWaitDays == Cadence.defaultMaxWaitDays)
+        let engine = Engine(catalog: catalog)
+        func facts(_ n: Int) -> ClientFacts { engine.facts(for: Client().snapshot(), asOf: Self.d(n)) }
+        // Day 1: enters, step 1 (e-mail) goes out; step 2 falls due on day 8.
+        var state = try #require(cadence.advance(nil, facts: facts(1), policy: catalog.contactPolicy).state)
+        #expect(state.step == 1 && state.nextDue == Self.d(8))
+        // Day 20: step 2 waits for a consent, unchanged.
+        let (waiting, due) = cadence.advance(state, facts: facts(20), policy: catalog.contactPolicy)
+        #expect(waiting == state)
+        #expect(due?.waiting == "no consent for sms" && due?.skipped == false)
+        #expect(due?.description.hasSuffix("; waits: no consent for sms") == true, "\(due?.description ?? "")")
+        // Day 39, 31 days after it fell due: skipped; step 3 is due 7 days later.
+        let (moved, skipped) = cadence.advance(state, facts: facts(39), policy: catalog.contactPolicy)
+        #expect(skipped?.skipped == true && skipped?.step == 2 && skipped?.overdueDays == 31)
+        #expect(skipped?.description == "step 2 of 4 of the new-parent cadence, started 38 days ago; skipped after waiting 31 days: no consent for sms")
+        state = try #require(moved)
+        #expect(state.step == 2 && state.status == .active && state.nextDue == Self.d(46))
+        // The last step, on sms too, is skipped after its wait and the cadence ends saying why.
+        state.step = 3
+        state.nextDue = Self.d(60)
+        let (end, last) = cadence.advance(state, facts: facts(91), policy: catalog.contactPolicy)
+        #expect(last?.skipped == true && end?.status == .finished)
+        #expect(end?.reason == "last step skipped after waiting 31 days: no consent for sms")
+
+        // max_wait_days: never keeps the step waiting; a number sets the wait.
+        let patient = try CatalogLoader.load(text.replacingOccurrences(of: "exit: { purchase", with: "max_wait_days: never\n    exit: { purchase"), file: "c.yaml")
+        let forever = try #require(patient.cadences.first)
+        #expect(forever.maxWaitDays == nil)
+        let stayed = forever.advance(state, facts: facts(400), policy: patient.contactPolicy)
+        #expect(stayed.state == state && stayed.due?.skipped == false)
+        let short = try CatalogLoader.load(text.replacingOccurrences(of: "exit: { purchase", with: "max_wait_days: 3\n    exit: { purchase"), file: "c.yaml")
+        #expect(short.cadences.first?.maxWaitDays == 3)
+        do {
+            _ = try CatalogLoader.load(text.replacingOccurrences(of: "exit: { purchase", with: "max_wait_days: soon\n    exit: { purchase"), file: "c.yaml")
+            Issue.record("max_wait_days: soon was accepted")
+        } catch {
+            #expect("\(error)".contains("max_wait_days"), "\(error)")
+        }
+    }
+
     @Test("catalog mistakes in a cadence are reported with the position and a hint")
     func catalogErrors() {
         let text = Self.catalogText.replacingOccurrences(of: "{ item: task-call, channel: advisor", with: "{ item: task-cal, channel: advisor")
