@@ -61,6 +61,8 @@ struct PropensityFitterTests {
         #expect(training.fitted)
         #expect(training.cutoff == "2025-11-01")
         #expect(training.cutoffs == nil, "the newest window held enough buyers: one window")
+        // The report says how it was trained.
+        #expect(report.models?.propensity == training)
         #expect(propensity.horizonDays == 30)
         // Own repeats weigh: a client's staple outranks the crowd.
         #expect((propensity.weights["personal_rate"] ?? 0) + (propensity.weights["decayed_share"] ?? 0) > 0)

@@ -96,9 +96,14 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         package var affinityTransitions: Double
         /// Responses counted into the acceptance statistics.
         package var acceptanceObservations: Double
+        /// How the learned propensity was trained (cut-offs, clients, buyers, rows, fitted); nil
+        /// with the heuristic propensity.
+        package var propensity: PropensityModel.Training?
 
         package init(lifetimeModel: String?, lifetimeParameters: [String: Double], spendParameters: [String: Double],
-                     timeUnitDays: Double, fittedClients: Int, affinityTransitions: Double, acceptanceObservations: Double) {
+                     timeUnitDays: Double, fittedClients: Int, affinityTransitions: Double, acceptanceObservations: Double,
+                     propensity: PropensityModel.Training? = nil) {
+            self.propensity = propensity
             self.lifetimeModel = lifetimeModel
             self.lifetimeParameters = lifetimeParameters
             self.spendParameters = spendParameters

@@ -190,7 +190,8 @@ package struct Backtest: Sendable {
             timeUnitDays: stored.timeUnitDays,
             fittedClients: stored.lifetime?.clients ?? 0,
             affinityTransitions: stored.affinity.transitions.values.reduce(0) { $0 + $1.values.reduce(0, +) },
-            acceptanceObservations: stored.acceptance.reduce(0) { $0 + $1.successes + $1.failures })
+            acceptanceObservations: stored.acceptance.reduce(0) { $0 + $1.successes + $1.failures },
+            propensity: stored.propensity?.training)
     }
 
     /// Each offer's category: its own, or its product's.
