@@ -104,6 +104,16 @@ struct DevDatabaseTests {
         let location = try String(contentsOf: root.appendingPathComponent(".dev-db/location"), encoding: .utf8)
         #expect(location.hasPrefix("/tmp/waymark-dev-db-"), "\(location)")
         #expect(try devDB(["psql", "-Atc", "SELECT 40 + 2"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "42")
+
+        // The checkout deleted and cloned again at the same path while its cluster (outside it)
+        // still runs: start finds it running and writes .dev-db/ again.
+        try fm.removeItem(at: root.appendingPathComponent(".dev-db"))
+        let again = try devDB(["start"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("already running"), "\(again.stderr)")
+        #expect(try String(contentsOf: root.appendingPathComponent(".dev-db/location"), encoding: .utf8) == location)
+        #expect(try devDB(["url"]).stdout.contains("host=/tmp/waymark-dev-db-"))
+        #expect(try devDB(["psql", "-Atc", "SELECT 1"]).status == 0)
         #expect(try devDB(["stop"]).status == 0)
     }
 }
