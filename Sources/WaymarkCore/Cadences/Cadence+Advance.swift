@@ -45,7 +45,7 @@ extension Cadence {
         } else {
             s.status = .finished
             s.endedAt = now
-            s.reason = due.skipped ? "last step skipped after waiting \(due.overdueDays) days: \(due.waiting ?? "")" : "every step sent"
+            s.reason = due.skipped ? "last step skipped after waiting \(counted(due.overdueDays, "day")): \(due.waiting ?? "")" : "every step sent"
         }
         return (s, due)
     }

@@ -126,7 +126,7 @@ package struct CadenceStepDue: Sendable, Hashable {
     package var description: String {
         let started = startedDaysAgo <= 0 ? "started today" : startedDaysAgo == 1 ? "started 1 day ago" : "started \(startedDaysAgo) days ago"
         let held = waiting.map { why in
-            skipped ? "; skipped after waiting \(overdueDays == 1 ? "1 day" : "\(overdueDays) days"): \(why)" : "; waits: \(why)"
+            skipped ? "; skipped after waiting \(counted(overdueDays, "day")): \(why)" : "; waits: \(why)"
         }
         return "step \(step) of \(steps) of the \(cadenceID) cadence, \(started)" + (held ?? "")
     }

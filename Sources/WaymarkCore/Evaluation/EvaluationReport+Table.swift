@@ -96,11 +96,7 @@ extension EvaluationReport {
                 out += "; gamma-gamma p \(sig(s["p"])), q \(sig(s["q"])), v \(sig(s["v"]))"
             }
             out += "; \(Int(models.affinityTransitions)) category transitions; \(Int(models.acceptanceObservations)) responses\n"
-            if let t = models.propensity {
-                out += "propensity: " + (t.fitted ? "learned" : "prior weights (too few purchases to learn from)")
-                out += " at \(t.cutoffs.map { "\($0.count) cut-offs, \($0.last ?? t.cutoff) … " } ?? "")\(t.cutoff) from \(t.clients) clients"
-                out += " (\(t.buyers) buyers, \(t.rows) rows), log-loss \(String(format: "%.4f", t.logLoss))\n"
-            }
+            if let t = models.propensity { out += "propensity: \(t.summary)\n" }
         }
         return out
     }

@@ -92,6 +92,14 @@ package struct PropensityModel: Sendable, Hashable, Codable {
             self.fitted = fitted
         }
 
+        /// "learned at 2025-09-13 from 5775 clients (899 buyers, 7544 rows), log-loss 0.3715", with
+        /// "2 cut-offs, 2001-02-21 … 2001-02-24" for several windows: the line `score` and `evaluate` print.
+        package var summary: String {
+            (fitted ? "learned" : "prior weights (too few purchases to learn from)")
+                + " at \(cutoffs.map { "\($0.count) cut-offs, \($0.last ?? cutoff) … " } ?? "")\(cutoff) from \(clients) clients"
+                + " (\(buyers) buyers, \(rows) rows), log-loss \(String(format: "%.4f", logLoss))"
+        }
+
         enum CodingKeys: String, CodingKey {
             case cutoff, clients, buyers, rows, positives, iterations, fitted, cutoffs
             case logLoss = "log_loss"

@@ -58,7 +58,7 @@ extension Engine {
         /// Per distinct rule (``PreparedItem/ruleSlot``): 0 not evaluated yet, 1 true, 2 false.
         var rules: [UInt8]
 
-        init(stageIndex: Int, items: Int, rules: Int = 0) {
+        init(stageIndex: Int, items: Int, rules: Int) {
             self.stageIndex = stageIndex
             self.rules = [UInt8](repeating: 0, count: rules)
             lastResponse = [Int32](repeating: -1, count: items)
@@ -115,14 +115,8 @@ extension Engine {
 
         // 4. The rule.
         let slot = entry.ruleSlot
-        var passes = true
-        if slot >= 0, slot < scratch.rules.count {
-            if scratch.rules[slot] == 0 { scratch.rules[slot] = entry.passes(facts) ? 1 : 2 }
-            passes = scratch.rules[slot] == 1
-        } else if slot >= 0 {
-            passes = entry.passes(facts)
-        }
-        if !passes {
+        if slot >= 0, scratch.rules[slot] == 0 { scratch.rules[slot] = entry.passes(facts) ? 1 : 2 }
+        if slot >= 0, scratch.rules[slot] == 2 {
             return reject(.rule, "rule clause false: \(entry.when.map { $0.firstFailingClause(facts) ?? $0.explain } ?? "")")
         }
 

@@ -132,8 +132,7 @@ struct ScoreCommand: ParsableCommand {
             out += String(format: "  gamma-gamma  p %.4g  q %.4g  v %.4g  (%d repeat buyers)\n", g.parameters.p, g.parameters.q, g.parameters.v, g.clients ?? 0)
         }
         if let p = s.models.propensity, let t = p.training {
-            out += "  propensity   horizon \(p.horizonDays) days, \(t.fitted ? "learned" : "prior weights (too few purchases to learn from)") at \(t.cutoffs.map { "\($0.count) cut-offs \($0.last ?? t.cutoff) … " } ?? "")\(t.cutoff) "
-            out += "from \(t.clients) clients (\(t.buyers) buyers, \(t.rows) rows), log-loss \(String(format: "%.4f", t.logLoss))\n"
+            out += "  propensity   horizon \(p.horizonDays) days, \(t.summary)\n"
         }
         if let bytes = s.modelBytes { out += "  size         \(bytes) bytes (stored with the run)\n" }
         out += "timings:\n"
