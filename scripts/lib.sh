@@ -5,6 +5,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 
+# WAYMARK_BIN as given, or a release build of `waymark` made now (.build-release/): the binary the
+# benchmarks and evaluation scripts run. Exported, so the scripts they start see it too.
+ensure_release_bin() {
+    if [ -z "${WAYMARK_BIN:-}" ]; then
+        log "building the release binary"
+        swift build -c release --scratch-path "$ROOT/.build-release" --product waymark >&2
+        WAYMARK_BIN="$ROOT/.build-release/release/waymark"
+    fi
+    export WAYMARK_BIN
+}
+
 # Installs the system packages the build needs (libpq's headers, pkg-config) when missing.
 ensure_build_deps() {
     local missing=()
