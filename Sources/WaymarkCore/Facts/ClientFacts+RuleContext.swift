@@ -83,11 +83,14 @@ extension ClientFacts: RuleContext {
         let start = asOf.adding(days: -days)
         let filter = channel == "any" ? nil : Channel(rawValue: channel)
         if channel != "any", filter == nil { return 0 }
-        var count = 0
-        for interaction in interactions where interaction.at >= start {
-            if filter == nil || interaction.channel == filter { count += 1 }
+        // Read in place: no copy (and no retain) of each interaction's strings.
+        return interactions.withUnsafeBufferPointer { buffer in
+            var count = 0
+            for i in buffer.indices where buffer[i].at >= start {
+                if filter == nil || buffer[i].channel == filter { count += 1 }
+            }
+            return count
         }
-        return count
     }
 
     package func consent(_ channel: String) -> Bool {

@@ -249,8 +249,9 @@ package struct ClientFacts: Sendable {
         }
         if !Self.isNewestFirst(known, \.presentedAt) { known.sort { $0.presentedAt > $1.presentedAt } }
         // Per item, its newest response and a chain to the next older one (no array per item).
-        var items = SmallKeys()
+        var items = SmallKeys(capacity: min(known.count, 16))
         var newest: [Int32] = []
+        newest.reserveCapacity(min(known.count, 16))
         var older = [Int32](repeating: -1, count: known.count)
         for i in known.indices.reversed() {
             let (k, inserted) = items.insert(known[i].itemID)

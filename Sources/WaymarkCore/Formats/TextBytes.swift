@@ -22,9 +22,16 @@ struct TextBytes {
         bytes.removeAll(keepingCapacity: true)
     }
 
+    /// A string's UTF-8, read in place when the string is native (a copy only for a bridged one).
+    ///
+    /// Disfavoured so that a literal argument is a `StaticString` (its bytes are in the binary:
+    /// no string is made), the overload below: measured with callgrind on `waymark-bench
+    /// engine`, about 170 instructions per literal through `String` against about 40.
+    @_disfavoredOverload
     mutating func append(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) != nil { return }
+        var copy = text
+        copy.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     mutating func append(_ text: StaticString) {

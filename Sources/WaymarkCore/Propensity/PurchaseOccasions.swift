@@ -33,41 +33,89 @@ package struct PurchaseOccasions: Sendable, Hashable {
     ///   - categories: how many categories the indices range over.
     ///   - decay: the per-occasion decay of `categoryDecayed` (0 < decay ≤ 1).
     package init(_ purchases: UnsafeBufferPointer<Purchase>, order: [Int32]? = nil, categoryOfPurchase: [Int], categories: Int, decay: Double) {
-        categoryCount = [Int32](repeating: 0, count: categories)
-        categoryFirst = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
-        categoryLast = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
-        categoryDecayed = [Double](repeating: 0, count: categories)
-        guard !purchases.isEmpty else { return }
+        // Built in local arrays through unsafe buffers (no uniqueness check or bounds check per
+        // line: this runs for every client of every run), then stored.
+        var count = [Int32](repeating: 0, count: categories)
+        var first = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
+        var last = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
+        var decayed = [Double](repeating: 0, count: categories)
+        let n = purchases.count
+        guard n > 0 else {
+            (categoryCount, categoryFirst, categoryLast, categoryDecayed) = (count, first, last, decayed)
+            return
+        }
+        precondition(categoryOfPurchase.count == n && (order?.count ?? n) == n, "one category index and one order entry per line")
         // Occasions are runs of consecutive lines: `starts[o]` is the first line of occasion o.
-        var starts: [Int] = []
-        starts.reserveCapacity(purchases.count)
-        @inline(__always) func line(_ k: Int) -> Int { order.map { Int($0[k]) } ?? k }
-        for k in purchases.indices where k == 0 || !Self.sameOccasion(purchases[line(k - 1)], purchases[line(k)]) {
-            starts.append(k)
-            times.append(purchases[line(k)].at)
-        }
-        let m = starts.count
-        // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
-        var stamp = [Int32](repeating: -1, count: categories)
-        var weight = 1.0
-        // Newest first, so the weights are powers of `decay` without a pow per occasion; the
-        // first and last occasion of each category come out of the same pass.
-        for o in stride(from: m - 1, through: 0, by: -1) {
-            decayTotal += weight
-            let end = o + 1 < m ? starts[o + 1] : purchases.count
-            for k in starts[o]..<end {
-                let c = categoryOfPurchase[line(k)]
-                guard stamp[c] != Int32(o) else { continue }
-                stamp[c] = Int32(o)
-                categoryDecayed[c] += weight
-                if categoryCount[c] == 0 { categoryLast[c] = times[o] }
-                categoryCount[c] += 1
-                categoryFirst[c] = times[o]
-                pairs += 1
+        var starts = [Int32](repeating: 0, count: n + 1)
+        var occasionTimes: [Timestamp] = []
+        occasionTimes.reserveCapacity(n)
+        var m = 0
+        var total = 0.0
+        var pairCount = 0
+        let identity: [Int32] = []
+        (order ?? identity).withUnsafeBufferPointer { ordered in
+            @inline(__always) func line(_ k: Int) -> Int { ordered.isEmpty ? k : Int(ordered[k]) }
+            starts.withUnsafeMutableBufferPointer { starts in
+                for k in 0..<n where k == 0 || !Self.sameOccasion(purchases, line(k - 1), line(k)) {
+                    starts[m] = Int32(k)
+                    occasionTimes.append(purchases[line(k)].at)
+                    m += 1
+                }
+                starts[m] = Int32(n)
             }
-            weight *= decay
+            // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
+            var stamp = [Int32](repeating: -1, count: categories)
+            var weight = 1.0
+            categoryOfPurchase.withUnsafeBufferPointer { categoryOf in
+            starts.withUnsafeBufferPointer { starts in
+            occasionTimes.withUnsafeBufferPointer { times in
+            stamp.withUnsafeMutableBufferPointer { stamp in
+            count.withUnsafeMutableBufferPointer { count in
+            first.withUnsafeMutableBufferPointer { first in
+            last.withUnsafeMutableBufferPointer { last in
+            decayed.withUnsafeMutableBufferPointer { decayed in
+                // Newest first, so the weights are powers of `decay` without a pow per occasion;
+                // the first and last occasion of each category come out of the same pass.
+                for o in stride(from: m - 1, through: 0, by: -1) {
+                    total += weight
+                    let at = times[o]
+                    for k in Int(starts[o])..<Int(starts[o + 1]) {
+                        let c = categoryOf[line(k)]
+                        guard stamp[c] != Int32(o) else { continue }
+                        stamp[c] = Int32(o)
+                        decayed[c] += weight
+                        if count[c] == 0 { last[c] = at }
+                        count[c] += 1
+                        first[c] = at
+                        pairCount += 1
+                    }
+                    weight *= decay
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
         }
-        for c in 0..<categories where categoryCount[c] > 0 { firstPairs += 1 }
+        times = occasionTimes
+        (categoryCount, categoryFirst, categoryLast, categoryDecayed) = (count, first, last, decayed)
+        decayTotal = total
+        pairs = pairCount
+        firstPairs = count.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+    }
+
+    /// `sameOccasion(_:_:)` for lines `i` and `j` of `lines`, read in place.
+    @inline(__always)
+    static func sameOccasion(_ lines: UnsafeBufferPointer<Purchase>, _ i: Int, _ j: Int) -> Bool {
+        // Field by field in place: no copy (and no retain) of either line's strings.
+        switch (lines[i].orderID != nil, lines[j].orderID != nil) {
+        case (true, true): return lines[i].orderID == lines[j].orderID
+        case (false, false): return lines[i].at == lines[j].at
+        default: return false
+        }
     }
 
     /// Whether two consecutive lines belong to one occasion: the same order, or without order ids
