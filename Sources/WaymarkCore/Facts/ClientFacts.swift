@@ -209,7 +209,7 @@ package struct ClientFacts: Sendable {
             ledger: snapshot.loyaltyLedger, interactions: snapshot.interactions, asOf: asOf)
 
         // Life events: the latest time per kind.
-        var eventKinds = SmallLastSeen()
+        var eventKinds = SmallLastSeen(capacity: min(snapshot.lifeEvents.count, 16))
         for event in snapshot.lifeEvents where event.at <= asOf {
             eventKinds.record(event.kind, event.at)
         }
@@ -295,6 +295,7 @@ package struct ClientFacts: Sendable {
         let since = purchases[line(max(0, n - 3))].at
         var k = n - 1
         var newest: [Int] = []
+        newest.reserveCapacity(4)
         while k >= 0, purchases[line(k)].at >= since {
             newest.append(line(k))
             k -= 1
@@ -305,6 +306,7 @@ package struct ClientFacts: Sendable {
             }
         }
         var categories: [String] = []
+        categories.reserveCapacity(3)
         for index in newest.prefix(3) where !categories.contains(purchases[index].category) {
             categories.append(purchases[index].category)
         }

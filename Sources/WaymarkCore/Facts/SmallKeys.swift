@@ -1,12 +1,38 @@
 internal import Foundation
 
-/// Distinct strings in first-seen order, in a small open-addressing table keyed by a cheap
-/// fingerprint (no SipHash per purchase; the text is compared only when a fingerprint matches).
+/// Distinct strings in first-seen order, found by a cheap fingerprint (no SipHash per purchase;
+/// the text is compared only when a fingerprint matches): up to ``linearKeys`` keys by scanning
+/// the fingerprints, more through a small open-addressing table.
 struct SmallKeys: Sendable {
     private(set) var keys: [String] = []
     private var fingerprints: [UInt64] = []
-    /// Indices into `keys`, -1 for an empty slot; a power of two at least twice `count`.
+    /// Indices into `keys`, -1 for an empty slot; a power of two at least twice `count`. Empty
+    /// while the table holds at most ``linearKeys`` keys (a scan is cheaper than an allocation).
     private var slots: [Int32] = []
+    /// The most keys found by scanning.
+    static let linearKeys = 16
+    /// The keys last inserted or found by `insert`, by the bits of their `String` value: a key
+    /// passed again as the very same value (any string of at most 15 bytes, kept inline, and a
+    /// longer one sharing its storage) is found without reading its text. Only the bits of the
+    /// stored `keys[k]` are kept, so the storage they point to stays alive while they are cached.
+    private var recent: [Recent] = []
+
+    private struct Recent {
+        var bits: (UInt64, UInt64)
+        var index: Int32
+    }
+
+    /// The 16 bytes of a `String` value: equal bits are the same string (the converse does not
+    /// hold: equal text may sit in two storages).
+    @inline(__always)
+    private static func bits(_ key: String) -> (UInt64, UInt64) {
+        unsafeBitCast(key, to: (UInt64, UInt64).self)
+    }
+
+    @inline(__always)
+    private static func recentSlot(_ bits: (UInt64, UInt64)) -> Int {
+        Int(truncatingIfNeeded: ((bits.0 ^ (bits.1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xC2B2_AE3D_27D4_EB4F) >> 58)
+    }
 
     init() {}
 
@@ -15,9 +41,6 @@ struct SmallKeys: Sendable {
         guard capacity > 0 else { return }
         keys.reserveCapacity(capacity)
         fingerprints.reserveCapacity(capacity)
-        var size = 16
-        while size < capacity * 2 { size *= 2 }
-        slots = [Int32](repeating: -1, count: size)
     }
 
     /// The length mixed with the first and the last eight UTF-8 bytes (not a hash of all the
@@ -67,7 +90,10 @@ struct SmallKeys: Sendable {
 
     @inline(__always)
     func index(of key: String, fingerprint: UInt64) -> Int? {
-        if slots.isEmpty { return nil }
+        if slots.isEmpty {
+            for k in fingerprints.indices where fingerprints[k] == fingerprint && keys[k] == key { return k }
+            return nil
+        }
         let mask = slots.count - 1
         var slot = Self.slot(fingerprint, mask: mask)
         while true {
@@ -81,12 +107,27 @@ struct SmallKeys: Sendable {
     /// The index of `key`, appending it when absent.
     @inline(__always)
     mutating func insert(_ key: String) -> (index: Int, inserted: Bool) {
+        let bits = Self.bits(key)
+        let r = Self.recentSlot(bits)
+        if !recent.isEmpty {
+            let entry = recent[r]
+            if entry.index >= 0, entry.bits == bits { return (Int(entry.index), false) }
+        } else if keys.count >= 4 {
+            // Only a table with several keys is worth the cache (a few keys are found at once).
+            recent = [Recent](repeating: Recent(bits: (0, 0), index: -1), count: 64)
+        }
         let print = Self.fingerprint(key)
-        if let i = index(of: key, fingerprint: print) { return (i, false) }
+        if let i = index(of: key, fingerprint: print) {
+            if !recent.isEmpty { recent[r] = Recent(bits: Self.bits(keys[i]), index: Int32(i)) }
+            return (i, false)
+        }
+        if !recent.isEmpty { recent[r] = Recent(bits: bits, index: Int32(keys.count)) }
         keys.append(key)
         fingerprints.append(print)
-        if keys.count * 2 > slots.count {
-            slots = [Int32](repeating: -1, count: max(16, slots.count * 2))
+        if keys.count <= Self.linearKeys {
+            // Still found by scanning.
+        } else if keys.count * 2 > slots.count {
+            slots = [Int32](repeating: -1, count: max(4 * Self.linearKeys, slots.count * 2))
             for k in fingerprints.indices { place(k) }
         } else {
             place(keys.count - 1)

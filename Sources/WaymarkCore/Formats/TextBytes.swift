@@ -42,12 +42,25 @@ struct TextBytes {
     mutating func append(_ number: Int) {
         if number < 0 { bytes.append(UInt8(ascii: "-")) }
         var n = number.magnitude
-        let start = bytes.count
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(n % 10))
-            n /= 10
-        } while n > 0
-        bytes[start...].reverse()
+        // The digits from the last, into a stack buffer (20 digits hold any UInt64).
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            } while n > 0
+            bytes.append(contentsOf: buffer[i...])
+        }
+    }
+
+    /// `counted(count, noun)`: "1 day", "2 days".
+    mutating func append(counted count: Int, _ noun: StaticString) {
+        append(count)
+        append(" ")
+        append(noun)
+        if count != 1 && count != -1 { append("s") }
     }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }

@@ -137,9 +137,29 @@ package struct LifecycleAssessor: Sendable, Hashable {
         let tenure = sinceFirst
         if times.count >= t.loyalMinPurchases, pAlive >= t.loyalMinPAlive, tenure >= t.loyalMinTenureDays {
             let loyalSince = max(regularSince, times[max(0, t.loyalMinPurchases - 1)], first.adding(days: t.loyalMinTenureDays))
-            return result(.loyal, "\(times.count) purchases ≥ \(t.loyalMinPurchases), p_alive \(fmt(pAlive)) ≥ \(fmt(t.loyalMinPAlive)), customer for \(tenure) days ≥ \(t.loyalMinTenureDays)", since: loyalSince)
+            // Written as bytes, as the active reason below: every client's facts carry one.
+            var text = TextBytes(capacity: 96)
+            text.append(times.count)
+            text.append(" purchases ≥ ")
+            text.append(t.loyalMinPurchases)
+            text.append(", p_alive ")
+            text.append(fmt(pAlive))
+            text.append(" ≥ ")
+            text.append(fmt(t.loyalMinPAlive))
+            text.append(", customer for ")
+            text.append(tenure)
+            text.append(" days ≥ ")
+            text.append(t.loyalMinTenureDays)
+            return result(.loyal, text.string, since: loyalSince)
         }
-        return result(.active, "buying at the usual pace: last purchase \(counted(sinceLast, "day")) ago, usual gap \(counted(Int(gap.rounded()), "day")), p_alive \(fmt(pAlive))", since: regularSince)
+        var text = TextBytes(capacity: 96)
+        text.append("buying at the usual pace: last purchase ")
+        text.append(counted: sinceLast, "day")
+        text.append(" ago, usual gap ")
+        text.append(counted: Int(gap.rounded()), "day")
+        text.append(", p_alive ")
+        text.append(fmt(pAlive))
+        return result(.active, text.string, since: regularSince)
     }
 
     /// The most recent purchase within the reactivation window that brought the client back.
@@ -148,7 +168,7 @@ package struct LifecycleAssessor: Sendable, Hashable {
     /// (from the data alone). A recorded `reactivated` stage still in its window keeps the
     /// reason it was recorded with, so the live answer and the stage history say the same thing.
     private func reactivation(_ times: [Timestamp], asOf: Timestamp, recorded: StageRecord?,
-                              lastReturn returned: (at: Timestamp, reason: String)?) -> (at: Timestamp, reason: String)? {
+                              lastReturn returned: Return?) -> (at: Timestamp, reason: String)? {
         let t = thresholds
         let windowStart = asOf.adding(days: -t.reactivatedDays)
         if let recorded {
@@ -162,7 +182,7 @@ package struct LifecycleAssessor: Sendable, Hashable {
                 if let previous = recorded.previous, previous == .atRisk || previous == .lapsed {
                     return (back, Self.returnReason(back, after: previous, days: t.reactivatedDays))
                 }
-                if let fromData = returned, fromData.at >= windowStart { return fromData }
+                if let fromData = returned, fromData.at >= windowStart { return (fromData.at, fromData.reason(thresholds)) }
                 return (back, Self.returnReason(back, after: recorded.previous ?? .atRisk, days: t.reactivatedDays))
             default:
                 break
@@ -170,7 +190,7 @@ package struct LifecycleAssessor: Sendable, Hashable {
         }
         // From the data: a long gap ended by a recent purchase.
         if let back = returned, back.at >= windowStart {
-            return back
+            return (back.at, back.reason(thresholds))
         }
         return nil
     }
@@ -179,15 +199,27 @@ package struct LifecycleAssessor: Sendable, Hashable {
         "purchase on \(back.isoDate) after being \(stage.rawValue); reactivated for \(days) days"
     }
 
-    /// The last purchase that ended a gap long enough to be at risk (or lapsed), with its reason.
-    private func lastReturn(_ times: [Timestamp]) -> (at: Timestamp, reason: String)? {
+    /// A purchase that ended a gap long enough to be at risk (or lapsed): its reason is written
+    /// only when the stage reads it.
+    struct Return {
+        var at: Timestamp
+        var gapDays: Int
+        var usual: Double
+
+        func reason(_ t: LifecycleThresholds) -> String {
+            "purchase on \(at.isoDate) after \(gapDays) days without purchase (> \(fmt(t.atRiskGapFactor)) × usual gap \(Int(usual.rounded())) days); reactivated for \(t.reactivatedDays) days"
+        }
+    }
+
+    /// The last purchase that ended a gap long enough to be at risk (or lapsed).
+    private func lastReturn(_ times: [Timestamp]) -> Return? {
         let t = thresholds
         var i = times.count - 1
         while i >= 1 {
             let gapDays = times[i].days(since: times[i - 1])
             let usual = Self.usualGapDays(times[..<i]) ?? Double(t.defaultGapDays)
             if Double(gapDays) > t.atRiskGapFactor * usual || gapDays >= t.lapsedDays {
-                return (times[i], "purchase on \(times[i].isoDate) after \(gapDays) days without purchase (> \(fmt(t.atRiskGapFactor)) × usual gap \(Int(usual.rounded())) days); reactivated for \(t.reactivatedDays) days")
+                return Return(at: times[i], gapDays: gapDays, usual: usual)
             }
             i -= 1
         }

@@ -59,6 +59,18 @@ package struct AccountFacts: Sendable, Hashable {
     /// are the client's own total spend and stage.
     package init(profile: ClientProfile, others: [AccountMember], ownSpend: Double, ownStage: LifecycleStage, asOf: Timestamp) {
         members = 1 + others.count
+        if others.isEmpty {
+            // A client on their own (most clients): the same values, without building sets.
+            presentations = []
+            stages = [ownStage.rawValue]
+            roles = profile.role.isEmpty ? [] : [profile.role]
+            totalSpend = ownSpend
+            othersOwnedProducts = []
+            othersOwnedCategories = []
+            ownerOfProduct = [:]
+            ownerOfCategory = [:]
+            return
+        }
         var roleSet = Set<String>()
         if !profile.role.isEmpty { roleSet.insert(profile.role) }
         var cents: Int64 = 0

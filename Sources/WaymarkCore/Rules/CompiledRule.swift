@@ -67,6 +67,11 @@ package struct CompiledRule: Sendable, CustomStringConvertible {
 
     /// The source text of the first top-level `&&` operand that does not hold for the client,
     /// or `nil` when the rule holds. The answer to "why was this item not eligible?".
+    /// Whether top-level clause `k` (``clauses``[k]) holds for the client.
+    func clauseHolds(_ k: Int, _ context: some RuleContext) -> Bool {
+        program.truth(clauseNodes[k], context)
+    }
+
     package func firstFailingClause(_ context: some RuleContext) -> String? {
         for (k, node) in clauseNodes.enumerated() where !program.truth(node, context) {
             return clauses[k]

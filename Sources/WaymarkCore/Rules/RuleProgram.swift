@@ -66,9 +66,9 @@ extension RuleProgram {
             guard case .string(let name) = value(key, context) else { return .null }
             return context.attribute(name)
         case .isNull(let operand):
-            return .bool(value(operand, context) == .null)
+            return .bool(isNull(operand, context))
         case .isNotNull(let operand):
-            return .bool(value(operand, context) != .null)
+            return .bool(!isNull(operand, context))
         case .not, .compare, .and, .or, .inSet, .inStrings, .inValue, .inAttributes:
             return .bool(truth(i, context))
         case .negate(let operand):
@@ -110,7 +110,15 @@ extension RuleProgram {
         case .not(let operand):
             return !truth(operand, context)
         case .compare(let op, let lhs, let rhs):
+            // The common `fact OP constant` read directly: no call per operand.
+            if case .fact(let fact) = nodes[Int(lhs)], case .constant(let constant) = nodes[Int(rhs)] {
+                return Self.compare(op, context.value(of: fact), constant)
+            }
             return Self.compare(op, value(lhs, context), value(rhs, context))
+        case .isNull(let operand):
+            return isNull(operand, context)
+        case .isNotNull(let operand):
+            return !isNull(operand, context)
         case .inSet(let element, let set):
             guard let key = Self.setKey(value(element, context)) else { return false }
             return sets[Int(set)].contains(key)
@@ -124,13 +132,26 @@ extension RuleProgram {
             guard case .string(let name) = value(key, context) else { return false }
             return context.attribute(name) != .null
         case .constant(let value):
-            return value == .bool(true)
+            if case .bool(true) = value { return true }
+            return false
         case .keyedCall(let function, let key, let start, let count):
             if case .bool(let holds) = keyedCall(function, keys[Int(key)], start: Int(start), count: Int(count), context) { return holds }
             return false
         default:
-            return value(i, context) == .bool(true)
+            if case .bool(true) = value(i, context) { return true }
+            return false
         }
+    }
+
+    /// Whether node `i` is `null` (a fact is read directly).
+    @inline(__always)
+    private func isNull<Context: RuleContext>(_ i: Int32, _ context: Context) -> Bool {
+        if case .fact(let fact) = nodes[Int(i)] {
+            if case .null = context.value(of: fact) { return true }
+            return false
+        }
+        if case .null = value(i, context) { return true }
+        return false
     }
 
     // MARK: Operators

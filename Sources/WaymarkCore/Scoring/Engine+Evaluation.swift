@@ -57,10 +57,13 @@ extension Engine {
 
         /// Per distinct rule (``PreparedItem/ruleSlot``): 0 not evaluated yet, 1 true, 2 false.
         var rules: [UInt8]
+        /// Per distinct clause (``Engine/clauseSources``): 0 not evaluated yet, 1 true, 2 false.
+        var clauses: [UInt8]
 
-        init(stageIndex: Int, items: Int, rules: Int) {
+        init(stageIndex: Int, items: Int, rules: Int, clauses: Int = 0) {
             self.stageIndex = stageIndex
             self.rules = [UInt8](repeating: 0, count: rules)
+            self.clauses = [UInt8](repeating: 0, count: clauses)
             lastResponse = [Int32](repeating: -1, count: items)
             lastDecline = [Int32](repeating: -1, count: items)
         }
@@ -115,7 +118,7 @@ extension Engine {
 
         // 4. The rule.
         let slot = entry.ruleSlot
-        if slot >= 0, scratch.rules[slot] == 0 { scratch.rules[slot] = entry.passes(facts) ? 1 : 2 }
+        if slot >= 0, scratch.rules[slot] == 0 { scratch.rules[slot] = rulePasses(slot, facts: facts, scratch: &scratch) ? 1 : 2 }
         if slot >= 0, scratch.rules[slot] == 2 {
             return reject(.rule, "rule clause false: \(entry.when.map { $0.firstFailingClause(facts) ?? $0.explain } ?? "")")
         }
@@ -325,6 +328,22 @@ extension Engine {
         return Rejection(itemID: entry.id, kind: entry.kind, check: .rankedOut, reason: reason, priority: p)
     }
 
+    /// Whether the client passes distinct rule `slot`: its clauses in order, each read from or
+    /// stored in `scratch.clauses` (a clause shared by several rules is evaluated once). The
+    /// same answer as evaluating the rule: `&&` stops at the first false clause, and clauses
+    /// have no side effects.
+    func rulePasses(_ slot: Int, facts: ClientFacts, scratch: inout Scratch) -> Bool {
+        for c in ruleClauses[slot] {
+            var state = scratch.clauses[Int(c)]
+            if state == 0 {
+                state = clauseSources[Int(c)].holds(facts) ? 1 : 2
+                scratch.clauses[Int(c)] = state
+            }
+            if state == 2 { return false }
+        }
+        return true
+    }
+
     func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, scratch: Scratch, render: Bool, explain: Bool = true) -> Recommendation {
         // The item is read in place from the shared entry, never copied.
         let entry = prepared[candidate.item]
@@ -332,7 +351,20 @@ extension Engine {
         var trigger: String?
         if candidate.trigger >= 0 {
             let t = entry.triggers[candidate.trigger]
-            trigger = "\(t.event) \(candidate.triggerDays) days ago (window \(t.windowDays) days, boost \(fmt(t.boost)) fading \(t.fade.rawValue) → \(fmt(candidate.triggerMultiplier)))"
+            var line = TextBytes(capacity: 96)
+            line.append(t.event)
+            line.append(" ")
+            line.append(candidate.triggerDays)
+            line.append(" days ago (window ")
+            line.append(t.windowDays)
+            line.append(" days, boost ")
+            line.append(fmt(t.boost))
+            line.append(" fading ")
+            line.append(t.fade.rawValue)
+            line.append(" → ")
+            line.append(fmt(candidate.triggerMultiplier))
+            line.append(")")
+            trigger = line.string
         }
         return Recommendation(
             itemID: entry.id, kind: entry.kind, title: entry.title, rank: rank, channel: candidate.channel,
@@ -359,7 +391,9 @@ extension Engine {
     /// The checks that admitted an item, as text (built only for recommended items).
     func admittedBy(_ candidate: Candidate, facts: ClientFacts) -> [String] {
         let entry = prepared[candidate.item]
-        var admitted = entry.admitted
+        var admitted: [String] = []
+        admitted.reserveCapacity(entry.admitted.count + 2)
+        admitted.append(contentsOf: entry.admitted)
         switch candidate.contact {
         case .underPolicy:
             admitted.append(entry.underPolicy)
@@ -370,10 +404,15 @@ extension Engine {
             admitted.append("follow-up: accepted on \(response.decidedAt.isoDate) (\(response.channel.rawValue)), not bought since: no cooldown, acceptance 1, under caps")
         }
         let channel = candidate.channel
-        let consent = facts.profile.doNotContact ? "inbound only (do not contact)"
-            : facts.profile.consents.contains(channel) ? "consented" : "consent-exempt (no consent needed)"
-        admitted.append("channel \(channel.rawValue): \(consent)")
+        let consent = facts.profile.doNotContact ? 0 : facts.profile.consents.contains(channel) ? 1 : 2
+        admitted.append(Self.channelAdmissions[channel.ordinal * 3 + consent])
         return admitted
+    }
+
+    /// "channel email: consented" for every channel and consent state (do not contact,
+    /// consented, exempt), built once: `channelAdmissions[channel.ordinal * 3 + state]`.
+    static let channelAdmissions: [String] = Channel.allCases.flatMap { channel in
+        ["inbound only (do not contact)", "consented", "consent-exempt (no consent needed)"].map { "channel \(channel.rawValue): \($0)" }
     }
 
     /// FNV-1a over client id, as_of, seed and item id: the per-item exploration seed.

@@ -110,10 +110,5 @@ extension Engine {
                 } ? parts : nil
             }
         }
-
-        /// Whether the client passes the item's `when` rule (true without one).
-        func passes(_ facts: ClientFacts) -> Bool {
-            rule?.evaluate(facts) ?? true
-        }
     }
 }

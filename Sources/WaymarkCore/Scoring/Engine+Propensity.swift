@@ -91,33 +91,36 @@ extension Engine {
         let rate = factors.alpha + factors.beta > 0 ? factors.alpha / (factors.alpha + factors.beta) : factors.acceptance
         let inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: rate,
                                       lift: factors.affinityLift, boost: factors.lifeEventBoost)
-        var x = (0..<PropensityFeature.count).map { _ in 0.0 }
-        PropensityFeature.values(client: client, item: inputs, horizonDays: Double(scorer.model.horizonDays),
-                                 smoothingDays: scorer.model.smoothingDays) { x[$0.rawValue] = $1 }
-        let w = scorer.weights, means = scorer.means
-        func term(_ f: PropensityFeature) -> Double { w[f.rawValue] * (x[f.rawValue] - means[f.rawValue]) }
-        let counts = entry.counts[scratch.stageIndex]
-        // (reason, contribution): 0 own purchases, 1 the crowd, 2 stage rate, 3 affinity,
-        // 4 own response, 5 life event, 6 acceptance.
-        var parts: [(reason: Int, weight: Double)] = [
-            (0, term(.personalRate) + term(.decayedShare) + term(.share) + term(.sinceLast) + term(.due) + term(.boughtBefore) + term(.novelty)),
-            (1, term(.popularity) + term(.recentPopularity) + term(.newPopularity)),
-            (2, term(.stageRate)),
-        ]
-        if inputs.affinityLift != 1 { parts.append((3, term(.affinity))) }
-        switch inputs.response {
-        case .acceptedPending: parts.append((4, term(.acceptedPending)))
-        case .declined: parts.append((4, term(.declined)))
-        case .presentedOpen: parts.append((4, term(.presentedOpen)))
-        case .none, .other: break
+        // The features and the parts live on the stack: this runs for every offer shown.
+        var parts = Parts()
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: PropensityFeature.count) { x in
+            x.initialize(repeating: 0)
+            PropensityFeature.values(client: client, item: inputs, horizonDays: Double(scorer.model.horizonDays),
+                                     smoothingDays: scorer.model.smoothingDays) { x[$0.rawValue] = $1 }
+            let w = scorer.weights, means = scorer.means
+            func term(_ f: PropensityFeature) -> Double { w[f.rawValue] * (x[f.rawValue] - means[f.rawValue]) }
+            let counts = entry.counts[scratch.stageIndex]
+            // (reason, contribution): 0 own purchases, 1 the crowd, 2 stage rate, 3 affinity,
+            // 4 own response, 5 life event, 6 acceptance.
+            parts.append(0, term(.personalRate) + term(.decayedShare) + term(.share) + term(.sinceLast) + term(.due) + term(.boughtBefore) + term(.novelty))
+            parts.append(1, term(.popularity) + term(.recentPopularity) + term(.newPopularity))
+            parts.append(2, term(.stageRate))
+            if inputs.affinityLift != 1 { parts.append(3, term(.affinity)) }
+            switch inputs.response {
+            case .acceptedPending: parts.append(4, term(.acceptedPending))
+            case .declined: parts.append(4, term(.declined))
+            case .presentedOpen: parts.append(4, term(.presentedOpen))
+            case .none, .other: break
+            }
+            if inputs.lifeEventBoost > 1 { parts.append(5, term(.lifeEvent)) }
+            if counts.successes + counts.failures > 0 { parts.append(6, term(.acceptance)) }
         }
-        if inputs.lifeEventBoost > 1 { parts.append((5, term(.lifeEvent))) }
-        if counts.successes + counts.failures > 0 { parts.append((6, term(.acceptance))) }
-        parts.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.reason < $1.reason }
+        parts.sort()
         var reasons: [String] = []
         reasons.reserveCapacity(min(parts.count, 4))
         var text = TextBytes(capacity: 160)
-        for (k, part) in parts.prefix(4).enumerated() where k == 0 || abs(part.weight) >= 0.05 {
+        for k in 0..<min(parts.count, 4) where k == 0 || abs(parts[k].weight) >= 0.05 {
+            let part = parts[k]
             text.removeAll()
             switch part.reason {
             case 0: ownPurchases(entry, occasions: client.occasions, category: inputs.category, asOf: facts.asOf, into: &text)
@@ -143,7 +146,7 @@ extension Engine {
                 text.append("×")
             default:
                 text.append("accepted by ")
-                text.append(Self.percent(rate))
+                Self.percent(rate, into: &text)
                 text.append(" of ")
                 text.append(facts.stage.stage.rawValue)
                 text.append(" clients offered it")
@@ -176,7 +179,7 @@ extension Engine {
         text.append(occasions.count == 1 ? " occasion" : " occasions")
         if n >= 2 {
             text.append(", about every ")
-            text.append(Self.days(occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / Double(n - 1)))
+            Self.days(occasions.categoryLast[c].fractionalDays(since: occasions.categoryFirst[c]) / Double(n - 1), into: &text)
         }
         text.append(", last ")
         if since == 0 {
@@ -189,23 +192,102 @@ extension Engine {
 
     /// "2–3 weeks", "5 days", "4 months": a cycle in words.
     static func days(_ d: Double) -> String {
-        if d < 1.5 { return "day" }
-        if d < 13 { return "\(Int(d.rounded())) days" }
+        var text = TextBytes(capacity: 16)
+        days(d, into: &text)
+        return text.string
+    }
+
+    /// `days(_:)` appended to `text`.
+    static func days(_ d: Double, into text: inout TextBytes) {
+        if d < 1.5 { return text.append("day") }
+        if d < 13 {
+            text.append(Int(d.rounded()))
+            return text.append(" days")
+        }
         if d < 60 {
             let w = d / 7
             let lo = Int(w.rounded(.down)), hi = Int(w.rounded(.up))
-            return lo == hi ? "\(lo) weeks" : "\(lo)–\(hi) weeks"
+            text.append(lo)
+            if lo != hi {
+                text.append("–")
+                text.append(hi)
+            }
+            return text.append(" weeks")
         }
-        if d < 700 { return "\(Int((d / 30.4).rounded())) months" }
-        return "\(Int((d / 365.25).rounded())) years"
+        if d < 700 {
+            text.append(Int((d / 30.4).rounded()))
+            return text.append(" months")
+        }
+        text.append(Int((d / 365.25).rounded()))
+        text.append(" years")
     }
 
+    /// "12%", "9.7%", "<1%": a share as an advisor reads it.
     static func percent(_ p: Double) -> String {
+        var text = TextBytes(capacity: 8)
+        percent(p, into: &text)
+        return text.string
+    }
+
+    /// `percent(_:)` appended to `text`.
+    static func percent(_ p: Double, into text: inout TextBytes) {
         let x = p * 100
-        guard x < 10 else { return "\(Int(x.rounded()))%" }
-        guard x >= 1 else { return "<1%" }
+        guard x < 10 else {
+            text.append(Int(x.rounded()))
+            return text.append("%")
+        }
+        guard x >= 1 else { return text.append("<1%") }
         // One decimal below 10 % ("9.7%"), as an advisor reads a share; whole percents above.
         let tenths = Int((x * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)%"
+        text.append(tenths / 10)
+        text.append(".")
+        text.append(tenths % 10)
+        text.append("%")
+    }
+
+    /// The parts of a learned propensity's reasons, at most seven, on the stack.
+    struct Parts {
+        private var storage: (Part, Part, Part, Part, Part, Part, Part) = (.none, .none, .none, .none, .none, .none, .none)
+        private(set) var count = 0
+
+        struct Part {
+            var reason: Int
+            var weight: Double
+            static let none = Part(reason: -1, weight: 0)
+        }
+
+        subscript(k: Int) -> Part {
+            get {
+                precondition(k >= 0 && k < count)
+                return withUnsafeBytes(of: storage) { $0.load(fromByteOffset: k * MemoryLayout<Part>.stride, as: Part.self) }
+            }
+            set {
+                precondition(k >= 0 && k < count)
+                withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: newValue, toByteOffset: k * MemoryLayout<Part>.stride, as: Part.self) }
+            }
+        }
+
+        mutating func append(_ reason: Int, _ weight: Double) {
+            precondition(count < 7, "at most seven parts")
+            count += 1
+            self[count - 1] = Part(reason: reason, weight: weight)
+        }
+
+        /// Strongest first, equal weights in reason order (an insertion sort of at most seven).
+        mutating func sort() {
+            for i in 1..<max(count, 1) {
+                let part = self[i]
+                var j = i
+                while j > 0, Self.before(part, self[j - 1]) {
+                    self[j] = self[j - 1]
+                    j -= 1
+                }
+                self[j] = part
+            }
+        }
+
+        static func before(_ a: Part, _ b: Part) -> Bool {
+            a.weight != b.weight ? a.weight > b.weight : a.reason < b.reason
+        }
     }
 }

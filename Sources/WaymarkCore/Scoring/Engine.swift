@@ -64,6 +64,25 @@ package struct Engine: Sendable {
     let hasHoldout: Bool
     /// How many distinct `when` rules the items have (``PreparedItem/ruleSlot``).
     let distinctRules: Int
+    /// Per distinct rule: its top-level `&&` clauses as slots of ``clauseSources`` (catalogs
+    /// repeat clauses such as `stage != "prospect"` over many rules: each is evaluated once per
+    /// client, in ``Scratch/clauses``).
+    let ruleClauses: [[Int32]]
+    /// Per distinct clause (by its text): a rule that has it and the clause's index in it.
+    let clauseSources: [RuleClause]
+
+    /// One clause of a compiled rule (a reference: reading its rule in place copies nothing).
+    final class RuleClause: Sendable {
+        let rule: CompiledRule
+        let index: Int
+
+        init(rule: CompiledRule, index: Int) {
+            self.rule = rule
+            self.index = index
+        }
+
+        func holds(_ facts: ClientFacts) -> Bool { rule.clauseHolds(index, facts) }
+    }
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -97,6 +116,20 @@ package struct Engine: Sendable {
             return slotOf.count - 1
         }
         distinctRules = slotOf.count
+        var clauseSlotOf: [String: Int32] = [:]
+        var sources: [RuleClause] = []
+        var clausesOfRule = [[Int32]?](repeating: nil, count: slotOf.count)
+        for (item, slot) in zip(items, ruleSlots) where slot >= 0 && clausesOfRule[slot] == nil {
+            guard let rule = item.when?.compiled else { continue }
+            clausesOfRule[slot] = rule.clauses.enumerated().map { k, text in
+                if let known = clauseSlotOf[text] { return known }
+                clauseSlotOf[text] = Int32(sources.count)
+                sources.append(RuleClause(rule: rule, index: k))
+                return Int32(sources.count - 1)
+            }
+        }
+        ruleClauses = clausesOfRule.map { $0 ?? [] }
+        clauseSources = sources
         prepared = items.enumerated().map { index, item in
             let product = item.product.flatMap { products[$0] }
             let category = categories[index]
@@ -165,7 +198,8 @@ package struct Engine: Sendable {
     /// - Parameter scoring: false for training rows, which read the client's inputs themselves:
     ///   the scorer's per-client parts are then not computed.
     func scratch(for facts: ClientFacts, scoring: Bool = true) -> Scratch {
-        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count, rules: distinctRules)
+        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count, rules: distinctRules,
+                              clauses: clauseSources.count)
         // Each responded item matched once: its newest response, and its newest decline along the chain.
         for (k, itemID) in facts.respondedItems.keys.enumerated() {
             guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
@@ -221,7 +255,9 @@ package struct Engine: Sendable {
         var candidates: [Candidate] = []
         candidates.reserveCapacity(prepared.count)
         var offers: [SortKey] = []
+        offers.reserveCapacity(prepared.count)
         var messages: [SortKey] = []
+        messages.reserveCapacity(prepared.count)
         var candidate = Candidate()
         var reason = ""
         for entry in prepared {
@@ -261,6 +297,7 @@ package struct Engine: Sendable {
 
         // Offers: top k with category diversity.
         var chosenOffers: [Candidate] = []
+        chosenOffers.reserveCapacity(k)
         for index in offers.indices {
             if index == sortedOffers, chosenOffers.count < k {
                 // More were passed over for diversity than the sorted prefix holds: sort the rest.
@@ -301,13 +338,25 @@ package struct Engine: Sendable {
             rejections.sort { (order[$0.itemID] ?? 0) < (order[$1.itemID] ?? 0) }
         }
 
+        // Plain loops, not closures: a closure would capture `scratch` (a var) in a box and copy
+        // it, with every array in it, for each recommendation.
+        var offerAnswers: [Recommendation] = []
+        offerAnswers.reserveCapacity(chosenOffers.count)
+        for (k, chosen) in chosenOffers.enumerated() {
+            offerAnswers.append(recommendation(chosen, rank: k + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores))
+        }
+        var messageAnswers: [Recommendation] = []
+        messageAnswers.reserveCapacity(chosenMessages.count)
+        for (k, chosen) in chosenMessages.enumerated() {
+            messageAnswers.append(recommendation(chosen, rank: k + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores))
+        }
         var set = RecommendationSet(
             clientID: facts.clientID,
             asOf: facts.asOf,
             catalogVersion: catalog.version,
             scores: scores(facts),
-            offers: chosenOffers.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores) },
-            messages: chosenMessages.enumerated().map { recommendation($1, rank: $0 + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores) },
+            offers: offerAnswers,
+            messages: messageAnswers,
             notRecommended: rejections
         )
         if hasHoldout { applyHoldout(to: &set, explain: explain) }
