@@ -167,6 +167,7 @@ struct SmallLastSeen: Sendable {
 
     /// Records `key` seen at `at`; returns the key's index.
     @discardableResult
+    @inline(__always)
     mutating func record(_ key: String, _ at: Timestamp) -> Int {
         let (i, inserted) = keys.insert(key)
         if inserted { times.append(at) } else if at > times[i] { times[i] = at }

@@ -67,9 +67,11 @@ package struct CompiledRule: Sendable, CustomStringConvertible {
 
     /// The source text of the first top-level `&&` operand that does not hold for the client,
     /// or `nil` when the rule holds. The answer to "why was this item not eligible?".
-    /// Whether top-level clause `k` (``clauses``[k]) holds for the client.
-    func clauseHolds(_ k: Int, _ context: some RuleContext) -> Bool {
-        program.truth(clauseNodes[k], context)
+    /// Appends this rule's program to `merged`; returns where each top-level clause
+    /// (``clauses``[k]) now is in it.
+    func appendClauses(to merged: inout RuleProgram) -> [Int32] {
+        let base = merged.append(program, node: 0)
+        return clauseNodes.map { $0 + base }
     }
 
     package func firstFailingClause(_ context: some RuleContext) -> String? {

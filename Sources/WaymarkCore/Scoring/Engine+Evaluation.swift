@@ -57,7 +57,7 @@ extension Engine {
 
         /// Per distinct rule (``PreparedItem/ruleSlot``): 0 not evaluated yet, 1 true, 2 false.
         var rules: [UInt8]
-        /// Per distinct clause (``Engine/clauseSources``): 0 not evaluated yet, 1 true, 2 false.
+        /// Per distinct clause (``Engine/clauseNodes``): 0 not evaluated yet, 1 true, 2 false.
         var clauses: [UInt8]
 
         init(stageIndex: Int, items: Int, rules: Int, clauses: Int = 0) {
@@ -333,11 +333,12 @@ extension Engine {
     /// same answer as evaluating the rule: `&&` stops at the first false clause, and clauses
     /// have no side effects.
     func rulePasses(_ slot: Int, facts: ClientFacts, scratch: inout Scratch) -> Bool {
-        for c in ruleClauses[slot] {
-            var state = scratch.clauses[Int(c)]
+        for k in Int(ruleClauseStart[slot])..<Int(ruleClauseStart[slot + 1]) {
+            let c = Int(ruleClauseList[k])
+            var state = scratch.clauses[c]
             if state == 0 {
-                state = clauseSources[Int(c)].holds(facts) ? 1 : 2
-                scratch.clauses[Int(c)] = state
+                state = clauseProgram.truth(clauseNodes[c], facts) ? 1 : 2
+                scratch.clauses[c] = state
             }
             if state == 2 { return false }
         }

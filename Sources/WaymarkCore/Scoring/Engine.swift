@@ -64,25 +64,17 @@ package struct Engine: Sendable {
     let hasHoldout: Bool
     /// How many distinct `when` rules the items have (``PreparedItem/ruleSlot``).
     let distinctRules: Int
-    /// Per distinct rule: its top-level `&&` clauses as slots of ``clauseSources`` (catalogs
-    /// repeat clauses such as `stage != "prospect"` over many rules: each is evaluated once per
-    /// client, in ``Scratch/clauses``).
-    let ruleClauses: [[Int32]]
-    /// Per distinct clause (by its text): a rule that has it and the clause's index in it.
-    let clauseSources: [RuleClause]
-
-    /// One clause of a compiled rule (a reference: reading its rule in place copies nothing).
-    final class RuleClause: Sendable {
-        let rule: CompiledRule
-        let index: Int
-
-        init(rule: CompiledRule, index: Int) {
-            self.rule = rule
-            self.index = index
-        }
-
-        func holds(_ facts: ClientFacts) -> Bool { rule.clauseHolds(index, facts) }
-    }
+    /// Per distinct rule `r`: its top-level `&&` clauses are the slots
+    /// `ruleClauseList[ruleClauseStart[r]..<ruleClauseStart[r + 1]]` of ``clauseNodes``
+    /// (catalogs repeat clauses such as `stage != "prospect"` over many rules: each is evaluated
+    /// once per client, in ``Scratch/clauses``). Flat arrays of plain values: reading them
+    /// retains nothing.
+    let ruleClauseStart: [Int32]
+    let ruleClauseList: [Int32]
+    /// Every distinct rule's program in one (nothing to retain per clause evaluated).
+    let clauseProgram: RuleProgram
+    /// Per distinct clause (by its text): its node in ``clauseProgram``.
+    let clauseNodes: [Int32]
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -117,19 +109,25 @@ package struct Engine: Sendable {
         }
         distinctRules = slotOf.count
         var clauseSlotOf: [String: Int32] = [:]
-        var sources: [RuleClause] = []
+        var merged = RuleProgram()
+        var nodes: [Int32] = []
         var clausesOfRule = [[Int32]?](repeating: nil, count: slotOf.count)
         for (item, slot) in zip(items, ruleSlots) where slot >= 0 && clausesOfRule[slot] == nil {
             guard let rule = item.when?.compiled else { continue }
-            clausesOfRule[slot] = rule.clauses.enumerated().map { k, text in
+            let placed = rule.appendClauses(to: &merged)
+            clausesOfRule[slot] = zip(rule.clauses, placed).map { text, node in
                 if let known = clauseSlotOf[text] { return known }
-                clauseSlotOf[text] = Int32(sources.count)
-                sources.append(RuleClause(rule: rule, index: k))
-                return Int32(sources.count - 1)
+                clauseSlotOf[text] = Int32(nodes.count)
+                nodes.append(node)
+                return Int32(nodes.count - 1)
             }
         }
-        ruleClauses = clausesOfRule.map { $0 ?? [] }
-        clauseSources = sources
+        var starts: [Int32] = [0]
+        for clauses in clausesOfRule { starts.append(starts[starts.count - 1] + Int32(clauses?.count ?? 0)) }
+        ruleClauseStart = starts
+        ruleClauseList = clausesOfRule.flatMap { $0 ?? [] }
+        clauseProgram = merged
+        clauseNodes = nodes
         prepared = items.enumerated().map { index, item in
             let product = item.product.flatMap { products[$0] }
             let category = categories[index]
@@ -199,7 +197,7 @@ package struct Engine: Sendable {
     ///   the scorer's per-client parts are then not computed.
     func scratch(for facts: ClientFacts, scoring: Bool = true) -> Scratch {
         var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count, rules: distinctRules,
-                              clauses: clauseSources.count)
+                              clauses: clauseNodes.count)
         // Each responded item matched once: its newest response, and its newest decline along the chain.
         for (k, itemID) in facts.respondedItems.keys.enumerated() {
             guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
