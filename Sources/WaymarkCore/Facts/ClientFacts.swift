@@ -105,12 +105,16 @@ package struct ClientFacts: Sendable {
     ///   - thresholds: the catalog's lifecycle thresholds.
     ///   - loyalty: the catalog's loyalty programme.
     ///   - models: the fitted models (defaults: heuristics, see docs/catalog.md).
+    ///
+    /// The arguments are borrowed (`__shared`), not taken: an initializer otherwise takes its
+    /// arguments owned, and the caller copies (retains every array in) the snapshot and the
+    /// models for each client.
     package init(
-        snapshot: ClientSnapshot,
+        snapshot: __shared ClientSnapshot,
         asOf: Timestamp,
-        thresholds: LifecycleThresholds = LifecycleThresholds(),
-        loyalty: LoyaltyProgram = LoyaltyProgram(),
-        models: FittedModels = FittedModels()
+        thresholds: __shared LifecycleThresholds = LifecycleThresholds(),
+        loyalty: __shared LoyaltyProgram = LoyaltyProgram(),
+        models: __shared FittedModels = FittedModels()
     ) {
         let profile = snapshot.profile
         clientID = profile.id
@@ -147,7 +151,16 @@ package struct ClientFacts: Sendable {
             for i in buffer.indices {
                 let at = buffer[i].at
                 total += Double(buffer[i].amountCents)
-                let product = keys.record(buffer[i].productID, at)
+                // A product id seen as this very value is found from the bits of its string,
+                // without reading (or retaining) the string.
+                let product: Int
+                if let base = buffer.baseAddress,
+                   let k = keys.keys.cachedIndex(bits: SmallKeys.bits(at: UnsafeRawPointer(base + i), offset: Self.productIDOffset)) {
+                    keys.touch(k, at)
+                    product = k
+                } else {
+                    product = keys.record(buffer[i].productID, at)
+                }
                 if product == categoryOfProduct.count { categoryOfProduct.append(-1) }
                 let cached = categoryOfProduct[product]
                 let category: Int
@@ -269,6 +282,9 @@ package struct ClientFacts: Sendable {
         lastContact = known.first?.presentedAt
         account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
     }
+
+    /// Where a purchase's product id sits in it.
+    static let productIDOffset = MemoryLayout<Purchase>.offset(of: \Purchase.productID)!
 
     /// The order of `purchases` by time as indices, equal times in the snapshot's order; nil
     /// when they are in time order already (as the store reads them, and every fact but the

@@ -1,5 +1,10 @@
 internal import Foundation
 
+// The table reads a `String` value as its two 64-bit words (`bits`).
+#if !_pointerBitWidth(_64)
+#error("SmallKeys assumes a 64-bit platform (a String of two 64-bit words)")
+#endif
+
 /// Distinct strings in first-seen order, found by a cheap fingerprint (no SipHash per purchase;
 /// the text is compared only when a fingerprint matches): up to ``linearKeys`` keys by scanning
 /// the fingerprints, more through a small open-addressing table.
@@ -102,6 +107,22 @@ struct SmallKeys: Sendable {
             if fingerprints[k] == fingerprint, keys[k] == key { return k }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// The index of the key whose `String` value has these bits, when the recent-key cache holds
+    /// it (nil says nothing: the key may still be in the table).
+    @inline(__always)
+    func cachedIndex(bits: (UInt64, UInt64)) -> Int? {
+        guard !recent.isEmpty else { return nil }
+        let entry = recent[Self.recentSlot(bits)]
+        return entry.index >= 0 && entry.bits == bits ? Int(entry.index) : nil
+    }
+
+    /// The bits of the `String` at `offset` bytes into `element`, read from memory (no copy, so
+    /// no retain, of the string).
+    @inline(__always)
+    static func bits(at element: UnsafeRawPointer, offset: Int) -> (UInt64, UInt64) {
+        (element.load(fromByteOffset: offset, as: UInt64.self), element.load(fromByteOffset: offset + 8, as: UInt64.self))
     }
 
     /// The index of `key`, appending it when absent.

@@ -142,4 +142,51 @@ import Testing
         }
         #expect(keys.index(of: "kk-") == nil)
     }
+
+    /// A long key is the same key whichever storage its text sits in: the cache of recent
+    /// string values only answers for the very same value, the text decides otherwise. Tables
+    /// grow from the scanned size (16 keys) into the slotted one without losing a key.
+    @Test func keysAreFoundByTextWhateverTheirStorage() {
+        // Each call builds a new heap string: equal text, different storage (and bits).
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        let texts = (0..<40).map { "product-with-a-long-id-\($0)" } + (0..<10).map { "p\($0)" }
+        var table = SmallLastSeen(capacity: 4)
+        for (k, text) in texts.enumerated() {
+            #expect(table.record(fresh(text), Timestamp(seconds: Int64(k))) == k)
+            // The very same value, and an equal one in another storage, find the same key.
+            let value = fresh(text)
+            #expect(table.record(value, Timestamp(seconds: 0)) == k)
+            #expect(table.record(value, Timestamp(seconds: 0)) == k)
+            #expect(table.keys.index(of: fresh(text)) == k)
+        }
+        #expect(table.keys.keys.count == texts.count)
+        // Every earlier key is still found, with its latest time.
+        for (k, text) in texts.enumerated().reversed() {
+            #expect(table.keys.index(of: fresh(text)) == k, "\(text)")
+            #expect(table.last(fresh(text)) == Timestamp(seconds: Int64(k)))
+            #expect(table.record(text, Timestamp(seconds: 1_000 + Int64(k))) == k)
+        }
+        #expect(table.last("product-with-a-long-id-7") == Timestamp(seconds: 1_007))
+        #expect(table.keys.index(of: "product-with-a-long-id-40") == nil)
+        #expect(table.keys.index(of: "p10") == nil)
+    }
+
+    /// The facts' product table, read through the bits of each line's product id, gives what
+    /// the text gives: equal ids in separate storages are one product.
+    @Test func purchasesOfOneProductInSeparateStoragesAreOneProduct() {
+        func fresh(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        var snapshot = EngineFactsTests.sample()
+        let long = "fund-index-accumulating-class-b"
+        for day in [-300, -200, -100, -10] {
+            snapshot.purchases.append(Purchase(productID: fresh(long), category: fresh("investment"), at: Fixture.day(day), amountCents: 100))
+            snapshot.purchases.append(Purchase(productID: fresh("sav-easy"), category: "savings", at: Fixture.day(day), amountCents: 100))
+        }
+        snapshot.purchases.sort { $0.at < $1.at }
+        let facts = ClientFacts(snapshot: snapshot, asOf: Fixture.asOf, loyalty: EngineFactsTests.loyalty)
+        #expect(facts.ownedProducts.filter { $0 == long }.count == 1)
+        #expect(facts.lastPurchaseOfProduct.keys.keys.filter { $0 == long }.count == 1)
+        #expect(facts.daysSincePurchase(long) == 10)
+        #expect(facts.daysSincePurchase("sav-easy") == 10)
+        #expect(facts.lastPurchaseOfProduct.keys.keys.count == Set(snapshot.purchases.map(\.productID)).count)
+    }
 }
