@@ -356,23 +356,38 @@ package struct MessageTemplate: Sendable {
     /// Renders a plain template (see `plainParts`) with `value` giving each variable's text
     /// (nil: unset, rendered empty), HTML-escaped as Mustache does.
     static func render(_ parts: [PlainPart], value: (String) -> String?) -> String {
-        var result = ""
+        // Built as bytes (every message of every answer is rendered here); a value with nothing
+        // to escape is copied as it is, the rare one with a character to escape goes through
+        // the escaping loop below.
+        var result = TextBytes(capacity: 256)
         for part in parts {
             switch part {
             case .text(let text):
-                result += text
+                result.append(text)
             case .variable(let name):
                 guard let text = value(name) else { continue }
-                for c in text {
-                    switch c {
-                    case "<": result += "&lt;"
-                    case ">": result += "&gt;"
-                    case "&": result += "&amp;"
-                    case "\"": result += "&quot;"
-                    case "'": result += "&#39;"
-                    default: result.append(c)
-                    }
+                if text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&")
+                                              || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) {
+                    result.append(escaped(text))
+                } else {
+                    result.append(text)
                 }
+            }
+        }
+        return result.string
+    }
+
+    /// `text` with `< > & " '` escaped for HTML, character by character.
+    static func escaped(_ text: String) -> String {
+        var result = ""
+        for c in text {
+            switch c {
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "&": result += "&amp;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(c)
             }
         }
         return result

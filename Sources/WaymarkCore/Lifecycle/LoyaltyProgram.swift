@@ -100,7 +100,8 @@ package struct LoyaltyProgram: Sendable, Hashable {
                 let raw = Double(buffer[i].amountCents) / 100 * pointsPerUnit * multipliers[categoryIndex[i]]
                 // Points are capped at 10^15 per purchase and sums saturate: any valid amount (up to
                 // 10^12) times any multiplier stays a number, never a crash.
-                let earned = raw > 0 ? Int(min(raw.rounded(.down), 1e15)) : 0
+                // Positive, so truncating is rounding down (one instruction, not a call to floor).
+                let earned = raw > 0 ? Int(min(raw, 1e15)) : 0
                 balance = balance.saturatingAdd(earned)
                 if buffer[i].at > windowStart { qualifying = qualifying.saturatingAdd(earned) }
             }

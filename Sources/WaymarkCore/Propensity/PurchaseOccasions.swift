@@ -76,13 +76,19 @@ package struct PurchaseOccasions: Sendable, Hashable {
             decayed.withUnsafeMutableBufferPointer { decayed in
                 // Newest first, so the weights are powers of `decay` without a pow per occasion;
                 // the first and last occasion of each category come out of the same pass.
-                for o in stride(from: m - 1, through: 0, by: -1) {
+                // Plain loops: a stride and a range per occasion cost more than the work here.
+                var o = m - 1
+                while o >= 0 {
                     total += weight
                     let at = times[o]
-                    for k in Int(starts[o])..<Int(starts[o + 1]) {
+                    let mark = Int32(truncatingIfNeeded: o)
+                    var k = Int(starts[o])
+                    let end = Int(starts[o + 1])
+                    while k < end {
                         let c = categoryOf[line(k)]
-                        guard stamp[c] != Int32(o) else { continue }
-                        stamp[c] = Int32(o)
+                        k += 1
+                        guard stamp[c] != mark else { continue }
+                        stamp[c] = mark
                         decayed[c] += weight
                         if count[c] == 0 { last[c] = at }
                         count[c] += 1
@@ -90,6 +96,7 @@ package struct PurchaseOccasions: Sendable, Hashable {
                         pairCount += 1
                     }
                     weight *= decay
+                    o -= 1
                 }
             }
             }
