@@ -190,14 +190,7 @@ extension Engine {
         }
     }
 
-    /// "2–3 weeks", "5 days", "4 months": a cycle in words.
-    static func days(_ d: Double) -> String {
-        var text = TextBytes(capacity: 16)
-        days(d, into: &text)
-        return text.string
-    }
-
-    /// `days(_:)` appended to `text`.
+    /// "2–3 weeks", "5 days", "4 months": a cycle in words, appended to `text`.
     static func days(_ d: Double, into text: inout TextBytes) {
         if d < 1.5 { return text.append("day") }
         if d < 13 {
