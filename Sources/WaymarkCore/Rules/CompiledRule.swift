@@ -65,8 +65,6 @@ package struct CompiledRule: Sendable, CustomStringConvertible {
         program.value(root, context)
     }
 
-    /// The source text of the first top-level `&&` operand that does not hold for the client,
-    /// or `nil` when the rule holds. The answer to "why was this item not eligible?".
     /// Appends this rule's program to `merged`; returns where each top-level clause
     /// (``clauses``[k]) now is in it.
     func appendClauses(to merged: inout RuleProgram) -> [Int32] {
@@ -74,6 +72,8 @@ package struct CompiledRule: Sendable, CustomStringConvertible {
         return clauseNodes.map { $0 + base }
     }
 
+    /// The source text of the first top-level `&&` operand that does not hold for the client,
+    /// or `nil` when the rule holds. The answer to "why was this item not eligible?".
     package func firstFailingClause(_ context: some RuleContext) -> String? {
         for (k, node) in clauseNodes.enumerated() where !program.truth(node, context) {
             return clauses[k]

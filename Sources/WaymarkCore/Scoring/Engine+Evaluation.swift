@@ -57,10 +57,10 @@ extension Engine {
 
         /// Per distinct rule (``PreparedItem/ruleSlot``): 0 not evaluated yet, 1 true, 2 false.
         var rules: [UInt8]
-        /// Per distinct clause (``Engine/clauseNodes``): 0 not evaluated yet, 1 true, 2 false.
+        /// Per distinct clause (``RuleClauses``): 0 not evaluated yet, 1 true, 2 false.
         var clauses: [UInt8]
 
-        init(stageIndex: Int, items: Int, rules: Int, clauses: Int = 0) {
+        init(stageIndex: Int, items: Int, rules: Int, clauses: Int) {
             self.stageIndex = stageIndex
             self.rules = [UInt8](repeating: 0, count: rules)
             self.clauses = [UInt8](repeating: 0, count: clauses)
@@ -118,7 +118,7 @@ extension Engine {
 
         // 4. The rule.
         let slot = entry.ruleSlot
-        if slot >= 0, scratch.rules[slot] == 0 { scratch.rules[slot] = rulePasses(slot, facts: facts, scratch: &scratch) ? 1 : 2 }
+        if slot >= 0, scratch.rules[slot] == 0 { scratch.rules[slot] = clauses.passes(slot, facts, memo: &scratch.clauses) ? 1 : 2 }
         if slot >= 0, scratch.rules[slot] == 2 {
             return reject(.rule, "rule clause false: \(entry.when.map { $0.firstFailingClause(facts) ?? $0.explain } ?? "")")
         }
@@ -326,23 +326,6 @@ extension Engine {
             "ranked out: \(limit)"
         }
         return Rejection(itemID: entry.id, kind: entry.kind, check: .rankedOut, reason: reason, priority: p)
-    }
-
-    /// Whether the client passes distinct rule `slot`: its clauses in order, each read from or
-    /// stored in `scratch.clauses` (a clause shared by several rules is evaluated once). The
-    /// same answer as evaluating the rule: `&&` stops at the first false clause, and clauses
-    /// have no side effects.
-    func rulePasses(_ slot: Int, facts: ClientFacts, scratch: inout Scratch) -> Bool {
-        for k in Int(ruleClauseStart[slot])..<Int(ruleClauseStart[slot + 1]) {
-            let c = Int(ruleClauseList[k])
-            var state = scratch.clauses[c]
-            if state == 0 {
-                state = clauseProgram.truth(clauseNodes[c], facts) ? 1 : 2
-                scratch.clauses[c] = state
-            }
-            if state == 2 { return false }
-        }
-        return true
     }
 
     func recommendation(_ candidate: Candidate, rank: Int, facts: ClientFacts, scratch: Scratch, render: Bool, explain: Bool = true) -> Recommendation {

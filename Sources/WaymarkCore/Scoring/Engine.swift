@@ -64,17 +64,8 @@ package struct Engine: Sendable {
     let hasHoldout: Bool
     /// How many distinct `when` rules the items have (``PreparedItem/ruleSlot``).
     let distinctRules: Int
-    /// Per distinct rule `r`: its top-level `&&` clauses are the slots
-    /// `ruleClauseList[ruleClauseStart[r]..<ruleClauseStart[r + 1]]` of ``clauseNodes``
-    /// (catalogs repeat clauses such as `stage != "prospect"` over many rules: each is evaluated
-    /// once per client, in ``Scratch/clauses``). Flat arrays of plain values: reading them
-    /// retains nothing.
-    let ruleClauseStart: [Int32]
-    let ruleClauseList: [Int32]
-    /// Every distinct rule's program in one (nothing to retain per clause evaluated).
-    let clauseProgram: RuleProgram
-    /// Per distinct clause (by its text): its node in ``clauseProgram``.
-    let clauseNodes: [Int32]
+    /// The distinct rules' clauses, each evaluated once per client (``RuleClauses``).
+    let clauses: RuleClauses
 
     package init(catalog: Catalog, models: FittedModels = FittedModels(), products: ProductDirectory = ProductDirectory()) {
         self.catalog = catalog
@@ -108,26 +99,9 @@ package struct Engine: Sendable {
             return slotOf.count - 1
         }
         distinctRules = slotOf.count
-        var clauseSlotOf: [String: Int32] = [:]
-        var merged = RuleProgram()
-        var nodes: [Int32] = []
-        var clausesOfRule = [[Int32]?](repeating: nil, count: slotOf.count)
-        for (item, slot) in zip(items, ruleSlots) where slot >= 0 && clausesOfRule[slot] == nil {
-            guard let rule = item.when?.compiled else { continue }
-            let placed = rule.appendClauses(to: &merged)
-            clausesOfRule[slot] = zip(rule.clauses, placed).map { text, node in
-                if let known = clauseSlotOf[text] { return known }
-                clauseSlotOf[text] = Int32(nodes.count)
-                nodes.append(node)
-                return Int32(nodes.count - 1)
-            }
-        }
-        var starts: [Int32] = [0]
-        for clauses in clausesOfRule { starts.append(starts[starts.count - 1] + Int32(clauses?.count ?? 0)) }
-        ruleClauseStart = starts
-        ruleClauseList = clausesOfRule.flatMap { $0 ?? [] }
-        clauseProgram = merged
-        clauseNodes = nodes
+        var rules = [CompiledRule?](repeating: nil, count: slotOf.count)
+        for (item, slot) in zip(items, ruleSlots) where slot >= 0 { rules[slot] = item.when?.compiled }
+        clauses = RuleClauses(rules: rules)
         prepared = items.enumerated().map { index, item in
             let product = item.product.flatMap { products[$0] }
             let category = categories[index]
@@ -197,7 +171,7 @@ package struct Engine: Sendable {
     ///   the scorer's per-client parts are then not computed.
     func scratch(for facts: ClientFacts, scoring: Bool = true) -> Scratch {
         var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count, rules: distinctRules,
-                              clauses: clauseNodes.count)
+                              clauses: clauses.count)
         // Each responded item matched once: its newest response, and its newest decline along the chain.
         for (k, itemID) in facts.respondedItems.keys.enumerated() {
             guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
@@ -336,29 +310,29 @@ package struct Engine: Sendable {
             rejections.sort { (order[$0.itemID] ?? 0) < (order[$1.itemID] ?? 0) }
         }
 
-        // Plain loops, not closures: a closure would capture `scratch` (a var) in a box and copy
-        // it, with every array in it, for each recommendation.
-        var offerAnswers: [Recommendation] = []
-        offerAnswers.reserveCapacity(chosenOffers.count)
-        for (k, chosen) in chosenOffers.enumerated() {
-            offerAnswers.append(recommendation(chosen, rank: k + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores))
-        }
-        var messageAnswers: [Recommendation] = []
-        messageAnswers.reserveCapacity(chosenMessages.count)
-        for (k, chosen) in chosenMessages.enumerated() {
-            messageAnswers.append(recommendation(chosen, rank: k + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores))
-        }
         var set = RecommendationSet(
             clientID: facts.clientID,
             asOf: facts.asOf,
             catalogVersion: catalog.version,
             scores: scores(facts),
-            offers: offerAnswers,
-            messages: messageAnswers,
+            offers: recommendations(chosenOffers, facts: facts, scratch: scratch, options: options),
+            messages: recommendations(chosenMessages, facts: facts, scratch: scratch, options: options),
             notRecommended: rejections
         )
         if hasHoldout { applyHoldout(to: &set, explain: explain) }
         return set
+    }
+
+    /// The answers for the chosen candidates, ranked 1, 2, …: a method taking `scratch` as an
+    /// argument, not a closure capturing it (a captured var is boxed and copied, with every array
+    /// in it, for each recommendation).
+    func recommendations(_ chosen: [Candidate], facts: ClientFacts, scratch: Scratch, options: RecommendOptions) -> [Recommendation] {
+        var answers: [Recommendation] = []
+        answers.reserveCapacity(chosen.count)
+        for (k, candidate) in chosen.enumerated() {
+            answers.append(recommendation(candidate, rank: k + 1, facts: facts, scratch: scratch, render: options.renderText, explain: options.explainScores))
+        }
+        return answers
     }
 
     /// Puts the `count` greatest elements of `keys` first, in order (the rest in any order): a

@@ -2,7 +2,7 @@ import Testing
 @testable import WaymarkCore
 
 /// The engine evaluates each distinct top-level clause once per client and shares the answer
-/// between the rules that have it (``Engine/rulePasses(_:facts:scratch:)``): the verdicts must be
+/// between the rules that have it (``RuleClauses/passes(_:_:memo:)``): the verdicts must be
 /// the rules' own, whatever the clauses' order, sharing and short-circuits.
 @Suite struct RuleClauseSharingTests {
     static let rules = [
@@ -42,7 +42,7 @@ import Testing
         // whitespace outside strings does not make a new clause, inside a string it does.
         #expect(engine.distinctRules == 9)
         #expect(catalog.items.compactMap { $0.when?.compiled.clauses.count }.reduce(0, +) >= 19)
-        #expect((11...12).contains(engine.clauseNodes.count))
+        #expect((11...12).contains(engine.clauses.count))
         var verdicts = Set<Bool>()
         for client in Self.clients() {
             let facts = engine.facts(for: client, asOf: Fixture.asOf)
