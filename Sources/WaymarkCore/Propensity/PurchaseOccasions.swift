@@ -33,8 +33,8 @@ package struct PurchaseOccasions: Sendable, Hashable {
     ///   - categories: how many categories the indices range over.
     ///   - decay: the per-occasion decay of `categoryDecayed` (0 < decay ≤ 1).
     package init(_ purchases: UnsafeBufferPointer<Purchase>, order: [Int32]? = nil, categoryOfPurchase: [Int], categories: Int, decay: Double) {
-        // Built in local arrays through unsafe buffers (no uniqueness check or bounds check per
-        // line: this runs for every client of every run), then stored.
+        // Built in local arrays (a stored property would be checked for uniqueness at every
+        // write: this runs for every client of every run), then stored.
         var count = [Int32](repeating: 0, count: categories)
         var first = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
         var last = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
@@ -45,67 +45,42 @@ package struct PurchaseOccasions: Sendable, Hashable {
             return
         }
         precondition(categoryOfPurchase.count == n && (order?.count ?? n) == n, "one category index and one order entry per line")
+        @inline(__always) func line(_ k: Int) -> Int { order.map { Int($0[k]) } ?? k }
         // Occasions are runs of consecutive lines: `starts[o]` is the first line of occasion o.
-        var starts = [Int32](repeating: 0, count: n + 1)
+        var starts: [Int] = []
+        starts.reserveCapacity(n + 1)
         var occasionTimes: [Timestamp] = []
         occasionTimes.reserveCapacity(n)
-        var m = 0
+        for k in 0..<n where k == 0 || !Self.sameOccasion(purchases, line(k - 1), line(k)) {
+            starts.append(k)
+            occasionTimes.append(purchases[line(k)].at)
+        }
+        starts.append(n)
+        // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
+        var stamp = [Int](repeating: -1, count: categories)
+        var weight = 1.0
         var total = 0.0
         var pairCount = 0
-        let identity: [Int32] = []
-        (order ?? identity).withUnsafeBufferPointer { ordered in
-            @inline(__always) func line(_ k: Int) -> Int { ordered.isEmpty ? k : Int(ordered[k]) }
-            starts.withUnsafeMutableBufferPointer { starts in
-                for k in 0..<n where k == 0 || !Self.sameOccasion(purchases, line(k - 1), line(k)) {
-                    starts[m] = Int32(k)
-                    occasionTimes.append(purchases[line(k)].at)
-                    m += 1
-                }
-                starts[m] = Int32(n)
+        // Newest first, so the weights are powers of `decay` without a pow per occasion; the
+        // first and last occasion of each category come out of the same pass.
+        var o = occasionTimes.count - 1
+        while o >= 0 {
+            total += weight
+            let at = occasionTimes[o]
+            var k = starts[o]
+            while k < starts[o + 1] {
+                let c = categoryOfPurchase[line(k)]
+                k += 1
+                guard stamp[c] != o else { continue }
+                stamp[c] = o
+                decayed[c] += weight
+                if count[c] == 0 { last[c] = at }
+                count[c] += 1
+                first[c] = at
+                pairCount += 1
             }
-            // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
-            var stamp = [Int32](repeating: -1, count: categories)
-            var weight = 1.0
-            categoryOfPurchase.withUnsafeBufferPointer { categoryOf in
-            starts.withUnsafeBufferPointer { starts in
-            occasionTimes.withUnsafeBufferPointer { times in
-            stamp.withUnsafeMutableBufferPointer { stamp in
-            count.withUnsafeMutableBufferPointer { count in
-            first.withUnsafeMutableBufferPointer { first in
-            last.withUnsafeMutableBufferPointer { last in
-            decayed.withUnsafeMutableBufferPointer { decayed in
-                // Newest first, so the weights are powers of `decay` without a pow per occasion;
-                // the first and last occasion of each category come out of the same pass.
-                // Plain loops: a stride and a range per occasion cost more than the work here.
-                var o = m - 1
-                while o >= 0 {
-                    total += weight
-                    let at = times[o]
-                    let mark = Int32(truncatingIfNeeded: o)
-                    var k = Int(starts[o])
-                    let end = Int(starts[o + 1])
-                    while k < end {
-                        let c = categoryOf[line(k)]
-                        k += 1
-                        guard stamp[c] != mark else { continue }
-                        stamp[c] = mark
-                        decayed[c] += weight
-                        if count[c] == 0 { last[c] = at }
-                        count[c] += 1
-                        first[c] = at
-                        pairCount += 1
-                    }
-                    weight *= decay
-                    o -= 1
-                }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
+            weight *= decay
+            o -= 1
         }
         times = occasionTimes
         (categoryCount, categoryFirst, categoryLast, categoryDecayed) = (count, first, last, decayed)
