@@ -80,13 +80,13 @@ extension ClientFacts: RuleContext {
     }
 
     package func interactionsWithin(_ channel: String, days: Int) -> Int {
-        let start = asOf.adding(days: -days)
+        let start = asOf.start(ofLast: days)
         let filter = channel == "any" ? nil : Channel(rawValue: channel)
         if channel != "any", filter == nil { return 0 }
         // Read in place: no copy (and no retain) of each interaction's strings.
         return interactions.withUnsafeBufferPointer { buffer in
             var count = 0
-            for i in buffer.indices where buffer[i].at >= start {
+            for i in buffer.indices where buffer[i].at > start {
                 if filter == nil || buffer[i].channel == filter { count += 1 }
             }
             return count
@@ -145,12 +145,12 @@ extension ClientFacts: RuleContext {
     /// Whether the responded item at `item` (nil: never responded) got `outcome` within `days`.
     private func responded(_ item: Int?, outcome: String, days: Int) -> Bool {
         guard let item else { return false }
-        let start = asOf.adding(days: -days)
+        let start = asOf.start(ofLast: days)
         var i = newestResponse[item]
         while i >= 0 {
             let response = responses[Int(i)]
             i = olderResponse[Int(i)]
-            guard response.decidedAt >= start else { continue }
+            guard response.decidedAt > start else { continue }
             if outcome == "any" || response.outcome.rawValue == outcome { return true }
         }
         return false

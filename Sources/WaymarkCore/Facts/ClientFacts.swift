@@ -136,7 +136,8 @@ package struct ClientFacts: Sendable {
         // Room for a typical client's distinct products and categories (the tables grow beyond).
         var keys = SmallLastSeen(capacity: min(purchases.count, 32))
         var categories = SmallLastSeen(capacity: min(purchases.count, 16))
-        let recentStart = asOf.adding(days: -90)
+        // "The last 90 days" as every within counts them (`Timestamp.start(ofLast:)`).
+        let recentStart = asOf.start(ofLast: 90)
         // Per purchase, in the snapshot's order, its category's index.
         var categoryOfPurchase: [Int] = []
         categoryOfPurchase.reserveCapacity(purchases.count)

@@ -43,9 +43,25 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
         guard civil.day == d else { return nil } // 2023-02-30 and the like
     }
 
-    /// The moment `days` whole days later (earlier when negative).
+    /// The moment `days` whole days later (earlier when negative). Saturates at the ends of the
+    /// range instead of trapping: a rule or catalog may name any number of days (`1e15` days is
+    /// "ever"), and a server must not die of it.
     package func adding(days: Int) -> Timestamp {
-        Timestamp(seconds: seconds + Int64(days) * Self.secondsPerDay)
+        let (delta, productOverflow) = Int64(days).multipliedReportingOverflow(by: Self.secondsPerDay)
+        let (sum, sumOverflow) = seconds.addingReportingOverflow(delta)
+        guard !productOverflow, !sumOverflow else { return Timestamp(seconds: days < 0 ? .min : .max) }
+        return Timestamp(seconds: sum)
+    }
+
+    /// Where "the last `days` days" before `self` begin, exclusive: a time `t` at or before `self`
+    /// is within them when `t > start(ofLast: days)`, that is when `days(since: t) <= days`. Every
+    /// "within" of the facts and the rule language (`bought_within`, `event_within`,
+    /// `interactions_within`, `responded_within`, `interactions_90d`, `recent_categories`)
+    /// counts this way, as `days_since_purchase` and `days_since_event` count days. Negative
+    /// `days`: nothing is within (`self`).
+    package func start(ofLast days: Int) -> Timestamp {
+        guard days >= 0 else { return self }
+        return adding(days: -days).adding(days: -1)
     }
 
     /// Whole days from `earlier` to `self`, rounded down (negative when `earlier` is later).
