@@ -82,10 +82,11 @@ package struct CivilDate: Sendable, Hashable, Comparable {
         self.init(year: y, month: m, day: d)
     }
 
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`; a year before 1 (a training window reaching back past 0001-01-01) as ISO
+    /// 8601's expanded form, `-0009-01-05`, never `00-9-01-05`.
     package var isoText: String {
-        var yearText = String(year)
-        while yearText.count < 4 { yearText = "0" + yearText }
+        let digits = String(year.magnitude)
+        let yearText = (year < 0 ? "-" : "") + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
         return yearText + "-" + twoDigits(month) + "-" + twoDigits(day)
     }
 

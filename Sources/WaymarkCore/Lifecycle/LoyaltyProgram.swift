@@ -54,13 +54,6 @@ package struct LoyaltyProgram: Sendable, Hashable {
         self.qualifyingWindowDays = qualifyingWindowDays
     }
 
-    /// Points one purchase earns (rounded down).
-    package func points(for purchase: Purchase) -> Int {
-        let multiplier = categoryMultipliers[purchase.category] ?? 1
-        let raw = Double(purchase.amountCents) / 100 * pointsPerUnit * multiplier
-        return raw > 0 ? Int(raw.rounded(.down)) : 0
-    }
-
     /// The loyalty status of a client at `asOf`, from purchases, ledger entries and advocacy interactions up to then.
     package func status(purchases: [Purchase], ledger: [LoyaltyEntry], interactions: [Interaction] = [], asOf: Timestamp) -> LoyaltyStatus {
         var names: [String] = []

@@ -66,29 +66,32 @@ package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Whole days from `earlier` to `self`, rounded down (negative when `earlier` is later).
     package func days(since earlier: Timestamp) -> Int {
-        let delta = seconds - earlier.seconds
-        return Int(delta >= 0 ? delta / Self.secondsPerDay : -((-delta + Self.secondsPerDay - 1) / Self.secondsPerDay))
+        let (delta, overflow) = seconds.subtractingReportingOverflow(earlier.seconds)
+        guard !overflow else { return seconds > earlier.seconds ? Int(Int64.max / Self.secondsPerDay) : Int(Int64.min / Self.secondsPerDay) }
+        return Int(Self.floorDays(delta))
+    }
+
+    /// Whole days in `seconds`, rounded down (towards the past), for any value.
+    @inline(__always)
+    static func floorDays(_ seconds: Int64) -> Int64 {
+        seconds >= 0 ? seconds / secondsPerDay : (seconds + 1) / secondsPerDay - 1
     }
 
     /// Fractional days from `earlier` to `self`.
     package func fractionalDays(since earlier: Timestamp) -> Double {
-        Double(seconds - earlier.seconds) / Double(Self.secondsPerDay)
+        let (delta, overflow) = seconds.subtractingReportingOverflow(earlier.seconds)
+        return (overflow ? Double(seconds) - Double(earlier.seconds) : Double(delta)) / Double(Self.secondsPerDay)
     }
 
     /// The UTC calendar date.
     package var civil: (year: Int, month: Int, day: Int) {
-        let days = seconds >= 0 ? seconds / Self.secondsPerDay : -((-seconds + Self.secondsPerDay - 1) / Self.secondsPerDay)
-        return Self.civilFromDays(days)
+        Self.civilFromDays(Self.floorDays(seconds))
     }
 
-    /// `YYYY-MM-DD` of the UTC date.
+    /// `YYYY-MM-DD` of the UTC date (``CivilDate/isoText``).
     package var isoDate: String {
         let c = civil
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
+        return CivilDate(year: c.year, month: c.month, day: c.day).isoText
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`.

@@ -162,5 +162,20 @@ import WaymarkLifetime
         #expect(Timestamp(isoDate: "1969-12-31")?.seconds == -86_400)
         #expect(t.adding(days: 1).days(since: t) == 1)
         #expect(Timestamp(year: 1960, month: 3, day: 1).isoDate == "1960-03-01")
+        // The ends of the range: a training window stepping back past year 1, a saturated date.
+        #expect(Timestamp(year: 1, month: 1, day: 2).isoDate == "0001-01-02")
+        #expect(Timestamp(year: 1, month: 1, day: 2).adding(days: -3650).isoDate == "-0009-01-05")
+        #expect(Timestamp(year: 1, month: 1, day: 1).adding(days: -1).iso8601 == "0000-12-31T00:00:00Z")
+        #expect(Timestamp(seconds: .max).isoDate.count > 10)
+        #expect(Timestamp(seconds: .min).isoDate.hasPrefix("-"))
+        #expect(Timestamp(seconds: -1).isoDate == "1969-12-31" && Timestamp(seconds: -86_400).isoDate == "1969-12-31")
+        #expect(Timestamp(seconds: -86_401).isoDate == "1969-12-30")
+        for (a, b, days) in [(0, -1, 0), (0, 1, -1), (-1, 0, -1), (86_400, 0, 1), (0, 86_400, -1), (0, 86_401, -2)] as [(Int64, Int64, Int)] {
+            #expect(Timestamp(seconds: a).days(since: Timestamp(seconds: b)) == days, "\(a) − \(b)")
+        }
+        #expect(Timestamp(seconds: .max).days(since: Timestamp(seconds: .min)) > 0)
+        #expect(Timestamp(seconds: .min).days(since: Timestamp(seconds: .max)) < 0)
+        #expect(Timestamp(seconds: .max).fractionalDays(since: Timestamp(seconds: .min)) > 2e14)
+        #expect(Timestamp(seconds: 86_400 * 3 / 2).fractionalDays(since: Timestamp(seconds: 0)) == 1.5)
     }
 }
