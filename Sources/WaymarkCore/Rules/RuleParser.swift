@@ -21,6 +21,11 @@ package struct RuleParser {
     /// Nesting depth, bounded so a hostile rule cannot overflow the stack.
     private var depth = 0
     private static let maximumDepth = 200
+    /// The tallest tree a rule may make (``RuleSyntax/height``), as many levels as nesting may
+    /// have. Nesting is bounded by `maximumDepth`, but a chain (`a && b && c …`, `x.y.y.y …`) makes
+    /// a tree as tall as it is long, which the checker walks recursively (about 10 KB of stack a
+    /// level in a debug build): 1,000 `&&` overflowed the stack.
+    package static let maximumHeight = 200
 
     private init(tokens: [RuleToken], source: String) {
         self.tokens = tokens
@@ -128,9 +133,17 @@ package struct RuleParser {
         while let op = binaryOperator(current.kind), op.precedence >= minimumPrecedence {
             let operatorToken = advance()
             let rhs = try parseBinary(minimumPrecedence: op.precedence + 1)
-            lhs = RuleSyntax(.binary(op, lhs, rhs, operatorRange: operatorToken.range), range: lhs.range.union(rhs.range))
+            lhs = try bounded(RuleSyntax(.binary(op, lhs, rhs, operatorRange: operatorToken.range), range: lhs.range.union(rhs.range)),
+                              at: operatorToken.range)
         }
         return lhs
+    }
+
+    /// `node`, or an error at `range` when it makes the tree taller than ``maximumHeight``.
+    private func bounded(_ node: RuleSyntax, at range: SourceRange) throws(RuleDiagnostic) -> RuleSyntax {
+        guard node.height > Self.maximumHeight else { return node }
+        throw error("rule is too long: more than \(Self.maximumHeight) operations in a chain or inside one another; "
+                    + "split it over several items, or write a long list of alternatives as x in [a, b, …]", at: range)
     }
 
     private mutating func parseUnary() throws(RuleDiagnostic) -> RuleSyntax {
@@ -171,17 +184,18 @@ package struct RuleParser {
                 let nameToken = advance()
                 if let open = take(.leftParen) {
                     let (arguments, close) = try parseArguments(until: .rightParen, opener: open)
-                    base = RuleSyntax(
+                    base = try bounded(RuleSyntax(
                         .call(name: name, nameRange: nameToken.range, arguments: [base] + arguments),
                         range: base.range.union(close.range)
-                    )
+                    ), at: nameToken.range)
                 } else {
-                    base = RuleSyntax(.member(base, name: name, nameRange: nameToken.range), range: base.range.union(nameToken.range))
+                    base = try bounded(RuleSyntax(.member(base, name: name, nameRange: nameToken.range), range: base.range.union(nameToken.range)),
+                                       at: nameToken.range)
                 }
             } else if let open = take(.leftBracket) {
                 let index = try parseExpression()
                 let close = try expect(.rightBracket, closing: open)
-                base = RuleSyntax(.index(base, index), range: base.range.union(close.range))
+                base = try bounded(RuleSyntax(.index(base, index), range: base.range.union(close.range)), at: open.range)
             } else {
                 return base
             }

@@ -58,13 +58,32 @@ package struct RuleSyntax: Sendable, Hashable, CustomStringConvertible {
         case conditional(RuleSyntax, RuleSyntax, RuleSyntax)
     }
 
-    package var kind: Kind
+    package private(set) var kind: Kind
     /// The range of the whole expression, parentheses around it included.
     package var range: SourceRange
+    /// The number of nodes on the longest path from this one down to a leaf (1 for a leaf):
+    /// what every recursive pass over the tree (checking, lowering, hashing, freeing) puts on
+    /// the stack. The parser bounds it (``RuleParser``).
+    package private(set) var height: Int
 
     package init(_ kind: Kind, range: SourceRange) {
         self.kind = kind
         self.range = range
+        height = 1 + Self.childHeight(kind)
+    }
+
+    /// The tallest child's height, 0 for a leaf (no recursion: each child knows its own).
+    private static func childHeight(_ kind: Kind) -> Int {
+        switch kind {
+        case .int, .double, .string, .bool, .null, .identifier: 0
+        case .member(let base, _, _): base.height
+        case .index(let base, let index): max(base.height, index.height)
+        case .call(_, _, let arguments): arguments.reduce(0) { max($0, $1.height) }
+        case .list(let elements): elements.reduce(0) { max($0, $1.height) }
+        case .unary(_, let operand): operand.height
+        case .binary(_, let lhs, let rhs, _): max(lhs.height, rhs.height)
+        case .conditional(let condition, let then, let otherwise): max(condition.height, then.height, otherwise.height)
+        }
     }
 
     package var description: String {

@@ -94,4 +94,35 @@ import WaymarkCore
         let bangs = String(repeating: "!", count: 5000) + "a"
         #expect(failure(bangs)?.message.hasPrefix("rule is nested too deeply") == true)
     }
+
+    /// A chain is as tall a tree as it is long, and every pass after the parser walks it
+    /// recursively: 1,000 `&&` once overflowed the stack in the checker. Bounded, with the
+    /// error at the operator that goes over.
+    @Test func longChainsAreAnErrorNotACrash() throws {
+        let limit = RuleParser.maximumHeight
+        let andChain: String = Array(repeating: "age >= 18", count: 100_000).joined(separator: " && ")
+        let orChain: String = Array(repeating: "a", count: 5_000).joined(separator: " || ")
+        let members: String = "x" + String(repeating: ".y", count: 5_000)
+        let indices: String = "x" + String(repeating: "[0]", count: 5_000)
+        let calls: String = "x" + String(repeating: ".f()", count: 5_000)
+        let cases: [(String, Int)] = [
+            (andChain, (limit - 2) * 13 + 10), (orChain, (limit - 1) * 5 + 2),
+            (members, limit * 2), (indices, limit * 3 - 2), (calls, limit * 4 - 2),
+        ]
+        for (source, operatorOffset) in cases {
+            let error = try #require(failure(source), "\(source.prefix(20))")
+            #expect(error.message.hasPrefix("rule is too long: more than 200 operations in a chain or inside one another"), "\(source.prefix(20))")
+            #expect(error.range.start.offset == operatorOffset, "\(source.prefix(20)): \(error.range)")
+        }
+        // Up to the bound a chain parses (a tree of height `limit`: limit - 1 operators over leaves).
+        #expect(try RuleParser.parse(Array(repeating: "a", count: limit - 1).joined(separator: " && ")).get().height == limit - 1)
+        let longest = try RuleParser.parse(Array(repeating: "a", count: limit).joined(separator: " && ")).get()
+        #expect(longest.height == limit)
+        // The tallest rule allowed is checked, compiled and evaluated (on a test thread's stack).
+        let tallest = Array(repeating: "age >= 18", count: limit - 1).joined(separator: " && ")
+        #expect(try RuleCompiler.compile(tallest).evaluate(TestRuleContext.sample))
+        let shorter = Array(repeating: "age >= 18", count: limit - 3).joined(separator: " && ")
+        #expect(try RuleCompiler.compile(shorter + " || age < 18 && age > 99").evaluate(TestRuleContext.sample))
+        #expect(try !RuleCompiler.compile(shorter + " && age < 18 || age > 99").evaluate(TestRuleContext.sample))
+    }
 }
