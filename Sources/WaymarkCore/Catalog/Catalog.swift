@@ -327,6 +327,7 @@ package struct MessageTemplate: Sendable {
 
     package init(source: String) throws {
         self.source = source
+        try Self.checkSectionDepth(source)
         self.compiled = try MustacheTemplate(string: source)
         self.names = Set(Self.variables(in: source, nested: true).map(\.root))
         self.plainParts = Self.plainParts(of: source)

@@ -100,6 +100,32 @@ import WaymarkGenerator
         }
     }
 
+    /// The Mustache parser recurses once per nested section: a template nesting too deep is a
+    /// catalog error at the section that goes over, not a stack overflow (1,000 levels crashed
+    /// catalog check), also when set-delimiter tags hide the sections from a `{{` scan.
+    @Test func deeplyNestedTemplateSectionsAreAnErrorNotACrash() throws {
+        let limit = MessageTemplate.maximumSectionDepth
+        func catalog(_ template: String) -> String {
+            "version: \"1\"\nitems:\n  - { id: msg-a, kind: message, title: A, channels: [email], template: '\(template)' }\n"
+        }
+        let fits = String(repeating: "{{#points}}", count: limit) + "x" + String(repeating: "{{/points}}", count: limit)
+        let rendered = try CatalogLoader.load(catalog(fits), file: "t.yaml").items[0].template!
+        #expect(rendered.names == ["points"])
+        for (template, column) in [
+            (String(repeating: "{{#points}}", count: 100_000) + String(repeating: "{{/points}}", count: 100_000), 11 * limit),
+            (String(repeating: "{{^tier}}", count: limit + 1) + String(repeating: "{{/tier}}", count: limit + 1), 9 * limit),
+            ("{{=<% %>=}}" + String(repeating: "<%#points%>", count: 5_000) + String(repeating: "<%/points%>", count: 5_000), 11 + 11 * limit),
+        ] {
+            do {
+                _ = try CatalogLoader.load(catalog(template), file: "t.yaml")
+                Issue.record("loaded")
+            } catch {
+                let expected = "t.yaml:3:\(73 + column): error: item 'msg-a': template does not compile: sections are nested more than \(limit) deep"
+                #expect(error.diagnostics.map(\.description) == [expected])
+            }
+        }
+    }
+
     @Test("settings.lifetime: model, penalty and time unit, with their defaults; a bad model is named")
     func lifetimeSettings() throws {
         let defaults = try CatalogLoader.load("version: \"1\"\n", file: "d.yaml").settings.lifetime
