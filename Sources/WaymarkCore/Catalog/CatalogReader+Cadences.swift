@@ -35,7 +35,7 @@ extension CatalogReader {
                         error(itemNode.value, "\(w): unknown item '\(item)'\(hint)")
                         continue
                     }
-                    let delay = s["delay_days"].flatMap { int($0.value, "\(w): steps[].delay_days", min: 0) } ?? 0
+                    let delay = s["delay_days"].flatMap { days($0.value, "\(w): steps[].delay_days", min: 0) } ?? 0
                     cadence.steps.append(.init(itemID: item, channel: channel, delayDays: delay))
                 }
                 if stepNodes.isEmpty { error(v.value, "\(w): steps must list at least one step") }
@@ -48,11 +48,11 @@ extension CatalogReader {
                 if let s = e["stage_change"] { cadence.exitOnStageChange = bool(s.value, "\(w): exit.stage_change") ?? false }
                 if let r = e["when"] { cadence.exitWhen = rule(r.value, itemIDs: itemIDs, tiers: tiers, "\(w): exit.when") }
             }
-            if let v = f["reentry_days"] { cadence.reentryDays = int(v.value, "\(w): reentry_days", min: 0) }
+            if let v = f["reentry_days"] { cadence.reentryDays = days(v.value, "\(w): reentry_days", min: 0) }
             if let v = f["max_wait_days"] {
                 if case .scalar(let scalar) = v.value, scalar.string == "never" {
                     cadence.maxWaitDays = nil
-                } else if let days = int(v.value, "\(w): max_wait_days (a number of days, or never)", min: 0) {
+                } else if let days = days(v.value, "\(w): max_wait_days (a number of days, or never)", min: 0) {
                     cadence.maxWaitDays = days
                 }
             }

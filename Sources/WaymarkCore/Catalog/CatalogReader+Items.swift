@@ -95,7 +95,7 @@ extension CatalogReader {
                     continue
                 }
                 guard let event = string(e.value, "\(w): triggers[].event"),
-                      let window = int(wd.value, "\(w): triggers[].window_days", min: 1),
+                      let window = days(wd.value, "\(w): triggers[].window_days", min: 1),
                       let boost = double(b.value, "\(w): triggers[].boost", range: 1...1000) else { continue }
                 var fade = Trigger.Fade.linear
                 if let fd = m["fade"], let text = string(fd.value, "\(w): triggers[].fade") {
@@ -129,7 +129,7 @@ extension CatalogReader {
                 error(v.value, "\(w): prior needs alpha and beta, or rate (and optionally strength)")
             }
         }
-        if let v = f["cooldown_days"] { item.cooldownDays = int(v.value, "\(w): cooldown_days", min: 0) }
+        if let v = f["cooldown_days"] { item.cooldownDays = days(v.value, "\(w): cooldown_days", min: 0) }
         if let v = f["valid_from"] { item.validFrom = date(v.value, "\(w): valid_from") }
         if let v = f["valid_until"] { item.validUntil = date(v.value, "\(w): valid_until") }
         if let from = item.validFrom, let until = item.validUntil, until < from, let v = f["valid_until"] {

@@ -13,16 +13,16 @@ extension CatalogReader {
         ]) {
             var t = LifecycleThresholds()
             let p = "settings.lifecycle."
-            if let v = m["onboarding_days"] { t.onboardingDays = int(v.value, p + "onboarding_days", min: 0) ?? t.onboardingDays }
+            if let v = m["onboarding_days"] { t.onboardingDays = days(v.value, p + "onboarding_days", min: 0) ?? t.onboardingDays }
             if let v = m["loyal_min_purchases"] { t.loyalMinPurchases = int(v.value, p + "loyal_min_purchases", min: 1) ?? t.loyalMinPurchases }
             if let v = m["loyal_min_p_alive"] { t.loyalMinPAlive = double(v.value, p + "loyal_min_p_alive", range: 0...1) ?? t.loyalMinPAlive }
-            if let v = m["loyal_min_tenure_days"] { t.loyalMinTenureDays = int(v.value, p + "loyal_min_tenure_days", min: 0) ?? t.loyalMinTenureDays }
+            if let v = m["loyal_min_tenure_days"] { t.loyalMinTenureDays = days(v.value, p + "loyal_min_tenure_days", min: 0) ?? t.loyalMinTenureDays }
             if let v = m["at_risk_p_alive"] { t.atRiskPAlive = double(v.value, p + "at_risk_p_alive", range: 0...1) ?? t.atRiskPAlive }
             if let v = m["at_risk_gap_factor"] { t.atRiskGapFactor = double(v.value, p + "at_risk_gap_factor", range: 1...100) ?? t.atRiskGapFactor }
-            if let v = m["default_gap_days"] { t.defaultGapDays = int(v.value, p + "default_gap_days", min: 1) ?? t.defaultGapDays }
+            if let v = m["default_gap_days"] { t.defaultGapDays = days(v.value, p + "default_gap_days", min: 1) ?? t.defaultGapDays }
             if let v = m["lapsed_p_alive"] { t.lapsedPAlive = double(v.value, p + "lapsed_p_alive", range: 0...1) ?? t.lapsedPAlive }
-            if let v = m["lapsed_days"] { t.lapsedDays = int(v.value, p + "lapsed_days", min: 1) ?? t.lapsedDays }
-            if let v = m["reactivated_days"] { t.reactivatedDays = int(v.value, p + "reactivated_days", min: 0) ?? t.reactivatedDays }
+            if let v = m["lapsed_days"] { t.lapsedDays = days(v.value, p + "lapsed_days", min: 1) ?? t.lapsedDays }
+            if let v = m["reactivated_days"] { t.reactivatedDays = days(v.value, p + "reactivated_days", min: 0) ?? t.reactivatedDays }
             if t.lapsedPAlive > t.atRiskPAlive, let v = m["lapsed_p_alive"] {
                 error(v.value, "settings.lifecycle.lapsed_p_alive (\(fmt(t.lapsedPAlive))) must not exceed at_risk_p_alive (\(fmt(t.atRiskPAlive)))")
             }
@@ -33,11 +33,11 @@ extension CatalogReader {
         ]) {
             var a = ArbitrationSettings()
             let p = "settings.arbitration."
-            if let v = m["top_offers"] { a.topOffers = int(v.value, p + "top_offers", min: 0) ?? a.topOffers }
-            if let v = m["max_messages"] { a.maxMessages = int(v.value, p + "max_messages", min: 0) ?? a.maxMessages }
-            if let v = m["max_per_category"] { a.maxPerCategory = int(v.value, p + "max_per_category", min: 0) ?? a.maxPerCategory }
+            if let v = m["top_offers"] { a.topOffers = int(v.value, p + "top_offers", min: 0, max: Self.maximumListed) ?? a.topOffers }
+            if let v = m["max_messages"] { a.maxMessages = int(v.value, p + "max_messages", min: 0, max: Self.maximumListed) ?? a.maxMessages }
+            if let v = m["max_per_category"] { a.maxPerCategory = int(v.value, p + "max_per_category", min: 0, max: Self.maximumListed) ?? a.maxPerCategory }
             if let v = m["min_priority"] { a.minPriority = double(v.value, p + "min_priority", range: 0...Double.greatestFiniteMagnitude) ?? a.minPriority }
-            if let v = m["recency_full_days"] { a.recencyFullDays = int(v.value, p + "recency_full_days", min: 0) ?? a.recencyFullDays }
+            if let v = m["recency_full_days"] { a.recencyFullDays = days(v.value, p + "recency_full_days", min: 0) ?? a.recencyFullDays }
             if let v = m["household_ownership"] { a.householdOwnership = bool(v.value, p + "household_ownership") ?? a.householdOwnership }
             result.arbitration = a
         }
@@ -47,7 +47,7 @@ extension CatalogReader {
         }
         if let v = f["propensity"], let m = mapping(v.value, "settings.propensity", keys: ["learned", "horizon_days", "training_clients"]) {
             if let v = m["learned"] { result.propensity.learned = bool(v.value, "settings.propensity.learned") ?? true }
-            if let v = m["horizon_days"], let days = int(v.value, "settings.propensity.horizon_days", min: 1) { result.propensity.horizonDays = days }
+            if let v = m["horizon_days"], let days = days(v.value, "settings.propensity.horizon_days", min: 1) { result.propensity.horizonDays = days }
             if let v = m["training_clients"], let n = int(v.value, "settings.propensity.training_clients", min: 100) { result.propensity.trainingClients = n }
         }
         if let v = f["lifetime"], let m = mapping(v.value, "settings.lifetime", keys: ["model", "penalty", "time_unit_days"]) {
@@ -70,7 +70,7 @@ extension CatalogReader {
         var result = LoyaltyProgram()
         guard let f = mapping(node, "loyalty", keys: ["points_per_unit", "category_multipliers", "tiers", "qualifying_window_days",
                                                            "points_expire_after_days", "bonus_points", "tier_review"]) else { return result }
-        if let v = f["points_expire_after_days"] { result.expiryDays = int(v.value, "loyalty.points_expire_after_days", min: 0) ?? 0 }
+        if let v = f["points_expire_after_days"] { result.expiryDays = days(v.value, "loyalty.points_expire_after_days", min: 0) ?? 0 }
         if let v = f["bonus_points"] {
             if case .mapping(let m) = v.value {
                 for (key, value) in m {
@@ -88,16 +88,16 @@ extension CatalogReader {
         if let v = f["tier_review"], let m = mapping(v.value, "loyalty.tier_review", keys: ["first_review", "every_days", "grace_days"]) {
             if let first = m["first_review"], let every = m["every_days"] {
                 if let date = date(first.value, "loyalty.tier_review.first_review"),
-                   let days = int(every.value, "loyalty.tier_review.every_days", min: 1) {
-                    let grace = m["grace_days"].flatMap { int($0.value, "loyalty.tier_review.grace_days", min: 0) } ?? 0
-                    result.tierReview = .init(firstReview: date, everyDays: days, graceDays: grace)
+                   let every = days(every.value, "loyalty.tier_review.every_days", min: 1) {
+                    let grace = m["grace_days"].flatMap { days($0.value, "loyalty.tier_review.grace_days", min: 0) } ?? 0
+                    result.tierReview = .init(firstReview: date, everyDays: every, graceDays: grace)
                 }
             } else {
                 error(v.value, "loyalty.tier_review needs 'first_review' and 'every_days' (e.g. {first_review: 2025-01-01, every_days: 365, grace_days: 90})")
             }
         }
         if let v = f["points_per_unit"] { result.pointsPerUnit = double(v.value, "loyalty.points_per_unit", range: 0...1_000_000) ?? 1 }
-        if let v = f["qualifying_window_days"] { result.qualifyingWindowDays = int(v.value, "loyalty.qualifying_window_days", min: 0) ?? 365 }
+        if let v = f["qualifying_window_days"] { result.qualifyingWindowDays = days(v.value, "loyalty.qualifying_window_days", min: 0) ?? 365 }
         if let v = f["category_multipliers"] {
             if case .mapping(let m) = v.value {
                 for (key, value) in m {
@@ -137,8 +137,8 @@ extension CatalogReader {
             "cooldown_after_presented_days", "cooldown_after_declined_days", "caps", "quiet_list",
             "consent_exempt_channels", "do_not_contact", "inbound", "follow_up_accepted_days",
         ]) else { return result }
-        if let v = f["cooldown_after_presented_days"] { result.cooldownAfterPresentedDays = int(v.value, p + "cooldown_after_presented_days", min: 0) ?? result.cooldownAfterPresentedDays }
-        if let v = f["cooldown_after_declined_days"] { result.cooldownAfterDeclinedDays = int(v.value, p + "cooldown_after_declined_days", min: 0) ?? result.cooldownAfterDeclinedDays }
+        if let v = f["cooldown_after_presented_days"] { result.cooldownAfterPresentedDays = days(v.value, p + "cooldown_after_presented_days", min: 0) ?? result.cooldownAfterPresentedDays }
+        if let v = f["cooldown_after_declined_days"] { result.cooldownAfterDeclinedDays = days(v.value, p + "cooldown_after_declined_days", min: 0) ?? result.cooldownAfterDeclinedDays }
         if let v = f["caps"], let nodes = list(v.value, p + "caps") {
             for node in nodes {
                 guard let m = mapping(node, p + "caps[]", keys: ["channel", "max", "window_days", "per"]) else { continue }
@@ -151,7 +151,7 @@ extension CatalogReader {
                     guard let parsed = self.channel(c.value, p + "caps[].channel") else { continue }
                     channel = parsed
                 }
-                guard let max = int(maxNode.value, p + "caps[].max", min: 0), let window = int(windowNode.value, p + "caps[].window_days", min: 1) else { continue }
+                guard let max = int(maxNode.value, p + "caps[].max", min: 0), let window = days(windowNode.value, p + "caps[].window_days", min: 1) else { continue }
                 var perAccount = false
                 if let per = m["per"], let text = string(per.value, p + "caps[].per") {
                     guard ["client", "account"].contains(text) else {
@@ -182,7 +182,7 @@ extension CatalogReader {
             }
         }
         if let v = f["follow_up_accepted_days"] {
-            result.followUpAcceptedDays = int(v.value, p + "follow_up_accepted_days", min: 0) ?? result.followUpAcceptedDays
+            result.followUpAcceptedDays = days(v.value, p + "follow_up_accepted_days", min: 0) ?? result.followUpAcceptedDays
         }
         if result.inbound == .exempt, result.consentExempt.isEmpty, let v = f["inbound"] {
             error(v.value, p + "inbound: exempt has no effect while consent_exempt_channels is empty; list the channels where the client comes to you there (e.g. [web, advisor])")
@@ -215,7 +215,7 @@ extension CatalogReader {
         var result = AuditSettings()
         guard let m = mapping(node, "audit", keys: ["decision_log", "retention_days"]) else { return result }
         if let v = m["decision_log"] { result.decisionLog = bool(v.value, "audit.decision_log") ?? false }
-        if let v = m["retention_days"] { result.retentionDays = int(v.value, "audit.retention_days", min: 1) ?? result.retentionDays }
+        if let v = m["retention_days"] { result.retentionDays = days(v.value, "audit.retention_days", min: 1) ?? result.retentionDays }
         return result
     }
 

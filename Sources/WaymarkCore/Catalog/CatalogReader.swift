@@ -118,7 +118,7 @@ struct CatalogReader {
         return s.string
     }
 
-    mutating func int(_ node: Node, _ what: String, min: Int? = nil) -> Int? {
+    mutating func int(_ node: Node, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
         guard case .scalar(let s) = node, let value = Int(s.string.replacingOccurrences(of: "_", with: "")) else {
             error(node, "\(what) must be a whole number, found \(describe(node))")
             return nil
@@ -127,8 +127,25 @@ struct CatalogReader {
             error(node, "\(what) must be at least \(min), found \(value)")
             return nil
         }
+        if let max, value > max {
+            error(node, "\(what) must be at most \(max)\(max == Self.maximumDays ? " (100 years)" : ""), found \(value)")
+            return nil
+        }
         return value
     }
+
+    /// The most days a catalog may name anywhere (a delay, a window, a cooldown, a horizon …):
+    /// 100 years. A larger number has no meaning for a client's relationship, and dates built
+    /// from it would leave the database's range (a cadence step due in year 300,000 cannot be stored).
+    static let maximumDays = 36_525
+
+    /// A number of days (`…_days` keys): a whole number from `min` to ``maximumDays``.
+    mutating func days(_ node: Node, _ what: String, min: Int) -> Int? {
+        int(node, what, min: min, max: Self.maximumDays)
+    }
+
+    /// The most offers, messages or offers per category an answer may hold.
+    static let maximumListed = 1_000
 
     mutating func double(_ node: Node, _ what: String, range: ClosedRange<Double>? = nil) -> Double? {
         guard case .scalar(let s) = node, s.style == .plain || s.style == .any, let value = Double(s.string), value.isFinite else {

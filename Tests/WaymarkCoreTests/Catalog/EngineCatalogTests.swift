@@ -126,6 +126,38 @@ import WaymarkGenerator
         }
     }
 
+    /// Numbers the engine turns into dates or allocations are bounded at load: a huge delay once
+    /// trapped the scoring run (a date past the end of time), a huge top_offers every answer.
+    @Test func daysAndListSizesAreBoundedAtLoad() throws {
+        let text = try String(contentsOfFile: Fixture.examplePath("retail.yaml"), encoding: .utf8)
+        let products = Fixture.products(GeneratorCatalog.retail)
+        func load(_ edits: [(String, String)]) throws(CatalogError) -> Catalog {
+            var edited = text
+            for (old, new) in edits { edited = edited.replacingOccurrences(of: old, with: new) }
+            return try CatalogLoader.load(edited, file: "retail.yaml", references: CatalogReferences(products: products))
+        }
+        // The limits themselves load.
+        let edge = try load([("delay_days: 10 }", "delay_days: 36525 }"), ("onboarding_days: 60", "onboarding_days: 36525"),
+                             ("top_offers: 3", "top_offers: 1000")])
+        #expect(edge.settings.lifecycle.onboardingDays == 36_525 && edge.settings.arbitration.topOffers == 1_000)
+        let cases: [((String, String), String)] = [
+            (("delay_days: 10 }", "delay_days: 99999999999999 }"),
+             "cadence 'onboarding': steps[].delay_days must be at most 36525 (100 years), found 99999999999999"),
+            (("onboarding_days: 60", "onboarding_days: 36526"),
+             "settings.lifecycle.onboarding_days must be at most 36525 (100 years), found 36526"),
+            (("top_offers: 3", "top_offers: 9223372036854775807"),
+             "settings.arbitration.top_offers must be at most 1000, found 9223372036854775807"),
+        ]
+        for (edit, expected) in cases {
+            do {
+                _ = try load([edit])
+                Issue.record("loaded: \(expected)")
+            } catch {
+                #expect(error.diagnostics.contains { $0.description.hasSuffix(expected) }, "\(error.diagnostics.map(\.description))")
+            }
+        }
+    }
+
     @Test("settings.lifetime: model, penalty and time unit, with their defaults; a bad model is named")
     func lifetimeSettings() throws {
         let defaults = try CatalogLoader.load("version: \"1\"\n", file: "d.yaml").settings.lifetime
