@@ -256,8 +256,9 @@ package struct Engine: Sendable {
         }
         // Only the first few of each kind are read unless every rejection is explained: those are
         // picked by scanning (k scans of n instead of sorting all n), the rest sorted only if reached.
-        let k = options.maxOffers ?? settings.topOffers
-        let m = options.maxMessages ?? settings.maxMessages
+        // (Never more than there are: a caller's huge limit neither overflows `k + 2` nor reserves room for it.)
+        let k = max(0, min(options.maxOffers ?? settings.topOffers, offers.count))
+        let m = max(0, min(options.maxMessages ?? settings.maxMessages, messages.count))
         var sortedOffers = offers.count
         if explain {
             offers.sort(by: byPriority)

@@ -50,7 +50,7 @@ struct ScoreCommand: ParsableCommand {
 
     func validate() throws {
         if let asOf, asOf.timestamp == nil { throw ValidationError("--as-of must be a date YYYY-MM-DD, e.g. 2025-06-30; got '\(asOf.text)'") }
-        if let top, top < 0 { throw ValidationError("--top must be 0 or more") }
+        if let top, !(0...1_000).contains(top) { throw ValidationError("--top must be from 0 to 1000 (0: messages only); got \(top)") }
         if let workers, workers < 1 || workers > 512 { throw ValidationError("--workers must be between 1 and 512") }
         if case .failure(let error)? = shard?.shard { throw ValidationError(error.message) }
         if let model, model.kind == nil { throw ValidationError("--model must be bgnbd or mbgnbd; got '\(model.text)'") }

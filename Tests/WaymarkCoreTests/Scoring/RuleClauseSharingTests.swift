@@ -57,4 +57,20 @@ import Testing
         // Both verdicts occur, so the comparison above can fail either way.
         #expect(verdicts == [true, false])
     }
+
+    /// A caller's limit larger than the catalog gives every eligible item; the largest possible
+    /// one once overflowed `k + 2` and trapped (`waymark score --top 9223372036854775807`).
+    @Test func hugeLimitsGiveEveryEligibleItem() throws {
+        let engine = Engine(catalog: try Self.catalog(), products: Fixture.advisorProducts)
+        let client = Self.clients()[2]
+        let all = engine.recommend(for: client, asOf: Fixture.asOf, options: RecommendOptions(maxOffers: 20, maxMessages: 20))
+        #expect(all.offers.count > 3)
+        for limit in [Int.max, Int.max - 1, 1 << 62] {
+            for explain in [false, true] {
+                let set = engine.recommend(for: client, asOf: Fixture.asOf,
+                                           options: RecommendOptions(explainRejections: explain, maxOffers: limit, maxMessages: limit))
+                #expect(set.offers.map(\.itemID) == all.offers.map(\.itemID))
+            }
+        }
+    }
 }
