@@ -129,5 +129,10 @@ struct ClvCLITests {
         let usage = try cli.run(["clv", "fit", file, "--predict", "-3"])
         #expect(usage.status == 64)
         #expect(usage.stderr.contains("--predict"))
+        // A horizon so long the series would run for ever, and a penalty outside the catalog's range.
+        let endless = try cli.run(["clv", "fit", file, "--predict", "1e308"])
+        #expect(endless.status == 64 && endless.stderr.contains("--predict must be a positive number of time units, at most 100000"), "\(endless.stderr)")
+        let heavy = try cli.run(["clv", "fit", file, "--penalty", "1e308"])
+        #expect(heavy.status == 64 && heavy.stderr.contains("--penalty must be from 0 to 10"), "\(heavy.stderr)")
     }
 }

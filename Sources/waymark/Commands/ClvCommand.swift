@@ -54,11 +54,13 @@ extension ClvCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            if let predict, !(predict > 0 && predict.isFinite) {
-                throw ValidationError("--predict must be a positive number of time units, got \(predict)")
+            // Bounded: the expected purchases sum a series whose length grows with the horizon
+            // (--predict 1e308 ran for ever); the penalty's range is the catalog's (settings.lifetime.penalty).
+            if let predict, !(predict > 0 && predict <= 100_000) {
+                throw ValidationError("--predict must be a positive number of time units, at most 100000, got \(predict)")
             }
-            if !(penalty >= 0 && penalty.isFinite) {
-                throw ValidationError("--penalty must be 0 or a positive number, got \(penalty)")
+            if !(penalty >= 0 && penalty <= 10) {
+                throw ValidationError("--penalty must be from 0 to 10 (as settings.lifetime.penalty), got \(penalty)")
             }
         }
 

@@ -67,7 +67,7 @@ struct GenerateCommand: ParsableCommand {
             guard (0...1).contains(baseRate), (-1...1).contains(uplift), (0...1).contains(baseRate + uplift) else {
                 throw ValidationError("--base-rate must be from 0 to 1 and --base-rate + --uplift too; got \(baseRate) and \(uplift)")
             }
-            guard days >= 1 else { throw ValidationError("--days must be at least 1; got \(days)") }
+            guard (1...3650).contains(days) else { throw ValidationError("--days must be from 1 to 3650; got \(days)") }
             guard GeneratorFlavour(rawValue: flavour) != nil else {
                 throw ValidationError("--flavour must be one of \(GeneratorFlavour.allCases.map(\.rawValue).joined(separator: ", ")); got '\(flavour)'")
             }
