@@ -157,6 +157,29 @@ struct ImporterTests {
         }
     }
 
+    @Test("a file separated by semicolons, tabs or bars is named as such; a byte-order mark before JSON Lines is skipped")
+    func otherSeparatorsAndByteOrderMarks() throws {
+        let db = try StoreTestDatabase()
+        for (separator, named) in [(";", "';'"), ("\t", "tabs"), ("|", "'|'")] {
+            let text = "product_id\(separator)name\(separator)category\(separator)list_price\np1\(separator)First\(separator)cat\(separator)1\n"
+            #expect {
+                _ = try importText(db, .products, text)
+            } throws: { error in
+                guard let issues = (error as? StoreError)?.issues, issues.count == 1 else { return false }
+                return issues[0].line == 1 && issues[0].message.contains("the file is separated by \(named), but Waymark reads comma-separated CSV")
+            }
+        }
+        // One column that merely contains a semicolon is an unknown column, as before.
+        #expect {
+            _ = try importText(db, .products, "product;id\n")
+        } throws: { ($0 as? StoreError)?.description.contains("unknown column for products") == true }
+        #expect(try db.count("products") == 0)
+        let bom = "\u{FEFF}" + #"{"client_id": "J1", "first_seen": "2023-01-01T00:00:00Z"}"# + "\n"
+        #expect(try importText(db, .clients, bom, format: .jsonl).inserted == 1)
+        // Only before the first line: elsewhere it is a character JSON does not allow.
+        #expect { _ = try importText(db, .clients, "\n" + bom, format: .jsonl) } throws: { ($0 as? StoreError)?.code == .invalidRows }
+    }
+
     @Test("CSV syntax errors and empty files are reported with a line")
     func syntax() throws {
         let db = try StoreTestDatabase()

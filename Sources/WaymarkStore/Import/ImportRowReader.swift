@@ -186,6 +186,9 @@ struct ImportRowReader {
             let header = columns.map(\.name)
             try handle(header, line: 0)
             func handleLine(_ bytes: ArraySlice<UInt8>, line: Int) throws {
+                // A UTF-8 byte-order mark (EF BB BF) before the first line is skipped, as for CSV
+                // (editors on Windows write one).
+                let bytes = line == 1 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes
                 switch JSONLinesRow.fields(bytes, header: header, file: name, line: line) {
                 case .none: return  // a blank line
                 case .some(.fields(let fields)): try handle(fields, line: line)

@@ -59,6 +59,15 @@ package struct RowValidator: Sendable {
         var issues: [ImportIssue] = []
         var index: [String: Int] = [:]
         let known = Set(columns.map(\.name))
+        // A header of one column holding known names between semicolons, tabs or bars: a file
+        // saved with another separator (a spreadsheet set to a European locale writes ';').
+        if header.count == 1, let separator = [";", "\t", "|"].first(where: { header[0].contains($0) }),
+           header[0].components(separatedBy: separator).contains(where: { known.contains($0.trimmingCharacters(in: .whitespaces)) }) {
+            let shown = separator == "\t" ? "tabs" : "'\(separator)'"
+            throw StoreError.invalidRows(issues: [ImportIssue(file: file, line: 1, message:
+                "the header is one column, '\(header[0])': the file is separated by \(shown), but Waymark reads comma-separated CSV (RFC 4180); "
+                + "save it with commas between the fields (or as JSON Lines, .jsonl)")], errorCount: 1)
+        }
         var unknownCount = 0
         for (position, rawName) in header.enumerated() {
             let name = rawName.trimmingCharacters(in: .whitespaces)
