@@ -181,9 +181,15 @@ struct SmallLastSeen: Sendable {
         times.reserveCapacity(capacity)
     }
 
-    /// Records the key at `index` seen at `at`.
-    mutating func touch(_ index: Int, _ at: Timestamp) {
-        if at > times[index] { times[index] = at }
+    /// Records, for every line `i`, the key at `indices[i]` seen at the line's time: the latest
+    /// time per key, written in place (one uniqueness check, not one per line).
+    mutating func touch(_ indices: UnsafeBufferPointer<Int>, at lines: UnsafeBufferPointer<Purchase>) {
+        times.withUnsafeMutableBufferPointer { times in
+            for i in indices.indices {
+                let k = indices[i], at = lines[i].at
+                if at > times[k] { times[k] = at }
+            }
+        }
     }
 
     /// Records `key` seen at `at`; returns the key's index.

@@ -19,10 +19,9 @@ extension LoyaltyProgram {
     ///   immediate) and the tier of the previous period's (the review); during the first
     ///   `graceDays` of a period, the tier of the period before that still holds.
     func relationshipStatus(
-        purchases: [Purchase], categoryIndex: [Int], categories: [String], ledger: [LoyaltyEntry],
+        purchases: [Purchase], categoryIndex: [Int], multipliers: [Double], ledger: [LoyaltyEntry],
         interactions: [Interaction], asOf: Timestamp
     ) -> LoyaltyStatus {
-        let multipliers = categories.map { categoryMultipliers[$0] ?? 1 }
         var moves: [Movement] = []
         moves.reserveCapacity(purchases.count + ledger.count)
         for (i, purchase) in purchases.enumerated() where purchase.at <= asOf {

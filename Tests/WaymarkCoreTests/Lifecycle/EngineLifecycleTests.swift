@@ -108,6 +108,28 @@ import Testing
         let none = LoyaltyProgram().status(purchases: purchases, ledger: [], asOf: Fixture.asOf)
         #expect(none.tier == "" && none.nextTier == "" && none.pointsToNextTier == 0)
     }
+
+    /// The facts find the catalog's multipliers in the client's own category table (by
+    /// fingerprint, scanned up to 16 categories, hashed beyond): the same points as the
+    /// programme's own look-up by name, for few and many categories, with and without expiry.
+    @Test(arguments: [3, 16, 17, 40])
+    func factsReadTheMultipliersOfTheClientsCategories(categories: Int) {
+        let names = (0..<categories).map { "category-\($0)" }
+        var program = LoyaltyProgram(pointsPerUnit: 1, tiers: [.init(name: "Member", threshold: 0)])
+        for (k, name) in names.enumerated() where k % 3 != 1 { program.categoryMultipliers[name] = Double(k + 2) }
+        program.categoryMultipliers["not-bought"] = 50
+        let purchases = (0..<(2 * categories)).map { k in
+            Purchase(productID: "p\(k % categories)", category: names[k % categories], at: Fixture.day(-10 - k), amountCents: 1_000 + Int64(k))
+        }
+        let snapshot = Fixture.client("L", purchases: purchases)
+        for expiry in [0, 365] {
+            program.expiryDays = expiry
+            let facts = ClientFacts(snapshot: snapshot, asOf: Fixture.asOf, loyalty: program)
+            let direct = program.status(purchases: purchases, ledger: [], asOf: Fixture.asOf)
+            #expect(facts.loyalty.points == direct.points && facts.loyalty.qualifyingPoints == direct.qualifyingPoints)
+            #expect(direct.points > 2 * categories * 10, "multipliers apply")
+        }
+    }
 }
 
 @Suite struct LifecycleStageSinceTests {
