@@ -41,7 +41,11 @@ func describe(_ error: any Error) -> (String, Int32) {
         switch error.code {
         case .invalidInput: return (error.message, ExitCodes.invalidInput)
         case .invalidRows:
-            return (error.message + "\nnothing was imported (fix the rows above, or pass --reject-file FILE to import the good rows)", ExitCodes.invalidInput)
+            // A bad header leaves no good row to import: only the rows' problems can be set aside.
+            let hint = !error.issues.isEmpty && error.issues.allSatisfy(\.inHeader)
+                ? "nothing was imported (fix the header above: the first line names the columns)"
+                : "nothing was imported (fix the rows above, or pass --reject-file FILE to import the good rows)"
+            return (error.message + "\n" + hint, ExitCodes.invalidInput)
         case .databaseUnavailable: return (error.message, ExitCodes.databaseUnavailable)
         case .locked: return (error.message, ExitCodes.locked)
         case .noCatalog: return (error.message + ": load one with waymark catalog load FILE", ExitCodes.failure)

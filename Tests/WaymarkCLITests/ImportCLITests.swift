@@ -25,8 +25,14 @@ struct ImportCLITests {
         #expect(failed.status == 2)
         #expect(failed.stdout.isEmpty)
         #expect(failed.stderr.contains("bad.csv:3: column list_price: '4.005'"))
-        #expect(failed.stderr.contains("nothing was imported"))
+        #expect(failed.stderr.contains("nothing was imported (fix the rows above, or pass --reject-file FILE to import the good rows)"))
         #expect(try cli.psql("SELECT count(*) FROM products").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        // A bad header has no good row to keep: the hint is to fix it, not --reject-file.
+        let semicolons = try cli.write("semi.csv", "product_id;name;category;list_price\np3;Three;cat;3\n")
+        let header = try cli.run(["import", "products", semicolons])
+        #expect(header.status == 2)
+        #expect(header.stderr.contains("semi.csv:1: the header is one column, 'product_id;name;category;list_price': the file is separated by ';'"), "\(header.stderr)")
+        #expect(header.stderr.contains("nothing was imported (fix the header above: the first line names the columns)") && !header.stderr.contains("--reject-file"))
 
         let rejects = cli.directory.appendingPathComponent("rejects.csv").path
         let partial = try cli.run(["import", "products", file, "--reject-file", rejects])

@@ -12,6 +12,8 @@ package struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
     /// The offending value, when there is one.
     package var value: String?
     package var message: String
+    /// A problem with the header (a CSV's column names), which no row can be set aside for.
+    package var inHeader = false
 
     package init(file: String, line: Int, character: Int? = nil, column: String? = nil, value: String? = nil, message: String) {
         self.file = file
@@ -20,6 +22,13 @@ package struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
         self.column = column
         self.value = value
         self.message = message
+    }
+
+    /// The same issue, marked as the header's.
+    var ofHeader: ImportIssue {
+        var issue = self
+        issue.inHeader = true
+        return issue
     }
 
     package var description: String {
@@ -66,7 +75,7 @@ package struct RowValidator: Sendable {
             let shown = separator == "\t" ? "tabs" : "'\(separator)'"
             throw StoreError.invalidRows(issues: [ImportIssue(file: file, line: 1, message:
                 "the header is one column, '\(header[0])': the file is separated by \(shown), but Waymark reads comma-separated CSV (RFC 4180); "
-                + "save it with commas between the fields (or as JSON Lines, .jsonl)")], errorCount: 1)
+                + "save it with commas between the fields (or as JSON Lines, .jsonl)").ofHeader], errorCount: 1)
         }
         var unknownCount = 0
         for (position, rawName) in header.enumerated() {
@@ -91,7 +100,7 @@ package struct RowValidator: Sendable {
             issues.append(ImportIssue(file: file, line: 1, column: column.name,
                                       message: "required column is missing from the header"))
         }
-        if !issues.isEmpty { throw StoreError.invalidRows(issues: issues, errorCount: issues.count) }
+        if !issues.isEmpty { throw StoreError.invalidRows(issues: issues.map(\.ofHeader), errorCount: issues.count) }
         self.positions = columns.map { index[$0.name] }
     }
 
