@@ -180,6 +180,22 @@ struct ImporterTests {
         #expect { _ = try importText(db, .clients, "\n" + bom, format: .jsonl) } throws: { ($0 as? StoreError)?.code == .invalidRows }
     }
 
+    @Test("a quantity beyond the database's integer is refused with the range, not as 'not ≥ 1'")
+    func quantityRange() throws {
+        let db = try StoreTestDatabase()
+        _ = try importText(db, .products, "product_id,name,category,list_price\np1,One,cat,1\n")
+        _ = try importText(db, .clients, "client_id,first_seen\nC1,2024-01-01T00:00:00Z\n")
+        let header = "purchase_id,client_id,product_id,purchased_at,amount,quantity\n"
+        #expect(try importText(db, .purchases, header + "x1,C1,p1,2024-02-01T00:00:00Z,1.00,2147483647\n").inserted == 1)
+        for quantity in ["2147483648", "9223372036854775808", "0"] {
+            #expect {
+                _ = try importText(db, .purchases, header + "x2,C1,p1,2024-02-01T00:00:00Z,1.00,\(quantity)\n")
+            } throws: { error in
+                (error as? StoreError)?.issues.first?.message == "expected a whole number from 1 to 2147483647"
+            }
+        }
+    }
+
     @Test("CSV syntax errors and empty files are reported with a line")
     func syntax() throws {
         let db = try StoreTestDatabase()

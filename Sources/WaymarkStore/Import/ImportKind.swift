@@ -159,7 +159,7 @@ package enum ImportFieldType: Sendable {
         case .date: "a date YYYY-MM-DD in years 0001–9999, e.g. 1983-07-14"
         case .amount: "a decimal amount ≥ 0 and below 10^12 with at most 2 decimals, e.g. 1249.90"
         case .bool: "true or false"
-        case .positiveInteger: "a whole number ≥ 1"
+        case .positiveInteger: "a whole number from 1 to 2147483647"
         case .channel: "a channel: " + Channel.allCases.map(\.rawValue).joined(separator: ", ")
         case .channelList: "channels separated by ';', e.g. email;sms (known: "
             + Channel.allCases.map(\.rawValue).joined(separator: ", ") + ")"
