@@ -244,7 +244,7 @@ package struct ClientFacts: Sendable {
         var inter = snapshot.interactions
         if !Self.allAtOrBefore(asOf, inter, \.at) { inter.removeAll { $0.at > asOf } }
         interactions = inter
-        var byChannel = [Int](repeating: 0, count: Channel.allCases.count)
+        var byChannel = [Int](filled: 0, count: Channel.allCases.count)
         var count90 = 0
         var advocacy = false
         inter.withUnsafeBufferPointer { buffer in
@@ -281,7 +281,7 @@ package struct ClientFacts: Sendable {
         var items = SmallKeys(capacity: min(known.count, 16))
         var newest: [Int32] = []
         newest.reserveCapacity(min(known.count, 16))
-        var older = [Int32](repeating: -1, count: known.count)
+        var older = [Int32](filled: -1, count: known.count)
         for i in known.indices.reversed() {
             let (k, inserted) = items.insert(known[i].itemID)
             if inserted {

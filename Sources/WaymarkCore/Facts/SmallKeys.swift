@@ -135,7 +135,7 @@ struct SmallKeys: Sendable {
             if entry.index >= 0, entry.bits == bits { return (Int(entry.index), false) }
         } else if keys.count >= 4 {
             // Only a table with several keys is worth the cache (a few keys are found at once).
-            recent = [Recent](repeating: Recent(bits: (0, 0), index: -1), count: 64)
+            recent = [Recent](filled: Recent(bits: (0, 0), index: -1), count: 64)
         }
         let print = Self.fingerprint(key)
         if let i = index(of: key, fingerprint: print) {

@@ -39,7 +39,7 @@ package struct LoyaltyProgram: Sendable, Hashable {
 
     /// Per category of `table` (a client's categories, by index), its multiplier.
     func multipliers(for table: SmallKeys) -> [Double] {
-        var multipliers = [Double](repeating: 1, count: table.keys.count)
+        var multipliers = [Double](filled: 1, count: table.keys.count)
         for (k, category) in multiplierTable.categories.enumerated() {
             if let index = table.index(of: category.text, fingerprint: category.fingerprint) { multipliers[index] = multiplierTable.values[k] }
         }

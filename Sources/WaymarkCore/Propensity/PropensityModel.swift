@@ -231,7 +231,7 @@ package final class PropensityScorer: Sendable {
         let wShare = weights[PropensityFeature.share.rawValue], wSince = weights[PropensityFeature.sinceLast.rawValue]
         let wDue = weights[PropensityFeature.due.rawValue], wBought = weights[PropensityFeature.boughtBefore.rawValue]
         let span = client.spanDays + smoothing
-        var parts = [Double](repeating: 0, count: occasions.categoryCount.count)
+        var parts = [Double](filled: 0, count: occasions.categoryCount.count)
         for c in parts.indices where occasions.categoryCount[c] > 0 {
             let n = Double(occasions.categoryCount[c])
             var sum = wRate * log1p(horizon * n / span) + wBought

@@ -35,10 +35,10 @@ package struct PurchaseOccasions: Sendable, Hashable {
     package init(_ purchases: UnsafeBufferPointer<Purchase>, order: [Int32]? = nil, categoryOfPurchase: [Int], categories: Int, decay: Double) {
         // Built in local arrays (a stored property would be checked for uniqueness at every
         // write: this runs for every client of every run), then stored.
-        var count = [Int32](repeating: 0, count: categories)
-        var first = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
-        var last = [Timestamp](repeating: Timestamp(seconds: 0), count: categories)
-        var decayed = [Double](repeating: 0, count: categories)
+        var count = [Int32](filled: 0, count: categories)
+        var first = [Timestamp](filled: Timestamp(seconds: 0), count: categories)
+        var last = [Timestamp](filled: Timestamp(seconds: 0), count: categories)
+        var decayed = [Double](filled: 0, count: categories)
         let n = purchases.count
         guard n > 0 else {
             (categoryCount, categoryFirst, categoryLast, categoryDecayed) = (count, first, last, decayed)
@@ -57,7 +57,7 @@ package struct PurchaseOccasions: Sendable, Hashable {
         }
         starts.append(n)
         // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
-        var stamp = [Int](repeating: -1, count: categories)
+        var stamp = [Int](filled: -1, count: categories)
         var weight = 1.0
         var total = 0.0
         var pairCount = 0

@@ -62,10 +62,10 @@ extension Engine {
 
         init(stageIndex: Int, items: Int, rules: Int, clauses: Int) {
             self.stageIndex = stageIndex
-            self.rules = [UInt8](repeating: 0, count: rules)
-            self.clauses = [UInt8](repeating: 0, count: clauses)
-            lastResponse = [Int32](repeating: -1, count: items)
-            lastDecline = [Int32](repeating: -1, count: items)
+            self.rules = [UInt8](filled: 0, count: rules)
+            self.clauses = [UInt8](filled: 0, count: clauses)
+            lastResponse = [Int32](filled: -1, count: items)
+            lastDecline = [Int32](filled: -1, count: items)
         }
     }
 
