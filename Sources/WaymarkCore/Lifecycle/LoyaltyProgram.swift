@@ -13,35 +13,15 @@ package struct LoyaltyProgram: Sendable, Hashable {
     /// Points per currency unit spent (default 1).
     package var pointsPerUnit: Double = 1
     /// Per-category multipliers of `pointsPerUnit` (default 1).
-    package var categoryMultipliers: [String: Double] = [:] {
-        didSet { multiplierTable = MultiplierTable(categoryMultipliers) }
-    }
-    /// `categoryMultipliers` as the facts read them for every client: each of the catalog's few
-    /// categories found in the client's category table by its precomputed fingerprint, instead of
-    /// a SipHash of each of the client's categories (8 hashes were 1.4 % of a client's scoring).
-    private(set) var multiplierTable = MultiplierTable([:])
+    package var categoryMultipliers: [String: Double] = [:]
 
-    /// Derived from `categoryMultipliers`, so it takes no part in equality or hashing.
-    struct MultiplierTable: Sendable, Hashable {
-        var categories: [RuleKey] = []
-        var values: [Double] = []
-
-        init(_ multipliers: [String: Double]) {
-            for (category, value) in multipliers.sorted(by: { $0.key < $1.key }) {
-                categories.append(RuleKey(category))
-                values.append(value)
-            }
-        }
-
-        static func == (_: Self, _: Self) -> Bool { true }
-        func hash(into hasher: inout Hasher) {}
-    }
-
-    /// Per category of `table` (a client's categories, by index), its multiplier.
+    /// Per category of `table` (a client's categories, by index), its multiplier: each of the
+    /// catalog's few categories found in the client's table by fingerprint, instead of a SipHash
+    /// of each of the client's categories (8 hashes were 1.4 % of a client's scoring).
     func multipliers(for table: SmallKeys) -> [Double] {
         var multipliers = [Double](filled: 1, count: table.keys.count)
-        for (k, category) in multiplierTable.categories.enumerated() {
-            if let index = table.index(of: category.text, fingerprint: category.fingerprint) { multipliers[index] = multiplierTable.values[k] }
+        for (category, value) in categoryMultipliers {
+            if let index = table.index(of: category, fingerprint: SmallKeys.fingerprint(category)) { multipliers[index] = value }
         }
         return multipliers
     }
@@ -82,7 +62,6 @@ package struct LoyaltyProgram: Sendable, Hashable {
     package init(pointsPerUnit: Double = 1, categoryMultipliers: [String: Double] = [:], tiers: [Tier] = [], qualifyingWindowDays: Int = 365) {
         self.pointsPerUnit = pointsPerUnit
         self.categoryMultipliers = categoryMultipliers
-        multiplierTable = MultiplierTable(categoryMultipliers)
         self.tiers = tiers.sorted { $0.threshold < $1.threshold }
         self.qualifyingWindowDays = qualifyingWindowDays
     }
@@ -97,22 +76,13 @@ package struct LoyaltyProgram: Sendable, Hashable {
             lookup[purchase.category] = names.count - 1
             return names.count - 1
         }
-        return status(purchases: purchases, categoryIndex: index, categories: names, ledger: ledger, interactions: interactions, asOf: asOf)
+        return status(purchases: purchases, categoryIndex: index, multipliers: names.map { categoryMultipliers[$0] ?? 1 },
+                      ledger: ledger, interactions: interactions, asOf: asOf)
     }
 
     /// Whether the programme uses expiry, tier reviews or bonus points: its qualifying and
     /// redeemable points then differ, and the status tracks them apart.
     package var rewardsRelationship: Bool { expiryDays > 0 || tierReview != nil || !bonusPoints.isEmpty }
-
-    /// The loyalty status, with each purchase's category given as an index into `categories`
-    /// (the facts already know them: one multiplier look-up per distinct category, not per purchase).
-    package func status(
-        purchases: [Purchase], categoryIndex: [Int], categories: [String], ledger: [LoyaltyEntry],
-        interactions: [Interaction] = [], asOf: Timestamp
-    ) -> LoyaltyStatus {
-        status(purchases: purchases, categoryIndex: categoryIndex, multipliers: categories.map { categoryMultipliers[$0] ?? 1 },
-               ledger: ledger, interactions: interactions, asOf: asOf)
-    }
 
     /// The loyalty status, with each category's multiplier given (`multipliers(for:)` of the
     /// facts' category table), indexed like `categoryIndex`'s values.
