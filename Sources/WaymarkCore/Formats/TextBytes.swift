@@ -90,6 +90,18 @@ struct TextBytes: ~Copyable {
         }
     }
 
+    /// A number as `fmt` writes it (two decimals, a whole number without), with no `String` made
+    /// on the common path: a reason's weights and factors are written this way.
+    mutating func append(reasonNumber value: Double) {
+        if value == value.rounded(), abs(value) < 1e15 { return append(Int(value)) }
+        let hundredths = (value * 100).rounded()
+        guard abs(hundredths) < 1e15 else { return append(fmt(value)) }
+        let length = ReasonNumber.length(hundredths: hundredths)
+        if count + length > capacity { grow(to: count + length) }
+        ReasonNumber.write(hundredths: hundredths, length: length, into: UnsafeMutableRawBufferPointer(start: base + count, count: length))
+        count += length
+    }
+
     /// `counted(count, noun)`: "1 day", "2 days".
     mutating func append(counted count: Int, _ noun: StaticString) {
         append(count)

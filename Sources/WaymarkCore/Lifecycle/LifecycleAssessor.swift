@@ -143,9 +143,9 @@ package struct LifecycleAssessor: Sendable, Hashable {
             text.append(" purchases ≥ ")
             text.append(t.loyalMinPurchases)
             text.append(", p_alive ")
-            text.append(fmt(pAlive))
+            text.append(reasonNumber: pAlive)
             text.append(" ≥ ")
-            text.append(fmt(t.loyalMinPAlive))
+            text.append(reasonNumber: t.loyalMinPAlive)
             text.append(", customer for ")
             text.append(tenure)
             text.append(" days ≥ ")
@@ -158,7 +158,7 @@ package struct LifecycleAssessor: Sendable, Hashable {
         text.append(" ago, usual gap ")
         text.append(counted: Int(gap.rounded()), "day")
         text.append(", p_alive ")
-        text.append(fmt(pAlive))
+        text.append(reasonNumber: pAlive)
         return result(.active, text.string, since: regularSince)
     }
 
@@ -225,6 +225,7 @@ package struct LifecycleAssessor: Sendable, Hashable {
         }
         return nil
     }
+
 }
 
 /// `1 day`, `2 days`: a count with its noun, singular for one (the reasons' and the CLI's wording).
@@ -235,32 +236,12 @@ package func counted(_ count: Int, _ noun: String, plural: String? = nil) -> Str
 /// A number as a reason shows it: two decimals, no trailing zeros beyond one.
 func fmt(_ value: Double) -> String {
     if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-    // Below 10^13 the hundredths are exact integers: format them without the shortest-digits
-    // algorithm (the same text as the general path below, which reasons print often).
     let hundredths = (value * 100).rounded()
     if abs(hundredths) < 1e15 {
-        // The digits written once into the string's own storage, from the last (no intermediate strings).
-        let negative = hundredths.sign == .minus
-        var n = Int(abs(hundredths))
-        var wholeDigits = 1
-        var whole = n / 100
-        while whole >= 10 {
-            whole /= 10
-            wholeDigits += 1
-        }
-        let length = (negative ? 1 : 0) + wholeDigits + 3
+        // The digits written once into the string's own storage (no intermediate strings).
+        let length = ReasonNumber.length(hundredths: hundredths)
         return String(unsafeUninitializedCapacity: length) { buffer in
-            var i = length - 1
-            repeat {
-                if i == length - 3 {
-                    buffer[i] = UInt8(ascii: ".")
-                    i -= 1
-                }
-                buffer[i] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-                i -= 1
-            } while i >= (negative ? 1 : 0)
-            if negative { buffer[0] = UInt8(ascii: "-") }
+            ReasonNumber.write(hundredths: hundredths, length: length, into: UnsafeMutableRawBufferPointer(buffer))
             return length
         }
     }
@@ -268,4 +249,37 @@ func fmt(_ value: Double) -> String {
     var text = String(scaled)
     if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) == 2 { text += "0" }
     return text
+}
+
+/// `fmt`'s fast path: a number of hundredths below 10^15 (exact integers in a `Double`) written
+/// as digits with two decimals, without the shortest-digits algorithm. `fmt` and
+/// ``TextBytes/append(reasonNumber:)`` share it, so both write the same text.
+enum ReasonNumber {
+    /// The bytes of `hundredths` written with two decimals (`-` included).
+    static func length(hundredths: Double) -> Int {
+        var whole = Int(abs(hundredths)) / 100
+        var digits = 1
+        while whole >= 10 {
+            whole /= 10
+            digits += 1
+        }
+        return (hundredths.sign == .minus ? 1 : 0) + digits + 3
+    }
+
+    /// Writes `hundredths` (|h| < 10^15, integral) in `length` bytes at the start of `buffer`.
+    static func write(hundredths: Double, length: Int, into buffer: UnsafeMutableRawBufferPointer) {
+        let negative = hundredths.sign == .minus
+        var n = Int(abs(hundredths))
+        var i = length - 1
+        repeat {
+            if i == length - 3 {
+                buffer[i] = UInt8(ascii: ".")
+                i -= 1
+            }
+            buffer[i] = UInt8(ascii: "0") + UInt8(n % 10)
+            n /= 10
+            i -= 1
+        } while i >= (negative ? 1 : 0)
+        if negative { buffer[0] = UInt8(ascii: "-") }
+    }
 }

@@ -33,44 +33,81 @@ package struct PurchaseOccasions: Sendable, Hashable {
     ///   - categories: how many categories the indices range over.
     ///   - decay: the per-occasion decay of `categoryDecayed` (0 < decay ≤ 1).
     package init(_ purchases: UnsafeBufferPointer<Purchase>, order: [Int32]? = nil, categoryOfPurchase: [Int], categories: Int, decay: Double) {
-        // Built in local arrays (a stored property would be checked for uniqueness at every
-        // write: this runs for every client of every run), then stored.
-        var count = [Int32](filled: 0, count: categories)
-        var first = [Timestamp](filled: Timestamp(seconds: 0), count: categories)
-        var last = [Timestamp](filled: Timestamp(seconds: 0), count: categories)
-        var decayed = [Double](filled: 0, count: categories)
         let n = purchases.count
+        precondition(categoryOfPurchase.count == n && (order?.count ?? n) == n, "one category index and one order entry per line")
         guard n > 0 else {
-            (categoryCount, categoryFirst, categoryLast, categoryDecayed) = (count, first, last, decayed)
+            let none = [Int32](filled: 0, count: categories)
+            let never = [Timestamp](filled: Timestamp(seconds: 0), count: categories)
+            (categoryCount, categoryFirst, categoryLast, categoryDecayed) = (none, never, never, [Double](filled: 0, count: categories))
             return
         }
-        precondition(categoryOfPurchase.count == n && (order?.count ?? n) == n, "one category index and one order entry per line")
-        @inline(__always) func line(_ k: Int) -> Int { order.map { Int($0[k]) } ?? k }
-        // Occasions are runs of consecutive lines: `starts[o]` is the first line of occasion o.
-        var starts: [Int] = []
-        starts.reserveCapacity(n + 1)
-        var occasionTimes: [Timestamp] = []
-        occasionTimes.reserveCapacity(n)
-        for k in 0..<n where k == 0 || !Self.sameOccasion(purchases, line(k - 1), line(k)) {
-            starts.append(k)
-            occasionTimes.append(purchases[line(k)].at)
+        // Everything is built through pointers into buffers of its own, then stored: this runs
+        // for every client of every run, and an array written in a loop checks its bounds (and a
+        // stored property its uniqueness) at every write. Per line in time order, its category;
+        // per occasion (a run of lines of one order, or of one time), its first line and time.
+        let lineCategory = UnsafeMutableBufferPointer<Int>.allocate(capacity: n)
+        let starts = UnsafeMutableBufferPointer<Int>.allocate(capacity: n + 1)
+        let occasionTimes = UnsafeMutableBufferPointer<Timestamp>.allocate(capacity: n)
+        // Per category: the last occasion that counted it (a category counts once per occasion),
+        // occasions, first and last time, decayed weight.
+        let stamp = UnsafeMutableBufferPointer<Int>.allocate(capacity: categories)
+        let count = UnsafeMutableBufferPointer<Int32>.allocate(capacity: categories)
+        let first = UnsafeMutableBufferPointer<Timestamp>.allocate(capacity: categories)
+        let last = UnsafeMutableBufferPointer<Timestamp>.allocate(capacity: categories)
+        let decayed = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories)
+        defer {
+            lineCategory.deallocate()
+            starts.deallocate()
+            occasionTimes.deallocate()
+            stamp.deallocate()
+            count.deallocate()
+            first.deallocate()
+            last.deallocate()
+            decayed.deallocate()
         }
-        starts.append(n)
-        // A category counts once per occasion: `stamp[c]` is the last occasion that counted it.
-        var stamp = [Int](filled: -1, count: categories)
+        stamp.initialize(repeating: -1)
+        count.initialize(repeating: 0)
+        first.initialize(repeating: Timestamp(seconds: 0))
+        last.initialize(repeating: Timestamp(seconds: 0))
+        decayed.initialize(repeating: 0)
+        var occasions = 0
+        categoryOfPurchase.withUnsafeBufferPointer { category in
+            // `line` maps a position in time order to the line's index.
+            func split(_ line: (Int) -> Int) {
+                var previous = line(0)
+                starts[0] = 0
+                occasionTimes[0] = purchases[previous].at
+                lineCategory[0] = category[previous]
+                occasions = 1
+                for k in 1..<n {
+                    let current = line(k)
+                    lineCategory[k] = category[current]
+                    if !Self.sameOccasion(purchases, previous, current) {
+                        starts[occasions] = k
+                        occasionTimes[occasions] = purchases[current].at
+                        occasions += 1
+                    }
+                    previous = current
+                }
+            }
+            if let order {
+                order.withUnsafeBufferPointer { order in split { Int(order[$0]) } }
+            } else {
+                split { $0 }
+            }
+        }
+        starts[occasions] = n
         var weight = 1.0
         var total = 0.0
         var pairCount = 0
         // Newest first, so the weights are powers of `decay` without a pow per occasion; the
         // first and last occasion of each category come out of the same pass.
-        var o = occasionTimes.count - 1
+        var o = occasions - 1
         while o >= 0 {
             total += weight
             let at = occasionTimes[o]
-            var k = starts[o]
-            while k < starts[o + 1] {
-                let c = categoryOfPurchase[line(k)]
-                k += 1
+            for k in starts[o]..<starts[o + 1] {
+                let c = lineCategory[k]
                 guard stamp[c] != o else { continue }
                 stamp[c] = o
                 decayed[c] += weight
@@ -82,11 +119,16 @@ package struct PurchaseOccasions: Sendable, Hashable {
             weight *= decay
             o -= 1
         }
-        times = occasionTimes
-        (categoryCount, categoryFirst, categoryLast, categoryDecayed) = (count, first, last, decayed)
+        times = Array(UnsafeBufferPointer(rebasing: occasionTimes[..<occasions]))
+        categoryCount = Array(count)
+        categoryFirst = Array(first)
+        categoryLast = Array(last)
+        categoryDecayed = Array(decayed)
         decayTotal = total
         pairs = pairCount
-        firstPairs = count.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        var bought = 0
+        for c in 0..<categories where count[c] > 0 { bought += 1 }
+        firstPairs = bought
     }
 
     /// `sameOccasion(_:_:)` for lines `i` and `j` of `lines`, read in place.

@@ -342,11 +342,11 @@ extension Engine {
             line.append(" days ago (window ")
             line.append(t.windowDays)
             line.append(" days, boost ")
-            line.append(fmt(t.boost))
+            line.append(reasonNumber: t.boost)
             line.append(" fading ")
             line.append(t.fade.rawValue)
             line.append(" → ")
-            line.append(fmt(candidate.triggerMultiplier))
+            line.append(reasonNumber: candidate.triggerMultiplier)
             line.append(")")
             trigger = line.string
         }
@@ -375,6 +375,11 @@ extension Engine {
     /// The checks that admitted an item, as text (built only for recommended items).
     func admittedBy(_ candidate: Candidate, facts: ClientFacts) -> [String] {
         let entry = prepared[candidate.item]
+        let channel = candidate.channel
+        let consent = facts.profile.doNotContact ? 0 : facts.profile.consents.contains(channel) ? 1 : 2
+        if case .underPolicy = candidate.contact, entry.channelSet.contains(channel) {
+            return entry.admittedUnderPolicy[channel.ordinal * 3 + consent]
+        }
         var admitted: [String] = []
         admitted.reserveCapacity(entry.admitted.count + 2)
         admitted.append(contentsOf: entry.admitted)
@@ -387,8 +392,6 @@ extension Engine {
             let response = facts.responses[index]
             admitted.append("follow-up: accepted on \(response.decidedAt.isoDate) (\(response.channel.rawValue)), not bought since: no cooldown, acceptance 1, under caps")
         }
-        let channel = candidate.channel
-        let consent = facts.profile.doNotContact ? 0 : facts.profile.consents.contains(channel) ? 1 : 2
         admitted.append(Self.channelAdmissions[channel.ordinal * 3 + consent])
         return admitted
     }

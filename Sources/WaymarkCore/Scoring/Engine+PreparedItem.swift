@@ -35,6 +35,10 @@ extension Engine {
         let admitted: [String]
         /// The contact policy's line of `admittedBy` when no exception applied.
         let underPolicy: String
+        /// The whole `admittedBy` when no exception applied, per channel of the item and consent
+        /// state (`Engine.channelAdmissions`' index): the common answer is a shared array, not
+        /// one built per recommendation.
+        let admittedUnderPolicy: [[String]]
         /// The template as text and plain variables, when every variable has a plain text value.
         let plainTemplate: [MessageTemplate.PlainPart]?
         /// `product`, `category`, the requirements and the trigger events as fingerprinted keys
@@ -102,8 +106,13 @@ extension Engine {
                 admitted.append("requires \((item.requires.products + item.requires.categories).joined(separator: ", ")): owned")
             }
             let cooldown = item.cooldownDays ?? policy.cooldownAfterPresentedDays
-            underPolicy = "contact policy: no presentation within \(cooldown) days, under caps"
+            let underPolicy = "contact policy: no presentation within \(cooldown) days, under caps"
+            self.underPolicy = underPolicy
             self.admitted = admitted
+            let channelSet = self.channelSet
+            admittedUnderPolicy = Engine.channelAdmissions.indices.map { k in
+                channelSet.contains(Channel.allCases[k / 3]) ? admitted + [underPolicy, Engine.channelAdmissions[k]] : []
+            }
             plainTemplate = item.template?.plainParts.flatMap { parts in
                 parts.allSatisfy {
                     if case .variable(let name) = $0 { TemplateValues.isPlainName(name) } else { true }

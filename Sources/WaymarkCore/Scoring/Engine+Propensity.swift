@@ -128,7 +128,7 @@ extension Engine {
             case 2: text.append(stageRateReason[entry.index * LifecycleStage.allCases.count + scratch.stageIndex])
             case 3:
                 text.append("clients who bought what this client bought take it ")
-                text.append(fmt(inputs.affinityLift))
+                text.append(reasonNumber: inputs.affinityLift)
                 text.append("× as often")
             case 4:
                 switch inputs.response {
@@ -142,7 +142,7 @@ extension Engine {
                 }
             case 5:
                 text.append("a life event raises it ")
-                text.append(fmt(inputs.lifeEventBoost))
+                text.append(reasonNumber: inputs.lifeEventBoost)
                 text.append("×")
             default:
                 text.append("accepted by ")
@@ -152,7 +152,7 @@ extension Engine {
                 text.append(" clients offered it")
             }
             text.append(part.weight >= 0 ? " (+" : " (")
-            text.append(fmt(part.weight))
+            text.append(reasonNumber: part.weight)
             text.append(")")
             reasons.append(text.string)
         }

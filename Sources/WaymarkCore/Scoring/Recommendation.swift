@@ -89,7 +89,7 @@ package struct Explanation: Sendable, Hashable {
         // Built as bytes (every recommendation of every answer and night has one).
         var text = TextBytes(capacity: 256)
         text.append("priority ")
-        text.append(fmt(f.priority))
+        text.append(reasonNumber: f.priority)
         text.append(" = propensity ")
         text.append(fmt4(f.propensity))
         if !propensityReasons.isEmpty {
@@ -103,23 +103,23 @@ package struct Explanation: Sendable, Hashable {
             text.append(" (acceptance ")
             text.append(fmt4(f.acceptance))
             text.append(" × affinity given owned ")
-            text.append(fmt(f.affinityLift))
+            text.append(reasonNumber: f.affinityLift)
             text.append(" × life event ")
-            text.append(fmt(f.lifeEventBoost))
+            text.append(reasonNumber: f.lifeEventBoost)
             text.append(" × activity ")
-            text.append(fmt(f.activity))
+            text.append(reasonNumber: f.activity)
             text.append(")")
         }
         text.append(" × value ")
-        text.append(fmt(f.value))
+        text.append(reasonNumber: f.value)
         text.append(" × context ")
-        text.append(fmt(f.context))
+        text.append(reasonNumber: f.context)
         text.append(" (channel fit ")
-        text.append(fmt(f.channelFit))
+        text.append(reasonNumber: f.channelFit)
         text.append(" × recency ")
-        text.append(fmt(f.contactRecency))
+        text.append(reasonNumber: f.contactRecency)
         text.append(") × lever ")
-        text.append(fmt(f.lever))
+        text.append(reasonNumber: f.lever)
         return text.string
     }
 }

@@ -27,6 +27,13 @@ import Testing
         for value in values {
             #expect(fmt(value) == Self.reference(value), "\(value)")
         }
+        // The reasons write the same numbers straight into their bytes.
+        var text = TextBytes(capacity: 16)
+        for value in values {
+            text.removeAll()
+            text.append(reasonNumber: value)
+            #expect(text.string == Self.reference(value), "\(value)")
+        }
         #expect(fmt(0.5) == "0.50")
         #expect(fmt(-0.0001) == "-0.00")
         #expect(fmt(2.675) == Self.reference(2.675))

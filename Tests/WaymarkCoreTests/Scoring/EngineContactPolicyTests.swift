@@ -23,6 +23,24 @@ import Testing
                  respondedAt: respondedDay.map { Fixture.day($0) } ?? (outcome == .presented ? nil : Fixture.day(day)))
     }
 
+    /// The lines of an item admitted under the policy are built once per item, channel and
+    /// consent state; they must read as the ones built for a follow-up: every check in order.
+    @Test func theAdmissionLinesUnderThePolicyNameEveryCheck() throws {
+        let items = """
+          - { id: o1, kind: offer, title: O, category: savings, channels: [email, web], valid_from: 2020-01-01, when: 'stage != "lapsed"', cooldown_days: 9 }
+        """
+        let engine = Engine(catalog: try Self.catalog(items, policy: "  consent_exempt_channels: [web]\n  do_not_contact: inbound_only"))
+        let consented = engine.recommend(for: Fixture.client("A", consents: [.email]), asOf: Fixture.asOf)
+        #expect(consented.offers.first?.explanation.admittedBy == [
+            "valid 2020-01-01 to …", "when: stage != \"lapsed\"", "contact policy: no presentation within 9 days, under caps",
+            "channel email: consented",
+        ])
+        let exempt = engine.recommend(for: Fixture.client("B", consents: []), asOf: Fixture.asOf)
+        #expect(exempt.offers.first?.explanation.admittedBy.last == "channel web: consent-exempt (no consent needed)")
+        let quiet = engine.recommend(for: Fixture.client("C", consents: [.email], doNotContact: true), asOf: Fixture.asOf)
+        #expect(quiet.offers.first?.explanation.admittedBy.last == "channel web: inbound only (do not contact)")
+    }
+
     @Test func withInboundExemptACapOnAllChannelsCountsAndClosesOutreachOnly() throws {
         let policy = """
           consent_exempt_channels: [web]
