@@ -144,14 +144,16 @@ package struct ClientFacts: Sendable {
         // afterwards in one pass per table.
         let productOf = UnsafeMutableBufferPointer<Int>.allocate(capacity: purchases.count)
         let categoryOf = UnsafeMutableBufferPointer<Int>.allocate(capacity: purchases.count)
+        // The category index last seen with each product index (at most one product per line): a
+        // product keeps its category, so one cheap equality check (usually on the same string
+        // storage) replaces a search.
+        let categoryOfProduct = UnsafeMutableBufferPointer<Int>.allocate(capacity: purchases.count)
+        var productCount = 0
         defer {
             productOf.deallocate()
             categoryOf.deallocate()
+            categoryOfProduct.deallocate()
         }
-        // The category index last seen with each product index: a product keeps its category, so
-        // one cheap equality check (usually on the same string storage) replaces a search.
-        var categoryOfProduct: [Int] = []
-        categoryOfProduct.reserveCapacity(min(purchases.count, 32))
         // Read in place: no copy (and no retain) of each purchase.
         // In the snapshot's order: a product's or category's last time, the total and each
         // line's category do not depend on the order the lines are visited in.
@@ -168,7 +170,10 @@ package struct ClientFacts: Sendable {
                 } else {
                     product = keys.record(buffer[i].productID, at)
                 }
-                if product == categoryOfProduct.count { categoryOfProduct.append(-1) }
+                if product == productCount {
+                    categoryOfProduct[product] = -1
+                    productCount += 1
+                }
                 let cached = categoryOfProduct[product]
                 let category: Int
                 if cached >= 0, categories.keys.keys[cached] == buffer[i].category {

@@ -25,8 +25,7 @@ extension LoyaltyProgram {
         var moves: [Movement] = []
         moves.reserveCapacity(purchases.count + ledger.count)
         for (i, purchase) in purchases.enumerated() where purchase.at <= asOf {
-            let raw = Double(purchase.amountCents) / 100 * pointsPerUnit * multipliers[categoryIndex[i]]
-            let earned = raw > 0 ? Int(min(raw, 1e15)) : 0 // positive: truncating rounds down
+            let earned = earned(amountCents: purchase.amountCents, multiplier: multipliers[categoryIndex[i]])
             if earned > 0 { moves.append(Movement(at: purchase.at, points: earned, qualifies: true, bonus: false)) }
         }
         for entry in ledger where entry.at <= asOf && entry.points != 0 {

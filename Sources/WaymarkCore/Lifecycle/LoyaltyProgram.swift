@@ -95,18 +95,18 @@ package struct LoyaltyProgram: Sendable, Hashable {
                                       ledger: ledger, interactions: interactions, asOf: asOf)
         }
         let windowStart = qualifyingWindowDays > 0 ? asOf.adding(days: -qualifyingWindowDays) : Timestamp(seconds: .min)
-        var balance = 0
-        var qualifying = 0
-        // Read in place: no copy (and no retain) of each purchase.
-        purchases.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices where buffer[i].at <= asOf {
-                let raw = Double(buffer[i].amountCents) / 100 * pointsPerUnit * multipliers[categoryIndex[i]]
-                // Points are capped at 10^15 per purchase and sums saturate: any valid amount (up to
-                // 10^12) times any multiplier stays a number, never a crash.
-                // Positive, so truncating is rounding down (one instruction, not a call to floor).
-                let earned = raw > 0 ? Int(min(raw, 1e15)) : 0
-                balance = balance.saturatingAdd(earned)
-                if buffer[i].at > windowStart { qualifying = qualifying.saturatingAdd(earned) }
+        // Read in place, through pointers: no copy (and no retain) of each purchase, no bounds
+        // check of the index per line (one pass per client of every run).
+        var (balance, qualifying) = purchases.withUnsafeBufferPointer { lines in
+            categoryIndex.withUnsafeBufferPointer { index in
+                precondition(index.count == lines.count, "one category index per purchase")
+                var balance = 0, qualifying = 0
+                for i in lines.indices where lines[i].at <= asOf {
+                    let earned = earned(amountCents: lines[i].amountCents, multiplier: multipliers[index[i]])
+                    balance = balance.saturatingAdd(earned)
+                    if lines[i].at > windowStart { qualifying = qualifying.saturatingAdd(earned) }
+                }
+                return (balance, qualifying)
             }
         }
         for entry in ledger where entry.at <= asOf {
@@ -115,6 +115,15 @@ package struct LoyaltyProgram: Sendable, Hashable {
         }
         let (tier, next, toNext) = tierFor(qualifying)
         return LoyaltyStatus(points: balance, qualifyingPoints: qualifying, tier: tier, nextTier: next, pointsToNextTier: toNext)
+    }
+
+    /// The points a purchase line earns, rounded down. Capped at 10^15 per purchase (and sums
+    /// saturate): any valid amount (up to 10^12) times any multiplier stays a number, never a crash.
+    @inline(__always)
+    func earned(amountCents: Int64, multiplier: Double) -> Int {
+        let raw = Double(amountCents) / 100 * pointsPerUnit * multiplier
+        // Positive, so truncating is rounding down (one instruction, not a call to floor).
+        return raw > 0 ? Int(min(raw, 1e15)) : 0
     }
 
     /// The tier `qualifying` points reach, the next one and the points missing to it.
