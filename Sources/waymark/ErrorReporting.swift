@@ -49,7 +49,9 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .databaseUnavailable: return (error.message, ExitCodes.databaseUnavailable)
         case .locked: return (error.message, ExitCodes.locked)
         case .noCatalog: return (error.message + ": load one with waymark catalog load FILE", ExitCodes.failure)
-        case .noPublishedRun: return (error.message + ": run waymark score first", ExitCodes.failure)
+        case .noPublishedRun:
+            // The hint only when the message does not say already what to run or widen.
+            return (error.message.contains("waymark ") ? error.message : error.message + ": run waymark score first", ExitCodes.failure)
         case .runNotFound: return (error.message + ": see waymark runs list", ExitCodes.failure)
         default: return (error.message, ExitCodes.failure)
         }

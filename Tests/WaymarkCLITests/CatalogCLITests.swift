@@ -101,4 +101,15 @@ struct CatalogCLITests {
         let usage = try cli.run(["catalog", "check"])
         #expect(usage.status == 64)
     }
+
+    @Test("a readable device is read (an empty one is an empty catalog), a directory is named as one")
+    func devicesAndDirectories() throws {
+        let cli = try CLIHarness()
+        let empty = try cli.run(["catalog", "check", "/dev/null"])
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("empty") && !empty.stderr.contains("cannot read"), "\(empty.stderr)")
+        let directory = try cli.run(["catalog", "check", cli.directory.path])
+        #expect(directory.status == 2)
+        #expect(directory.stderr.contains("is a directory"), "\(directory.stderr)")
+    }
 }

@@ -162,6 +162,10 @@ struct ExperimentsCLITests {
         let overall = try Self.json(uplift.stdout)["overall"] as? [String: Any]
         #expect(overall?["verdict"] as? String == "too small to conclude", "\(uplift.stdout)")
         #expect(try db.run(["uplift", "--since", Self.today]).stdout.contains("too small to conclude"))
+        // No run in the window: the message says what to widen, once, with no second hint.
+        let none = try db.run(["uplift", "--since", "2001-01-01", "--until", "2001-02-01"])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("widen --since/--until") && !none.stderr.contains("score first"), "\(none.stderr)")
     }
 
     @Test("uplift recovers an uplift planted by the generator within its interval")

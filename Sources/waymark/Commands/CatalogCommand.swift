@@ -97,10 +97,18 @@ extension CatalogCommand {
 
     private static func read(_ path: String) throws(CatalogError) -> String {
         let data: Data?
+        var isDirectory: ObjCBool = false
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
+        } else if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CatalogError(diagnostics: [CatalogDiagnostic(location: SourceLocation(file: path), message: "is a directory: give the catalog's YAML file")])
+        } else if let handle = FileHandle(forReadingAtPath: path) {
+            // Read through a handle, not `contents(atPath:)`, which answers nil for a readable
+            // device or pipe (`/dev/null`, `<(…)`) as for a missing file.
+            defer { try? handle.close() }
+            data = try? handle.readToEnd() ?? Data()
         } else {
-            data = FileManager.default.contents(atPath: path)
+            data = nil
         }
         guard let data else {
             throw CatalogError(diagnostics: [CatalogDiagnostic(location: SourceLocation(file: path), message: "cannot read the file (does it exist, and is it readable?)")])
