@@ -354,19 +354,19 @@ package struct MessageTemplate: Sendable {
         return parts
     }
 
-    /// Renders a plain template (see `plainParts`) with `value` giving each variable's text
-    /// (nil: unset, rendered empty), HTML-escaped as Mustache does.
-    static func render(_ parts: [PlainPart], value: (String) -> String?) -> String {
+    /// Renders a plain template (see `plainParts`) with `value` giving each variable's text from
+    /// its part's index and its name (nil: unset, rendered empty), HTML-escaped as Mustache does.
+    static func render(_ parts: [PlainPart], value: (_ index: Int, _ name: String) -> String?) -> String {
         // Built as bytes (every message of every answer is rendered here); a value with nothing
         // to escape is copied as it is, the rare one with a character to escape goes through
         // the escaping loop below.
         var result = TextBytes(capacity: 256)
-        for part in parts {
+        for (index, part) in parts.enumerated() {
             switch part {
             case .text(let text):
                 result.append(text)
             case .variable(let name):
-                guard let text = value(name) else { continue }
+                guard let text = value(index, name) else { continue }
                 if text.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&")
                                               || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) {
                     result.append(escaped(text))

@@ -283,12 +283,24 @@ package struct ClientFacts: Sendable {
         }
         if !Self.isNewestFirst(known, \.presentedAt) { known.sort { $0.presentedAt > $1.presentedAt } }
         // Per item, its newest response and a chain to the next older one (no array per item).
-        var items = SmallKeys(capacity: min(known.count, 16))
+        (respondedItems, newestResponse, olderResponse) = known.withUnsafeBufferPointer { Self.responseChains($0) }
+        responses = known
+        lastContact = known.first?.presentedAt
+        account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
+    }
+
+    /// The items of `responses` (newest first), each item's newest response and, per response,
+    /// the same item's next older one (-1 for the oldest). The ids are read in place: a
+    /// response's strings are neither copied nor retained unless its item is new.
+    static func responseChains(_ responses: UnsafeBufferPointer<Response>) -> (items: SmallKeys, newest: [Int32], older: [Int32]) {
+        var items = SmallKeys(capacity: min(responses.count, 16))
         var newest: [Int32] = []
-        newest.reserveCapacity(min(known.count, 16))
-        var older = [Int32](filled: -1, count: known.count)
-        for i in known.indices.reversed() {
-            let (k, inserted) = items.insert(known[i].itemID)
+        newest.reserveCapacity(min(responses.count, 16))
+        let older = UnsafeMutableBufferPointer<Int32>.allocate(capacity: responses.count)
+        defer { older.deallocate() }
+        older.initialize(repeating: -1)
+        for i in responses.indices.reversed() {
+            let (k, inserted) = items.insert(responses[i].itemID)
             if inserted {
                 newest.append(Int32(i))
             } else {
@@ -296,12 +308,7 @@ package struct ClientFacts: Sendable {
                 newest[k] = Int32(i)
             }
         }
-        respondedItems = items
-        newestResponse = newest
-        olderResponse = older
-        responses = known
-        lastContact = known.first?.presentedAt
-        account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
+        return (items, newest, Array(older))
     }
 
     /// Where a purchase's product id sits in it.

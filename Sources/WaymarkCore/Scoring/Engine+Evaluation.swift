@@ -361,8 +361,9 @@ extension Engine {
     /// The item's template rendered with the client's facts, nil for an item without one.
     func text(_ entry: PreparedItem, channel: Channel, facts: ClientFacts) -> String? {
         if let parts = entry.plainTemplate {
-            return MessageTemplate.render(parts) {
-                TemplateValues.text(of: $0, facts: facts, item: entry.item, channel: channel, products: products)
+            let names = entry.plainNames
+            return MessageTemplate.render(parts) { index, _ in
+                names[index].flatMap { TemplateValues.text(of: $0, facts: facts, item: entry.item, channel: channel, products: products) }
             }
         }
         guard let template = entry.item.template else { return nil }

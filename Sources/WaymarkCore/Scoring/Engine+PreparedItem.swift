@@ -41,6 +41,8 @@ extension Engine {
         let admittedUnderPolicy: [[String]]
         /// The template as text and plain variables, when every variable has a plain text value.
         let plainTemplate: [MessageTemplate.PlainPart]?
+        /// Per part of `plainTemplate`, the variable's name resolved (nil for a text part).
+        let plainNames: [TemplateValues.PlainName?]
         /// `product`, `category`, the requirements and the trigger events as fingerprinted keys
         /// (the ownership and event checks probe the facts' tables without hashing the text).
         let productKey: RuleKey?
@@ -113,11 +115,15 @@ extension Engine {
             admittedUnderPolicy = Engine.channelAdmissions.indices.map { k in
                 channelSet.contains(Channel.allCases[k / 3]) ? admitted + [underPolicy, Engine.channelAdmissions[k]] : []
             }
-            plainTemplate = item.template?.plainParts.flatMap { parts in
+            let plain = item.template?.plainParts.flatMap { parts in
                 parts.allSatisfy {
                     if case .variable(let name) = $0 { TemplateValues.isPlainName(name) } else { true }
                 } ? parts : nil
             }
+            plainTemplate = plain
+            plainNames = plain?.map { part in
+                if case .variable(let name) = part { TemplateValues.plainName(name) } else { nil }
+            } ?? []
         }
     }
 }

@@ -49,33 +49,55 @@ package enum TemplateValues {
         return nil
     }
 
-    /// Whether a plain `{{name}}` tag can be rendered by `text(of:…)`: a fact of type int,
-    /// double or string, or an extra with a string value.
-    static func isPlainName(_ name: String) -> Bool {
+    /// A plain `{{name}}` tag, its name resolved once (when the catalog is loaded into an engine),
+    /// not at every render.
+    enum PlainName: Sendable, Equatable {
+        case clientID, asOf, firstName, title, productName, channel
+        case fact(Fact)
+    }
+
+    /// The plain tag `name` names: a fact of type int, double or string, or an extra with a
+    /// string value; nil for any other name.
+    static func plainName(_ name: String) -> PlainName? {
         switch name {
-        case "client_id", "as_of", "first_name", "title", "product_name", "channel": return true
+        case "client_id": return .clientID
+        case "as_of": return .asOf
+        case "first_name": return .firstName
+        case "title": return .title
+        case "product_name": return .productName
+        case "channel": return .channel
         default:
-            switch Fact(rawValue: name)?.type {
-            case .int?, .double?, .string?: return true
-            default: return false
+            guard let fact = Fact(rawValue: name) else { return nil }
+            switch fact.type {
+            case .int, .double, .string: return .fact(fact)
+            default: return nil
             }
         }
     }
+
+    /// Whether a plain `{{name}}` tag can be rendered by `text(of:…)`.
+    static func isPlainName(_ name: String) -> Bool { plainName(name) != nil }
 
     /// The text Mustache renders for `{{name}}` (before escaping) from the values above; nil
     /// when the name is unset. Only for names accepted by `isPlainName`.
     static func text(
         of name: String, facts: ClientFacts, item: CatalogItem, channel: Channel, products: ProductDirectory
     ) -> String? {
+        plainName(name).flatMap { text(of: $0, facts: facts, item: item, channel: channel, products: products) }
+    }
+
+    /// `text(of:…)` for a resolved name.
+    static func text(
+        of name: PlainName, facts: ClientFacts, item: CatalogItem, channel: Channel, products: ProductDirectory
+    ) -> String? {
         switch name {
-        case "client_id": return facts.clientID
-        case "as_of": return facts.asOf.isoDate
-        case "first_name": return firstName(facts)
-        case "title": return item.title
-        case "product_name": return item.product.map { products[$0]?.name ?? $0 } ?? ""
-        case "channel": return channel.rawValue
-        default:
-            guard let fact = Fact(rawValue: name) else { return nil }
+        case .clientID: return facts.clientID
+        case .asOf: return facts.asOf.isoDate
+        case .firstName: return firstName(facts)
+        case .title: return item.title
+        case .productName: return item.product.map { products[$0]?.name ?? $0 } ?? ""
+        case .channel: return channel.rawValue
+        case .fact(let fact):
             return switch facts.value(of: fact) {
             case .int(let x): String(x)
             case .double(let x): fmt(x)

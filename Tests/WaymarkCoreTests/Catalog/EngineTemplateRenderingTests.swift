@@ -41,8 +41,8 @@ import Testing
                 else { continue }
                 plain += 1
                 let expected = template.render(TemplateValues.values(facts: facts, item: item, channel: .email, products: Fixture.retailProducts))
-                let actual = MessageTemplate.render(parts) {
-                    TemplateValues.text(of: $0, facts: facts, item: item, channel: .email, products: Fixture.retailProducts)
+                let actual = MessageTemplate.render(parts) { _, name in
+                    TemplateValues.text(of: name, facts: facts, item: item, channel: .email, products: Fixture.retailProducts)
                 }
                 #expect(actual == expected, "template \(source)")
             }
