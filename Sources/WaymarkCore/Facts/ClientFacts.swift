@@ -116,12 +116,13 @@ package struct ClientFacts: Sendable {
         loyalty: __shared LoyaltyProgram = LoyaltyProgram(),
         models: __shared FittedModels = FittedModels()
     ) {
-        let profile = snapshot.profile
-        clientID = profile.id
+        // The profile is read in place from the snapshot and copied once, into `profile` (each
+        // copy retains its strings and attributes).
+        clientID = snapshot.profile.id
         self.asOf = asOf
-        self.profile = profile
-        age = profile.birthDate.map { Self.years(from: $0, to: asOf) }
-        tenureDays = max(0, asOf.days(since: profile.firstSeen))
+        profile = snapshot.profile
+        age = snapshot.profile.birthDate.map { Self.years(from: $0, to: asOf) }
+        tenureDays = max(0, asOf.days(since: snapshot.profile.firstSeen))
 
         // Purchases up to as_of, read oldest first through `order`, a permutation (nil when the
         // store already sorted them): the purchases themselves are never copied or moved (each
@@ -196,10 +197,11 @@ package struct ClientFacts: Sendable {
             PurchaseOccasions($0, order: order, categoryOfPurchase: categoryOfPurchase, categories: categories.keys.keys.count,
                               decay: models.propensity?.decay ?? 0.9)
         }
-        self.occasions = occasions
         // Purchases are occasions: an order's lines (or one timestamp's) count once.
         purchaseCount = occasions.count
         let times = occasions.times
+        // Moved, not copied (a copy retains each of its arrays).
+        self.occasions = consume occasions
         var recent: [String] = []
         for (k, at) in categories.times.enumerated() where at > recentStart { recent.append(categories.keys.keys[k]) }
         recent.sort()
@@ -231,7 +233,7 @@ package struct ClientFacts: Sendable {
 
         stage = LifecycleAssessor(thresholds: thresholds)
             .assess(LifecycleInput(purchaseTimes: times, pAlive: pAlive, recorded: snapshot.recordedStage,
-                                   firstSeen: profile.firstSeen), asOf: asOf)
+                                   firstSeen: snapshot.profile.firstSeen), asOf: asOf)
         self.loyalty = loyalty.status(
             purchases: purchases, categoryIndex: categoryOfPurchase, multipliers: loyalty.multipliers(for: categories.keys),
             ledger: snapshot.loyaltyLedger, interactions: snapshot.interactions, asOf: asOf)
@@ -286,7 +288,7 @@ package struct ClientFacts: Sendable {
         (respondedItems, newestResponse, olderResponse) = known.withUnsafeBufferPointer { Self.responseChains($0) }
         responses = known
         lastContact = known.first?.presentedAt
-        account = AccountFacts(profile: profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
+        account = AccountFacts(profile: snapshot.profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
     }
 
     /// The items of `responses` (newest first), each item's newest response and, per response,

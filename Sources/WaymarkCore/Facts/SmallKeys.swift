@@ -126,8 +126,12 @@ struct SmallKeys: Sendable {
     }
 
     /// The index of `key`, appending it when absent.
+    ///
+    /// The key is taken, not borrowed: a caller passing a string it read from a row hands over
+    /// the copy it made, and a new key is stored without another retain (and the caller's copy
+    /// without a release): two atomic operations fewer per distinct key.
     @inline(__always)
-    mutating func insert(_ key: String) -> (index: Int, inserted: Bool) {
+    mutating func insert(_ key: consuming String) -> (index: Int, inserted: Bool) {
         let bits = Self.bits(key)
         let r = Self.recentSlot(bits)
         if !recent.isEmpty {
@@ -195,7 +199,7 @@ struct SmallLastSeen: Sendable {
     /// Records `key` seen at `at`; returns the key's index.
     @discardableResult
     @inline(__always)
-    mutating func record(_ key: String, _ at: Timestamp) -> Int {
+    mutating func record(_ key: consuming String, _ at: Timestamp) -> Int {
         let (i, inserted) = keys.insert(key)
         if inserted { times.append(at) } else if at > times[i] { times[i] = at }
         return i

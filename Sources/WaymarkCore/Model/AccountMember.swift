@@ -57,7 +57,7 @@ package struct AccountFacts: Sendable, Hashable {
 
     /// The account of `profile` with the `others` members at `asOf`; `ownSpend` and `ownStage`
     /// are the client's own total spend and stage.
-    package init(profile: ClientProfile, others: [AccountMember], ownSpend: Double, ownStage: LifecycleStage, asOf: Timestamp) {
+    package init(profile: __shared ClientProfile, others: __shared [AccountMember], ownSpend: Double, ownStage: LifecycleStage, asOf: Timestamp) {
         members = 1 + others.count
         if others.isEmpty {
             // A client on their own (most clients): the same values, without building sets.

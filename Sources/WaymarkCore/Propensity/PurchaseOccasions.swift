@@ -32,7 +32,7 @@ package struct PurchaseOccasions: Sendable, Hashable {
     ///   - categoryOfPurchase: per line (indexed like `purchases`), its category's index.
     ///   - categories: how many categories the indices range over.
     ///   - decay: the per-occasion decay of `categoryDecayed` (0 < decay ≤ 1).
-    package init(_ purchases: UnsafeBufferPointer<Purchase>, order: [Int32]? = nil, categoryOfPurchase: [Int], categories: Int, decay: Double) {
+    package init(_ purchases: UnsafeBufferPointer<Purchase>, order: __shared [Int32]? = nil, categoryOfPurchase: __shared [Int], categories: Int, decay: Double) {
         let n = purchases.count
         precondition(categoryOfPurchase.count == n && (order?.count ?? n) == n, "one category index and one order entry per line")
         guard n > 0 else {

@@ -159,7 +159,7 @@ extension Engine {
         let presentedIndex = Int(scratch.lastResponse[entry.index])
         var admission = ContactAdmission.underPolicy
         var open = ChannelSet(rawValue: consented.rawValue & ~contact.capped.rawValue)
-        if presentedIndex >= 0, isFollowUp(entry, response: facts.responses[presentedIndex], facts: facts) {
+        if presentedIndex >= 0, isFollowUp(entry, responseAt: presentedIndex, facts: facts) {
             // The client said yes and has not bought yet: the next step is to follow up.
             admission = .followUp(response: presentedIndex)
         } else {
@@ -223,11 +223,13 @@ extension Engine {
         let (boost, trigger, triggerDays) = lifeEventBoost(entry, facts: facts)
         let activity = facts.pAlive
         let propensity: Double
-        if let scorer, entry.kind == .offer, let part = scratch.clientPart {
+        // The scorer and the client's part are read in place, not bound (a binding copies them,
+        // retaining their arrays, for every offer of every client).
+        if entry.kind == .offer, scorer != nil, scratch.clientPart != nil {
             let slot = entry.index * LifecycleStage.allCases.count + scratch.stageIndex
             var inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: modelAcceptance, lift: lift, boost: boost)
             if posteriorMean { inputs.acceptanceLogit = acceptanceLogit[slot] }
-            propensity = scratch.buyProbability * scorer.probability(part, itemPart: itemPart[slot], item: inputs)
+            propensity = scratch.buyProbability * scorer!.probability(scratch.clientPart!, itemPart: itemPart[slot], item: inputs)
         } else {
             propensity = acceptance * lift * boost * activity
         }
@@ -290,31 +292,33 @@ extension Engine {
     /// The client's newest response to the item (`newest`: its index in `facts.responses`, -1 for none).
     func responseState(_ entry: PreparedItem, facts: ClientFacts, newest: Int) -> PropensityItemInputs.ResponseState {
         guard newest >= 0 else { return .none }
-        let response = facts.responses[newest]
-        switch response.outcome {
+        // The two fields read in place (a copy of the response would retain its strings).
+        let presentedAt = facts.responses[newest].presentedAt
+        switch facts.responses[newest].outcome {
         case .accepted:
             let bought = if let product = entry.productKey { facts.lastPurchase(of: product) }
                 else if let category = entry.categoryKey { facts.lastPurchase(of: category) }
                 else { Timestamp?.none }
-            return bought.map { $0 < response.presentedAt } ?? true ? .acceptedPending : .other
+            return bought.map { $0 < presentedAt } ?? true ? .acceptedPending : .other
         case .declined:
             return .declined
         case .presented, .opened:
-            return facts.asOf.days(since: response.presentedAt) <= 30 ? .presentedOpen : .other
+            return facts.asOf.days(since: presentedAt) <= 30 ? .presentedOpen : .other
         }
     }
 
-    /// Whether `response`, the item's newest, makes the offer a follow-up: accepted within the
-    /// policy's `follow_up_accepted_days` (as known at as_of), and the offered product (or,
-    /// without one, category) not bought since it was presented.
-    func isFollowUp(_ entry: PreparedItem, response: Response, facts: ClientFacts) -> Bool {
+    /// Whether the response at `index` of `facts.responses`, the item's newest, makes the offer a
+    /// follow-up: accepted within the policy's `follow_up_accepted_days` (as known at as_of), and
+    /// the offered product (or, without one, category) not bought since it was presented. (The
+    /// response is read in place: a copy would retain its strings, for every item and client.)
+    func isFollowUp(_ entry: PreparedItem, responseAt index: Int, facts: ClientFacts) -> Bool {
         let days = catalog.contactPolicy.followUpAcceptedDays
-        guard days > 0, entry.kind == .offer, response.outcome == .accepted,
-              facts.asOf.days(since: response.decidedAt) <= days else { return false }
+        guard days > 0, entry.kind == .offer, facts.responses[index].outcome == .accepted,
+              facts.asOf.days(since: facts.responses[index].decidedAt) <= days else { return false }
         let bought = if let product = entry.productKey { facts.lastPurchase(of: product) }
             else if let category = entry.categoryKey { facts.lastPurchase(of: category) }
             else { Timestamp?.none }
-        return bought.map { $0 < response.presentedAt } ?? true
+        return bought.map { $0 < facts.responses[index].presentedAt } ?? true
     }
 
     func rankedOut(_ candidate: Candidate, last: Candidate?, limit: String) -> Rejection {
