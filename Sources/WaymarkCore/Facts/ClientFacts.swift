@@ -44,9 +44,14 @@ package struct ClientFacts: Sendable {
     package var ownedCategories: Set<String> { Set(lastPurchaseOfCategory.keys.keys) }
     /// Categories bought in the last 90 days, sorted.
     package var recentCategories: [String] {
-        didSet { recentCategoriesValue = .list(recentCategories.map { .string($0) }) }
+        get {
+            guard case .list(let values) = recentCategoriesValue else { return [] }
+            return values.compactMap { if case .string(let name) = $0 { name } else { nil } }
+        }
+        set { recentCategoriesValue = .list(newValue.map { .string($0) }) }
     }
-    /// `recentCategories` as a rule value (built once, not per rule that reads it).
+    /// The categories bought in the last 90 days as the rule value rules read (built once per
+    /// client, and the only copy: `recentCategories` reads it).
     var recentCategoriesValue: RuleValue
     /// The distinct categories of the last three purchases, newest first (affinity input).
     package var lastCategories: [String]
@@ -136,7 +141,8 @@ package struct ClientFacts: Sendable {
         // distinct keys per client) is much cheaper than hashing every purchase's strings.
         // Room for a typical client's distinct products and categories (the tables grow beyond).
         var keys = SmallLastSeen(capacity: min(purchases.count, 32))
-        var categories = SmallLastSeen(capacity: min(purchases.count, 16))
+        // (Categories are looked up through each product's cached index, not by their value.)
+        var categories = SmallLastSeen(capacity: min(purchases.count, 16), recentCache: false)
         // "The last 90 days" as every within counts them (`Timestamp.start(ofLast:)`).
         let recentStart = asOf.start(ofLast: 90)
         // Per purchase, in the snapshot's order, its product's and its category's index, written
@@ -202,11 +208,15 @@ package struct ClientFacts: Sendable {
         let times = occasions.times
         // Moved, not copied (a copy retains each of its arrays).
         self.occasions = consume occasions
-        var recent: [String] = []
-        for (k, at) in categories.times.enumerated() where at > recentStart { recent.append(categories.keys.keys[k]) }
-        recent.sort()
-        recentCategories = recent
-        recentCategoriesValue = .list(recent.map { .string($0) })
+        // Sorted by name, as indices (no intermediate array of names).
+        let names = categories.keys.keys
+        var recent: [Int] = []
+        for (k, at) in categories.times.enumerated() where at > recentStart { recent.append(k) }
+        recent.sort { names[$0] < names[$1] }
+        var recentValues: [RuleValue] = []
+        recentValues.reserveCapacity(recent.count)
+        for k in recent { recentValues.append(.string(names[k])) }
+        recentCategoriesValue = .list(recentValues)
         lastCategories = Self.newestCategories(purchases, order: order)
         totalSpend = total / 100
         averageSpend = times.isEmpty ? 0 : totalSpend / Double(times.count)
@@ -239,7 +249,7 @@ package struct ClientFacts: Sendable {
             ledger: snapshot.loyaltyLedger, interactions: snapshot.interactions, asOf: asOf)
 
         // Life events: the latest time per kind.
-        var eventKinds = SmallLastSeen(capacity: min(snapshot.lifeEvents.count, 16))
+        var eventKinds = SmallLastSeen(capacity: min(snapshot.lifeEvents.count, 16), recentCache: false)
         for event in snapshot.lifeEvents where event.at <= asOf {
             eventKinds.record(event.kind, event.at)
         }

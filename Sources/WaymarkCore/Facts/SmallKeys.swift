@@ -21,6 +21,8 @@ struct SmallKeys: Sendable {
     /// longer one sharing its storage) is found without reading its text. Only the bits of the
     /// stored `keys[k]` are kept, so the storage they point to stays alive while they are cached.
     private var recent: [Recent] = []
+    /// Whether `insert` keeps the `recent` cache (64 entries, made once the table has a few keys).
+    private var cachesRecent = true
 
     private struct Recent {
         var bits: (UInt64, UInt64)
@@ -42,7 +44,10 @@ struct SmallKeys: Sendable {
     init() {}
 
     /// An empty table with room for `capacity` keys before it grows.
-    init(capacity: Int) {
+    /// - Parameter recentCache: false for a table whose keys are not passed again as the same
+    ///   values (the cache would cost an allocation and its filling for nothing).
+    init(capacity: Int, recentCache: Bool = true) {
+        cachesRecent = recentCache
         guard capacity > 0 else { return }
         keys.reserveCapacity(capacity)
         fingerprints.reserveCapacity(capacity)
@@ -137,7 +142,7 @@ struct SmallKeys: Sendable {
         if !recent.isEmpty {
             let entry = recent[r]
             if entry.index >= 0, entry.bits == bits { return (Int(entry.index), false) }
-        } else if keys.count >= 4 {
+        } else if keys.count >= 4 && cachesRecent {
             // Only a table with several keys is worth the cache (a few keys are found at once).
             recent = [Recent](filled: Recent(bits: (0, 0), index: -1), count: 64)
         }
@@ -179,9 +184,9 @@ struct SmallLastSeen: Sendable {
 
     init() {}
 
-    /// An empty table with room for `capacity` keys before it grows.
-    init(capacity: Int) {
-        keys = SmallKeys(capacity: capacity)
+    /// An empty table with room for `capacity` keys before it grows (see `SmallKeys.init(capacity:recentCache:)`).
+    init(capacity: Int, recentCache: Bool = true) {
+        keys = SmallKeys(capacity: capacity, recentCache: recentCache)
         times.reserveCapacity(capacity)
     }
 

@@ -182,6 +182,10 @@ package final class PropensityScorer: Sendable {
     let smoothing: Double
     let clientIntercept: Double
     let clientWeights: [Double]
+    /// Σ weight × mean over the features of the client's own purchases (`ClientPart.personal`'s
+    /// features and `novelty`): a category's own-purchase contribution against the training
+    /// average is its personal part less this (the explanations' first reason).
+    let ownPurchasesMeanTerm: Double
 
     package init(_ model: PropensityModel) {
         self.model = model
@@ -192,6 +196,9 @@ package final class PropensityScorer: Sendable {
         smoothing = model.smoothingDays
         clientIntercept = model.clientIntercept
         clientWeights = PropensityClientFeature.allCases.map { model.clientWeights[$0.name] ?? 0 }
+        let own: [PropensityFeature] = [.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty]
+        let weights = weights, means = means
+        ownPurchasesMeanTerm = own.reduce(0) { $0 + weights[$1.rawValue] * means[$1.rawValue] }
     }
 
     /// P(the client buys any offer within the horizon), once per client.

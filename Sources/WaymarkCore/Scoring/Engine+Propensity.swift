@@ -87,34 +87,33 @@ extension Engine {
     /// that move the odds by 0.05 or more, at least one). Only the words of the reasons shown are
     /// built; the client-independent ones were built with the engine.
     func propensityReasons(_ entry: PreparedItem, facts: ClientFacts, scratch: Scratch, factors: ScoreFactors) -> [String] {
-        guard let scorer, entry.kind == .offer, let client = scratch.client else { return [] }
+        guard entry.kind == .offer, let scorer, scratch.client != nil, let part = scratch.clientPart else { return [] }
         let rate = factors.alpha + factors.beta > 0 ? factors.alpha / (factors.alpha + factors.beta) : factors.acceptance
         let inputs = propensityInputs(entry, facts: facts, scratch: scratch, acceptance: rate,
                                       lift: factors.affinityLift, boost: factors.lifeEventBoost)
-        // The features and the parts live on the stack: this runs for every offer shown.
+        // Each feature's contribution against the training average, w · (x − mean), the values as
+        // `PropensityFeature.values` computes them. The own purchases' features are summed in the
+        // client's part already (once per client): their terms are that sum less their means'.
+        let w = scorer.weights, means = scorer.means
+        func term(_ f: PropensityFeature, _ x: Double) -> Double { w[f.rawValue] * (x - means[f.rawValue]) }
+        let bought = inputs.category >= 0
+        let counts = entry.counts[scratch.stageIndex]
+        // (reason, contribution): 0 own purchases, 1 the crowd, 2 stage rate, 3 affinity,
+        // 4 own response, 5 life event, 6 acceptance. On the stack: this runs for every offer shown.
         var parts = Parts()
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: PropensityFeature.count) { x in
-            x.initialize(repeating: 0)
-            PropensityFeature.values(client: client, item: inputs, horizonDays: Double(scorer.model.horizonDays),
-                                     smoothingDays: scorer.model.smoothingDays) { x[$0.rawValue] = $1 }
-            let w = scorer.weights, means = scorer.means
-            func term(_ f: PropensityFeature) -> Double { w[f.rawValue] * (x[f.rawValue] - means[f.rawValue]) }
-            let counts = entry.counts[scratch.stageIndex]
-            // (reason, contribution): 0 own purchases, 1 the crowd, 2 stage rate, 3 affinity,
-            // 4 own response, 5 life event, 6 acceptance.
-            parts.append(0, term(.personalRate) + term(.decayedShare) + term(.share) + term(.sinceLast) + term(.due) + term(.boughtBefore) + term(.novelty))
-            parts.append(1, term(.popularity) + term(.recentPopularity) + term(.newPopularity))
-            parts.append(2, term(.stageRate))
-            if inputs.affinityLift != 1 { parts.append(3, term(.affinity)) }
-            switch inputs.response {
-            case .acceptedPending: parts.append(4, term(.acceptedPending))
-            case .declined: parts.append(4, term(.declined))
-            case .presentedOpen: parts.append(4, term(.presentedOpen))
-            case .none, .other: break
-            }
-            if inputs.lifeEventBoost > 1 { parts.append(5, term(.lifeEvent)) }
-            if counts.successes + counts.failures > 0 { parts.append(6, term(.acceptance)) }
+        parts.append(0, (bought ? part.personal[inputs.category] : part.neverBought) - scorer.ownPurchasesMeanTerm)
+        parts.append(1, term(.popularity, inputs.logPopularity) + term(.recentPopularity, inputs.logRecentPopularity)
+                        + term(.newPopularity, bought ? 0 : inputs.logPopularity))
+        parts.append(2, term(.stageRate, inputs.logStageRate))
+        if inputs.affinityLift != 1 { parts.append(3, term(.affinity, log(max(inputs.affinityLift, 1e-6)))) }
+        switch inputs.response {
+        case .acceptedPending: parts.append(4, term(.acceptedPending, 1))
+        case .declined: parts.append(4, term(.declined, 1))
+        case .presentedOpen: parts.append(4, term(.presentedOpen, 1))
+        case .none, .other: break
         }
+        if inputs.lifeEventBoost > 1 { parts.append(5, term(.lifeEvent, log(max(inputs.lifeEventBoost, 1e-6)))) }
+        if counts.successes + counts.failures > 0 { parts.append(6, term(.acceptance, PropensityFeature.logit(inputs.acceptance))) }
         parts.sort()
         var reasons: [String] = []
         reasons.reserveCapacity(min(parts.count, 4))
@@ -123,7 +122,7 @@ extension Engine {
             let part = parts[k]
             text.removeAll()
             switch part.reason {
-            case 0: ownPurchases(entry, occasions: client.occasions, category: inputs.category, asOf: facts.asOf, into: &text)
+            case 0: ownPurchases(entry, occasions: scratch.client!.occasions, category: inputs.category, asOf: facts.asOf, into: &text)
             case 1: text.append(popularityReason[entry.index])
             case 2: text.append(stageRateReason[entry.index * LifecycleStage.allCases.count + scratch.stageIndex])
             case 3:

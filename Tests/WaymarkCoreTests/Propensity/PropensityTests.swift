@@ -230,6 +230,39 @@ import Testing
         }
     }
 
+    /// The explanations' "own purchases" reason is the client's part less its features' mean
+    /// terms: it must equal the sum of those features' contributions, w · (x − mean), taken one
+    /// by one from the model's own feature values, bought and never-bought categories alike.
+    @Test func theOwnPurchasesReasonEqualsItsFeaturesContributions() throws {
+        let catalog = try Self.catalog()
+        let model = try Self.learnedModel(catalog: catalog)
+        let scorer = PropensityScorer(model)
+        let own: [PropensityFeature] = [.personalRate, .decayedShare, .share, .sinceLast, .due, .boughtBefore, .novelty]
+        #expect(own.contains { scorer.means[$0.rawValue] != 0 }, "a fitted model has feature means")
+        var random = SeededGenerator(seed: 5)
+        for k in 0..<10 {
+            var extra: [Purchase] = []
+            for j in 0..<Int(random.next() % 30) {
+                extra.append(Self.purchase(Self.categories[Int(random.next() % 130)], -Int(random.next() % 300) - 1, order: "o\(k)-\(j)"))
+            }
+            let client = Self.weekly("R\(k)", staples: [Self.categories[k]], every: 4 + k, extra: extra)
+            let facts = ClientFacts(snapshot: client, asOf: Fixture.asOf, models: FittedModels(propensity: model))
+            let inputs = facts.propensityClient
+            let part = scorer.clientPart(inputs)
+            for category in Self.categories {
+                let c = facts.categoryIndex(RuleKey(category))
+                let item = PropensityItemInputs(category: c, logPopularity: log(0.2), logRecentPopularity: log(0.1), affinityLift: 1,
+                                                lifeEventBoost: 1, acceptance: 0.1)
+                var slow = 0.0
+                PropensityFeature.values(client: inputs, item: item, horizonDays: Double(model.horizonDays), smoothingDays: model.smoothingDays) { f, x in
+                    if own.contains(f) { slow += scorer.weights[f.rawValue] * (x - scorer.means[f.rawValue]) }
+                }
+                let fast = (c >= 0 ? part.personal[c] : part.neverBought) - scorer.ownPurchasesMeanTerm
+                #expect(abs(fast - slow) < 1e-9, "client \(k), \(category)")
+            }
+        }
+    }
+
     @Test func withoutALearnedModelTheHeuristicIsUnchanged() throws {
         let catalog = try Self.catalog()
         let client = Self.weekly("W", staples: ["cat001"])
