@@ -173,8 +173,21 @@ package struct Engine: Sendable {
     /// - Parameter scoring: false for training rows, which read the client's inputs themselves:
     ///   the scorer's per-client parts are then not computed.
     func scratch(for facts: ClientFacts, scoring: Bool = true) -> Scratch {
-        var scratch = Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count, rules: distinctRules,
-                              clauses: clauses.count)
+        var scratch = emptyScratch(for: facts)
+        fill(&scratch, for: facts, scoring: scoring)
+        return scratch
+    }
+
+    /// A scratch for the client with nothing computed yet (see `fill(_:for:scoring:)`).
+    func emptyScratch(for facts: ClientFacts) -> Scratch {
+        Scratch(stageIndex: LifecycleStage.allCases.firstIndex(of: facts.stage.stage) ?? 0, items: prepared.count, rules: distinctRules,
+                clauses: clauses.count)
+    }
+
+    /// Computes `scratch(for:scoring:)`'s caches into `scratch`, in place: the hot path fills its
+    /// own variable (a scratch returned by value was copied and the original destroyed, a retain
+    /// and a release of each of its arrays per client).
+    func fill(_ scratch: inout Scratch, for facts: ClientFacts, scoring: Bool = true) {
         // Each responded item matched once: its newest response, and its newest decline along the chain.
         for (k, itemID) in facts.respondedItems.keys.enumerated() {
             guard let i = itemIDs.index(of: itemID).map({ itemOfID[$0] }) else { continue }
@@ -198,7 +211,6 @@ package struct Engine: Sendable {
             // Moved, not copied: a copy retains each of the occasions' arrays once more.
             scratch.client = consume client
         }
-        return scratch
     }
 
     /// Every fact of the client at `asOf`, with this catalog's thresholds and loyalty programme.
@@ -225,7 +237,8 @@ package struct Engine: Sendable {
         let contact = ContactState(facts: facts, policy: catalog.contactPolicy, recencyFullDays: settings.recencyFullDays)
 
         var rejections: [Rejection] = []
-        var scratch = scratch(for: facts)
+        var scratch = emptyScratch(for: facts)
+        fill(&scratch, for: facts)
 
         // Eligible items as plain values (no reference, no string), ranked through small sort keys.
         var candidates: [Candidate] = []
