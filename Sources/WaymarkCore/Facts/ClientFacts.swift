@@ -301,28 +301,6 @@ package struct ClientFacts: Sendable {
         account = AccountFacts(profile: snapshot.profile, others: snapshot.accountMembers, ownSpend: totalSpend, ownStage: stage.stage, asOf: asOf)
     }
 
-    /// The items of `responses` (newest first), each item's newest response and, per response,
-    /// the same item's next older one (-1 for the oldest). The ids are read in place: a
-    /// response's strings are neither copied nor retained unless its item is new.
-    static func responseChains(_ responses: UnsafeBufferPointer<Response>) -> (items: SmallKeys, newest: [Int32], older: [Int32]) {
-        var items = SmallKeys(capacity: min(responses.count, 16))
-        var newest: [Int32] = []
-        newest.reserveCapacity(min(responses.count, 16))
-        let older = UnsafeMutableBufferPointer<Int32>.allocate(capacity: responses.count)
-        defer { older.deallocate() }
-        older.initialize(repeating: -1)
-        for i in responses.indices.reversed() {
-            let (k, inserted) = items.insert(responses[i].itemID)
-            if inserted {
-                newest.append(Int32(i))
-            } else {
-                older[i] = newest[k]
-                newest[k] = Int32(i)
-            }
-        }
-        return (items, newest, Array(older))
-    }
-
     /// Where a purchase's product id sits in it.
     static let productIDOffset = MemoryLayout<Purchase>.offset(of: \Purchase.productID)!
 
@@ -374,19 +352,6 @@ package struct ClientFacts: Sendable {
         var table = SmallLastSeen()
         for (key, at) in lastByKey { table.record(key, at) }
         return table
-    }
-
-    /// Whether every response is known at `asOf` exactly as recorded: presented by then, its
-    /// answer (if any) given by then, and no answer time on a response still only presented (the
-    /// copy made otherwise would clear it). Read in place, no copy of a response.
-    static func allKnownAsRecorded(_ responses: [Response], asOf: Timestamp) -> Bool {
-        responses.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices {
-                guard buffer[i].presentedAt <= asOf else { return false }
-                if let respondedAt = buffer[i].respondedAt, respondedAt > asOf || buffer[i].outcome == .presented { return false }
-            }
-            return true
-        }
     }
 
     /// Whether every element's `time` is at or before `asOf` (read in place, no copy of an element).
