@@ -225,7 +225,6 @@ package struct LifecycleAssessor: Sendable, Hashable {
         }
         return nil
     }
-
 }
 
 /// `1 day`, `2 days`: a count with its noun, singular for one (the reasons' and the CLI's wording).

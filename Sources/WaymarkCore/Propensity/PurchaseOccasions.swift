@@ -72,15 +72,23 @@ package struct PurchaseOccasions: Sendable, Hashable {
         decayed.initialize(repeating: 0)
         var occasions = 0
         categoryOfPurchase.withUnsafeBufferPointer { category in
-            // `line` maps a position in time order to the line's index.
+            // `line` maps a position in time order to the line's index. The buffers are read and
+            // written unchecked below, so every line and category index is checked here, once (one
+            // unsigned comparison each): a bad `order` or category traps instead of reading or
+            // writing outside them.
+            @inline(__always) func checked(_ line: Int) -> Int {
+                precondition(UInt(bitPattern: line) < UInt(n) && UInt(bitPattern: category[line]) < UInt(categories),
+                             "a line or category index out of range")
+                return line
+            }
             func split(_ line: (Int) -> Int) {
-                var previous = line(0)
+                var previous = checked(line(0))
                 starts[0] = 0
                 occasionTimes[0] = purchases[previous].at
                 lineCategory[0] = category[previous]
                 occasions = 1
                 for k in 1..<n {
-                    let current = line(k)
+                    let current = checked(line(k))
                     lineCategory[k] = category[current]
                     if !Self.sameOccasion(purchases, previous, current) {
                         starts[occasions] = k
