@@ -115,15 +115,18 @@ extension Engine {
             admittedUnderPolicy = Engine.channelAdmissions.indices.map { k in
                 channelSet.contains(Channel.allCases[k / 3]) ? admitted + [underPolicy, Engine.channelAdmissions[k]] : []
             }
-            let plain = item.template?.plainParts.flatMap { parts in
-                parts.allSatisfy {
-                    if case .variable(let name) = $0 { TemplateValues.isPlainName(name) } else { true }
+            // Each variable's name resolved once; plain only when every one resolves.
+            let parts = item.template?.plainParts
+            let names: [TemplateValues.PlainName?] = parts?.map { part in
+                if case .variable(let name) = part { TemplateValues.plainName(name) } else { nil }
+            } ?? []
+            let plain = parts.flatMap { parts in
+                zip(parts, names).allSatisfy { part, name in
+                    if case .variable = part { name != nil } else { true }
                 } ? parts : nil
             }
             plainTemplate = plain
-            plainNames = plain?.map { part in
-                if case .variable(let name) = part { TemplateValues.plainName(name) } else { nil }
-            } ?? []
+            plainNames = plain == nil ? [] : names
         }
     }
 }

@@ -75,18 +75,8 @@ package enum TemplateValues {
         }
     }
 
-    /// Whether a plain `{{name}}` tag can be rendered by `text(of:…)`.
-    static func isPlainName(_ name: String) -> Bool { plainName(name) != nil }
-
-    /// The text Mustache renders for `{{name}}` (before escaping) from the values above; nil
-    /// when the name is unset. Only for names accepted by `isPlainName`.
-    static func text(
-        of name: String, facts: ClientFacts, item: CatalogItem, channel: Channel, products: ProductDirectory
-    ) -> String? {
-        plainName(name).flatMap { text(of: $0, facts: facts, item: item, channel: channel, products: products) }
-    }
-
-    /// `text(of:…)` for a resolved name.
+    /// The text Mustache renders for the plain tag `name` (before escaping) from the values
+    /// above; nil when the name is unset.
     static func text(
         of name: PlainName, facts: ClientFacts, item: CatalogItem, channel: Channel, products: ProductDirectory
     ) -> String? {

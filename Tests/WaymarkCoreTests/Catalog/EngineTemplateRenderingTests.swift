@@ -37,12 +37,14 @@ import Testing
             for source in sources {
                 let template = try MessageTemplate(source: source)
                 guard let parts = template.plainParts,
-                      parts.allSatisfy({ if case .variable(let name) = $0 { TemplateValues.isPlainName(name) } else { true } })
+                      parts.allSatisfy({ if case .variable(let name) = $0 { TemplateValues.plainName(name) != nil } else { true } })
                 else { continue }
                 plain += 1
                 let expected = template.render(TemplateValues.values(facts: facts, item: item, channel: .email, products: Fixture.retailProducts))
                 let actual = MessageTemplate.render(parts) { _, name in
-                    TemplateValues.text(of: name, facts: facts, item: item, channel: .email, products: Fixture.retailProducts)
+                    TemplateValues.plainName(name).flatMap {
+                        TemplateValues.text(of: $0, facts: facts, item: item, channel: .email, products: Fixture.retailProducts)
+                    }
                 }
                 #expect(actual == expected, "template \(source)")
             }
