@@ -19,8 +19,8 @@ extension ClientFacts {
         var items = SmallKeys(capacity: min(responses.count, 16))
         var newest: [Int32] = []
         newest.reserveCapacity(min(responses.count, 16))
-        let older = UnsafeMutableBufferPointer<Int32>.allocate(capacity: responses.count)
-        defer { older.deallocate() }
+        let older = UnsafeMutableBufferPointer<Int32>.mallocated(capacity: responses.count)
+        defer { older.freed() }
         older.initialize(repeating: -1)
         for i in responses.indices.reversed() {
             let (k, inserted) = items.insert(responses[i].itemID)

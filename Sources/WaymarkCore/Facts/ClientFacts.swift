@@ -149,17 +149,17 @@ package struct ClientFacts: Sendable {
         // through pointers (an `append` or a table's `touch` per line checked an array's
         // uniqueness each time: 600 runtime calls for 200 lines); the last times are taken
         // afterwards in one pass per table.
-        let productOf = UnsafeMutableBufferPointer<Int>.allocate(capacity: purchases.count)
-        let categoryOf = UnsafeMutableBufferPointer<Int>.allocate(capacity: purchases.count)
+        let productOf = UnsafeMutableBufferPointer<Int>.mallocated(capacity: purchases.count)
+        let categoryOf = UnsafeMutableBufferPointer<Int>.mallocated(capacity: purchases.count)
         // The category index last seen with each product index (at most one product per line): a
         // product keeps its category, so one cheap equality check (usually on the same string
         // storage) replaces a search.
-        let categoryOfProduct = UnsafeMutableBufferPointer<Int>.allocate(capacity: purchases.count)
+        let categoryOfProduct = UnsafeMutableBufferPointer<Int>.mallocated(capacity: purchases.count)
         var productCount = 0
         defer {
-            productOf.deallocate()
-            categoryOf.deallocate()
-            categoryOfProduct.deallocate()
+            productOf.freed()
+            categoryOf.freed()
+            categoryOfProduct.freed()
         }
         // Read in place: no copy (and no retain) of each purchase.
         // In the snapshot's order: a product's or category's last time, the total and each

@@ -22,11 +22,11 @@ struct TextBytes: ~Copyable {
 
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
-        base = .allocate(capacity: self.capacity)
+        base = UnsafeMutableBufferPointer<UInt8>.mallocated(capacity: self.capacity).baseAddress!
     }
 
     deinit {
-        base.deallocate()
+        UnsafeMutableBufferPointer(start: base, count: capacity).freed()
     }
 
     /// Empties the text, keeping its room.
@@ -47,9 +47,9 @@ struct TextBytes: ~Copyable {
     private mutating func grow(to needed: Int) {
         var size = capacity * 2
         while size < needed { size *= 2 }
-        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        let larger = UnsafeMutableBufferPointer<UInt8>.mallocated(capacity: size).baseAddress!
         larger.update(from: base, count: count)
-        base.deallocate()
+        UnsafeMutableBufferPointer(start: base, count: capacity).freed()
         base = larger
         capacity = size
     }

@@ -2,7 +2,7 @@
 ///
 /// The engine's hot path compares and subtracts plain integers; `Foundation.Date` is kept out of it.
 /// Calendar conversion (proleptic Gregorian, UTC) is done here without Foundation.
-package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible, BitwiseCopyable {
     /// Seconds since the Unix epoch, UTC.
     package var seconds: Int64
 

@@ -45,25 +45,25 @@ package struct PurchaseOccasions: Sendable, Hashable {
         // for every client of every run, and an array written in a loop checks its bounds (and a
         // stored property its uniqueness) at every write. Per line in time order, its category;
         // per occasion (a run of lines of one order, or of one time), its first line and time.
-        let lineCategory = UnsafeMutableBufferPointer<Int>.allocate(capacity: n)
-        let starts = UnsafeMutableBufferPointer<Int>.allocate(capacity: n + 1)
-        let occasionTimes = UnsafeMutableBufferPointer<Timestamp>.allocate(capacity: n)
+        let lineCategory = UnsafeMutableBufferPointer<Int>.mallocated(capacity: n)
+        let starts = UnsafeMutableBufferPointer<Int>.mallocated(capacity: n + 1)
+        let occasionTimes = UnsafeMutableBufferPointer<Timestamp>.mallocated(capacity: n)
         // Per category: the last occasion that counted it (a category counts once per occasion),
         // occasions, first and last time, decayed weight.
-        let stamp = UnsafeMutableBufferPointer<Int>.allocate(capacity: categories)
-        let count = UnsafeMutableBufferPointer<Int32>.allocate(capacity: categories)
-        let first = UnsafeMutableBufferPointer<Timestamp>.allocate(capacity: categories)
-        let last = UnsafeMutableBufferPointer<Timestamp>.allocate(capacity: categories)
-        let decayed = UnsafeMutableBufferPointer<Double>.allocate(capacity: categories)
+        let stamp = UnsafeMutableBufferPointer<Int>.mallocated(capacity: categories)
+        let count = UnsafeMutableBufferPointer<Int32>.mallocated(capacity: categories)
+        let first = UnsafeMutableBufferPointer<Timestamp>.mallocated(capacity: categories)
+        let last = UnsafeMutableBufferPointer<Timestamp>.mallocated(capacity: categories)
+        let decayed = UnsafeMutableBufferPointer<Double>.mallocated(capacity: categories)
         defer {
-            lineCategory.deallocate()
-            starts.deallocate()
-            occasionTimes.deallocate()
-            stamp.deallocate()
-            count.deallocate()
-            first.deallocate()
-            last.deallocate()
-            decayed.deallocate()
+            lineCategory.freed()
+            starts.freed()
+            occasionTimes.freed()
+            stamp.freed()
+            count.freed()
+            first.freed()
+            last.freed()
+            decayed.freed()
         }
         stamp.initialize(repeating: -1)
         count.initialize(repeating: 0)
