@@ -30,6 +30,7 @@ extension EvaluationReport {
             ],
             "clients": population.clients, "buyersBeforeCutoff": population.buyersBeforeCutoff,
             "buyersInHorizon": population.buyersInHorizon, "purchasesInHorizon": population.purchasesInHorizon,
+            "horizonNote": horizonNote ?? "",
             "baselinesChart": groupedBars(
                 id: "baselines", groups: metricNames,
                 series: methods.map { ($0.method.rawValue, [$0.overall.hitRate, $0.overall.precision, $0.overall.recall, $0.overall.ndcg]) },

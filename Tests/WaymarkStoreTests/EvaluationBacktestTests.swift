@@ -183,6 +183,31 @@ struct EvaluationBacktestTests {
         }
     }
 
+    @Test("purchases that stop inside the horizon are reported, with a note on calibration; a lull before later purchases is not")
+    func dataEndingInsideTheHorizon() throws {
+        let db = try EvaluationTestDatabase()
+        // The newest purchase is C039's, on 2025-02-13: 43 days into the 90-day horizon.
+        let cut = try db.run().result.report
+        #expect(cut.setup.dataEnd == "2025-02-13")
+        #expect(cut.setup.horizonCoveredDays == 43)
+        let note = try #require(cut.horizonNote)
+        #expect(note.hasPrefix("the purchases end on 2025-02-13, 43 days into the 90-day horizon"))
+        #expect(cut.table().contains("Note: \(note)."))
+        let json = String(decoding: try EvaluationReport.jsonEncoder().encode(cut), as: UTF8.self)
+        #expect(json.contains("\"data_end\" : \"2025-02-13\"") && json.contains("\"horizon_covered_days\" : 43"))
+
+        // A purchase after the horizon: the quiet weeks are a lull, not the end of the data.
+        try db.connection.execute("""
+            INSERT INTO purchases (client_id, purchase_id, product_id, purchased_at, amount)
+            VALUES ('C001', 'LATER', 'sav', timestamptz '2025-05-01', 100)
+            """)
+        let full = try db.run().result.report
+        #expect(full.setup.dataEnd == nil)
+        #expect(full.setup.horizonCoveredDays == 90)
+        #expect(full.horizonNote == nil)
+        #expect(!full.table().contains("Note:"))
+    }
+
     @Test("no row dated after the cutoff changes the features, the models or the recommendations")
     func noLeak() throws {
         let db = try EvaluationTestDatabase()
@@ -225,7 +250,12 @@ struct EvaluationBacktestTests {
         #expect(after.result.models == before.result.models)
         #expect(after.decisions == before.decisions)
         #expect(after.actual == before.actual)
-        #expect(after.result.report == before.result.report)
+        // Only where the data ends moved: purchases now follow the horizon (dataEndingInsideTheHorizon).
+        #expect(before.result.report.setup.dataEnd == "2025-02-13" && after.result.report.setup.dataEnd == nil)
+        var unmoved = after.result.report
+        unmoved.setup.dataEnd = before.result.report.setup.dataEnd
+        unmoved.setup.horizonCoveredDays = before.result.report.setup.horizonCoveredDays
+        #expect(unmoved == before.result.report)
 
         // Inside the horizon: only the "actual" side may move.
         try db.connection.execute("""

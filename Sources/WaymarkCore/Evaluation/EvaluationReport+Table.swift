@@ -11,7 +11,9 @@ extension EvaluationReport {
         if let coverage = population.offerItemCoverage {
             out += " (\(population.offerItemsRecommended) distinct offers, \(percent(coverage)) of the catalog's)"
         }
-        out += ".\n\n"
+        out += ".\n"
+        if let note = horizonNote { out += "Note: \(note).\n" }
+        out += "\n"
 
         out += "Next purchase, over the \(population.buyersInHorizon) clients who bought in the horizon (a hit: a recommended category bought)\n"
         var rows = [["method", "hit rate@\(k)", "precision@\(k)", "recall@\(k)", "NDCG@\(k)", "coverage"]]

@@ -21,6 +21,14 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         package var stagePopularCategories: [String: [String]] = [:]
         /// How the bootstrap intervals were drawn.
         package var bootstrap = Bootstrap()
+        /// The day of the newest purchase when the purchases stop inside the horizon (YYYY-MM-DD),
+        /// nil when they run to its end or past it.
+        package var dataEnd: String?
+        /// The horizon's days the purchases reach: `horizonDays` when they run to its end or past
+        /// it, fewer when the history stops inside it (a file that ends with each client's last
+        /// order), so that every rate observed in the horizon reads low against a prediction for
+        /// the whole horizon (`horizonNote`).
+        package var horizonCoveredDays: Int?
 
         package init(cutoff: String, horizonDays: Int, horizonEnd: String, topK: Int = 0, catalogVersion: String,
                      randomSeed: UInt64, categories: [String], popularCategories: [String] = []) {
@@ -33,6 +41,22 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
             self.categories = categories
             self.popularCategories = popularCategories
         }
+    }
+
+    /// A warning when the purchases stop well inside the horizon (they cover less than 90 % of it),
+    /// nil otherwise: predicted counts and propensities are for the whole horizon, observed ones
+    /// only for the part the data reaches. Rankings (hit rate, NDCG) stay comparable.
+    package var horizonNote: String? {
+        guard let covered = setup.horizonCoveredDays, let last = setup.dataEnd,
+              Double(covered) < 0.9 * Double(setup.horizonDays) else { return nil }
+        if covered == 0 {
+            return "the purchases end on \(last), at or before the cutoff: no purchase falls in the horizon, so there is nothing to "
+                + "measure; choose a cutoff at least \(setup.horizonDays) days before the last purchase"
+        }
+        return "the purchases end on \(last), \(covered == 1 ? "1 day" : "\(covered) days") into the \(setup.horizonDays)-day horizon: "
+            + "the propensities and expected purchases are predicted for the whole horizon and observed for that part only, so "
+            + "calibration reads low; rankings are unaffected. For calibration, choose a cutoff at least \(setup.horizonDays) days "
+            + "before the last purchase"
     }
 
     /// The bootstrap behind `MethodResult.hitRateCI` and `ndcgCI`.

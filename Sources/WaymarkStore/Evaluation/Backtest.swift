@@ -131,16 +131,34 @@ package struct Backtest: Sendable {
         if let onTotal { onTotal(try connection.execute("SELECT count(*) FROM clients").scalar(Int.self)) }
         var stream = SnapshotStream(configuration: configuration, shard: .all, asOf: cutoff)
         stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: end)
+        // The newest purchase read (the stream stops at the horizon's end): where the data stops.
+        var newest: Timestamp?
         try stream.forEach { snapshot in
+            for purchase in snapshot.purchases where newest.map({ purchase.at > $0 }) ?? true { newest = purchase.at }
             batch.append(snapshot)
             if batch.count >= batchSize { flush() }
         }
         flush()
 
-        let setup = EvaluationReport.Setup(
+        var setup = EvaluationReport.Setup(
             cutoff: cutoff.isoDate, horizonDays: options.horizonDays, horizonEnd: end.isoDate,
             catalogVersion: catalog.version, randomSeed: options.seed, categories: baselines.categories)
+        // Where the purchases stop, when inside the horizon: whole days from the cutoff to the
+        // newest purchase read (a started day counts), unless some purchase comes after the horizon
+        // (then the quiet end of the horizon is a lull, not the end of the data; asked only then).
+        setup.horizonCoveredDays = options.horizonDays
+        if let newest {
+            let seconds = max(0, newest.seconds - cutoff.seconds)
+            let covered = Int((seconds + Timestamp.secondsPerDay - 1) / Timestamp.secondsPerDay)
+            if covered < options.horizonDays,
+               try !connection.execute("SELECT EXISTS (SELECT 1 FROM purchases WHERE purchased_at > to_timestamp($1))",
+                                       [.int(end.seconds)]).scalar(Bool.self) {
+                setup.dataEnd = newest.isoDate
+                setup.horizonCoveredDays = covered
+            }
+        }
         let report = accumulator.finish(setup: setup, offerCount: catalog.offers.count, offers: categoryOf, models: Self.summary(stored))
+        if let note = report.horizonNote { logger.warning("\(note)") }
         return Result(report: report, models: stored)
     }
 
