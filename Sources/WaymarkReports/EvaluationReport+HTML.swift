@@ -18,7 +18,7 @@ extension EvaluationReport {
         let stages = LifecycleStage.allCases.map(\.rawValue).filter { stage in
             (methods.first?.stages.first { $0.stage == stage }?.metrics.buyers ?? 0) > 0
         }
-        let context: [String: Any] = [
+        var context: [String: Any] = [
             "cutoff": setup.cutoff, "horizonDays": setup.horizonDays, "horizonEnd": setup.horizonEnd,
             "k": k, "catalogVersion": setup.catalogVersion,
             "cards": [
@@ -30,7 +30,6 @@ extension EvaluationReport {
             ],
             "clients": population.clients, "buyersBeforeCutoff": population.buyersBeforeCutoff,
             "buyersInHorizon": population.buyersInHorizon, "purchasesInHorizon": population.purchasesInHorizon,
-            "horizonNote": horizonNote ?? "",
             "baselinesChart": groupedBars(
                 id: "baselines", groups: metricNames,
                 series: methods.map { ($0.method.rawValue, [$0.overall.hitRate, $0.overall.precision, $0.overall.recall, $0.overall.ndcg]) },
@@ -95,6 +94,8 @@ extension EvaluationReport {
                  "share": fixed(item.clientShare * 100, 1) + " %", "buyers": item.buyers, "hits": item.hits, "hitRate": fixed(item.hitRate, 3)]
             },
         ]
+        // Only when there is one: an empty string would still open the template's section.
+        if let horizonNote { context["horizonNote"] = horizonNote }
         return ReportTemplates.evaluationReport.render(context)
     }
 

@@ -204,5 +204,24 @@ struct EvaluationRenderingTests {
         #expect(page.components(separatedBy: "<rect class=\"item-bar\"").count - 1 == 2 * 4)
         // Every method in the legend.
         for method in EvaluationMethod.allCases { #expect(page.contains(">\(method.rawValue)</text>")) }
+        // No note while the purchases cover the horizon.
+        #expect(!page.contains("Note:"))
+    }
+
+    @Test("purchases that stop inside the horizon: a note in the table and the HTML, none at 90 % or more")
+    func horizonNote() throws {
+        var report = EvaluationFixture.report()
+        #expect(report.horizonNote == nil)
+        report.setup.dataEnd = "2025-01-03"
+        report.setup.horizonCoveredDays = 2
+        let note = try #require(report.horizonNote)
+        #expect(note.hasPrefix("the purchases end on 2025-01-03, 2 days into the 90-day horizon"))
+        #expect(note.contains("choose a cutoff at least 90 days before the last purchase"))
+        #expect(report.table().contains("\nNote: \(note).\n"))
+        #expect(report.html().contains("<strong>Note:</strong> the purchases end on 2025-01-03, 2 days into the 90-day horizon"))
+        report.setup.horizonCoveredDays = 81   // 90 % of the horizon: covered enough
+        #expect(report.horizonNote == nil && !report.table().contains("Note:"))
+        report.setup.horizonCoveredDays = 0
+        #expect(report.horizonNote?.contains("at or before the cutoff: no purchase falls in the horizon") == true)
     }
 }
