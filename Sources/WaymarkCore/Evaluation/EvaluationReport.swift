@@ -55,8 +55,8 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         }
         return "the purchases end on \(last), \(covered == 1 ? "1 day" : "\(covered) days") into the \(setup.horizonDays)-day horizon: "
             + "the propensities and expected purchases are predicted for the whole horizon and observed for that part only, so "
-            + "calibration reads low; rankings are unaffected. For calibration, choose a cutoff at least \(setup.horizonDays) days "
-            + "before the last purchase"
+            + "the calibrations do not measure the models (the rankings, hit rate and NDCG, are unaffected). For calibration, "
+            + "choose a cutoff at least \(setup.horizonDays) days before the last purchase"
     }
 
     /// The bootstrap behind `MethodResult.hitRateCI` and `ndcgCI`.
