@@ -26,8 +26,8 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         package var dataEnd: String?
         /// The horizon's days the purchases reach: `horizonDays` when they run to its end or past
         /// it, fewer when the history stops inside it (a file that ends with each client's last
-        /// order), so that every rate observed in the horizon reads low against a prediction for
-        /// the whole horizon (`horizonNote`).
+        /// order): what is observed in the horizon then does not compare with a prediction for the
+        /// whole horizon (`horizonNote`).
         package var horizonCoveredDays: Int?
 
         package init(cutoff: String, horizonDays: Int, horizonEnd: String, topK: Int = 0, catalogVersion: String,
