@@ -96,6 +96,7 @@ extension EvaluationReport {
         ]
         // Only when there is one: an empty string would still open the template's section.
         if let horizonNote { context["horizonNote"] = horizonNote }
+        if let noOfferNote { context["noOfferNote"] = noOfferNote }
         return ReportTemplates.evaluationReport.render(context)
     }
 

@@ -162,6 +162,10 @@ struct EvaluationBacktestTests {
         #expect(report.calibration.clients == 40)
         #expect(report.aliveAUC.positives + report.aliveAUC.negatives == 32)
         #expect(report.setup.categories == ["insurance", "investment", "savings"])
+        // The 16 offered nothing, and why: they own every offer's category (offers are not repeatable).
+        #expect(decisions.values.filter(\.items.isEmpty).count == 16)
+        #expect(report.population.noOfferReasons == ["ownership": 16])
+        #expect(report.noOfferNote?.hasPrefix("the engine offered nothing to 16 of 40 clients (the check that dropped most offers: ownership 16)") == true)
 
         // The figures added beside the baselines, in the same run.
         let stages = Set(decisions.values.map(\.stage.rawValue))
@@ -205,7 +209,7 @@ struct EvaluationBacktestTests {
         #expect(full.setup.dataEnd == nil)
         #expect(full.setup.horizonCoveredDays == 90)
         #expect(full.horizonNote == nil)
-        #expect(!full.table().contains("Note:"))
+        #expect(!full.table().contains("Note: the purchases end"))
     }
 
     @Test("no row dated after the cutoff changes the features, the models or the recommendations")

@@ -28,6 +28,9 @@ package struct EvaluatedClient: Sendable, Hashable {
     /// The engine's offers' propensities (`explanation.factors.propensity`), parallel to
     /// `recommendedItems` (the propensity calibration).
     package var recommendedPropensities: [Double] = []
+    /// When the engine offered the client nothing: the check that dropped most of the catalog's
+    /// offers (the first in the checks' order on a tie), nil otherwise or without offers.
+    package var noOfferReason: Rejection.Check?
 
     package init(
         clientID: String, stage: LifecycleStage, purchasesBefore: Int, lastCategory: String?, pAlive: Double,

@@ -33,6 +33,8 @@ package struct EvaluationAccumulator: Sendable {
     private var rows = BuyerRows()
     private var propensity = PropensityCalibrationAccumulator()
     private var items = ItemHitAccumulator()
+    /// Clients offered nothing, per reason.
+    private var noOfferReasons: [Rejection.Check: Int] = [:]
 
     /// The methods scored as clients stream in; `stage_popularity` is scored in `finish`.
     private static let streamed = EvaluationMethod.allCases.filter { $0 != .stagePopularity }
@@ -56,6 +58,7 @@ package struct EvaluationAccumulator: Sendable {
         if client.actualPurchases > 0 { buyersInHorizon += 1 }
         purchasesInHorizon += client.actualPurchases
         recommendedItems.formUnion(client.recommendedItems.prefix(k))
+        if client.recommended.isEmpty, let reason = client.noOfferReason { noOfferReasons[reason, default: 0] += 1 }
 
         var scores = [Float](repeating: 0, count: Self.columns)
         for (column, method) in EvaluationMethod.allCases.enumerated() where method != .stagePopularity {
@@ -115,6 +118,7 @@ package struct EvaluationAccumulator: Sendable {
         rows.merge(other.rows)
         propensity.merge(other.propensity)
         items.merge(other.items)
+        for (reason, n) in other.noOfferReasons { noOfferReasons[reason, default: 0] += n }
     }
 
     /// The stage-popularity baseline's list for each stage seen.
@@ -184,7 +188,8 @@ package struct EvaluationAccumulator: Sendable {
                 clients: clients, buyersBeforeCutoff: buyersBefore, buyersInHorizon: buyersInHorizon,
                 purchasesInHorizon: purchasesInHorizon, clientsWithOffers: engine.clientsWithRecommendations,
                 offerItemsRecommended: recommendedItems.count,
-                offerItemCoverage: offerCount.flatMap { $0 > 0 ? Double(recommendedItems.count) / Double($0) : nil }),
+                offerItemCoverage: offerCount.flatMap { $0 > 0 ? Double(recommendedItems.count) / Double($0) : nil },
+                noOfferReasons: noOfferReasons.isEmpty ? nil : Dictionary(uniqueKeysWithValues: noOfferReasons.map { ($0.key.rawValue, $0.value) })),
             methods: methods,
             calibration: calibration.finish(),
             aliveAUC: alive.finish(),

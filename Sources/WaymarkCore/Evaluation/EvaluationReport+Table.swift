@@ -13,6 +13,7 @@ extension EvaluationReport {
         }
         out += ".\n"
         if let note = horizonNote { out += "Note: \(note).\n" }
+        if let note = noOfferNote { out += "Note: \(note).\n" }
         out += "\n"
 
         out += "Next purchase, over the \(population.buyersInHorizon) clients who bought in the horizon (a hit: a recommended category bought)\n"

@@ -59,6 +59,29 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
             + "choose a cutoff at least \(setup.horizonDays) days before the last purchase"
     }
 
+    /// Why clients were offered nothing, most clients first, with what to do when it is the
+    /// data's set-up (no consent, do-not-contact), nil when every client was offered something.
+    package var noOfferNote: String? {
+        guard let reasons = population.noOfferReasons, !reasons.isEmpty else { return nil }
+        let sorted = reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let total = reasons.values.reduce(0, +)
+        var note = "the engine offered nothing to \(total) of \(population.clients) clients (the check that dropped most offers: "
+            + sorted.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "); they count as misses"
+        switch sorted[0].key {
+        case Rejection.Check.consent.rawValue:
+            note += ". Most have no consent for the offers' channels: import the clients' consents (the `consents` column of "
+                + "clients.csv, e.g. email) or list the channels where clients come to you in contact_policy.consent_exempt_channels"
+        case Rejection.Check.doNotContact.rawValue:
+            note += ". Most are do-not-contact: with contact_policy.do_not_contact: inbound_only they can still be offered on the "
+                + "consent-exempt channels"
+        case Rejection.Check.rule.rawValue, Rejection.Check.prerequisites.rawValue, Rejection.Check.ownership.rawValue:
+            note += ". The offers' own conditions leave them nothing: `waymark recommend CLIENT --explain` shows every offer's why-not"
+        default:
+            note += ". `waymark recommend CLIENT --explain` shows every offer's why-not"
+        }
+        return note
+    }
+
     /// The bootstrap behind `MethodResult.hitRateCI` and `ndcgCI`.
     package struct Bootstrap: Sendable, Hashable, Codable {
         /// Resamples of the buyers in the horizon, with replacement.
@@ -89,6 +112,9 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         package var offerItemsRecommended: Int
         /// Distinct offer items recommended / offers in the catalog.
         package var offerItemCoverage: Double?
+        /// Of the clients offered nothing, how many for each reason (a `Rejection.Check` raw
+        /// value: the check that dropped most offers); nil when every client was offered something.
+        package var noOfferReasons: [String: Int]?
     }
 
     package struct StageMetrics: Sendable, Hashable, Codable {

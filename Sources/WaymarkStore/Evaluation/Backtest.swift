@@ -159,6 +159,7 @@ package struct Backtest: Sendable {
         }
         let report = accumulator.finish(setup: setup, offerCount: catalog.offers.count, offers: categoryOf, models: Self.summary(stored))
         if let note = report.horizonNote { logger.warning("\(note)") }
+        if let note = report.noOfferNote { logger.warning("\(note)") }
         return Result(report: report, models: stored)
     }
 
@@ -183,10 +184,28 @@ package struct Backtest: Sendable {
             recommendedItems: result.offers.map(\.itemID),
             actualPurchases: PurchaseOccasions.count(of: horizon),
             actualCategories: Set(horizon.map(\.category)))
+        if result.offers.isEmpty {
+            // Why nothing: the check that dropped most offers, asked again with the why-nots (only
+            // for these clients: a client offered nothing is usually a set-up's, not the ranking's).
+            var explained = options
+            explained.explainRejections = true
+            client.noOfferReason = Self.mostCommonCheck(engine.recommend(facts: facts, options: explained).notRecommended)
+        }
         client.personalCategories = facts.categoriesByFrequency
         client.recommendedPropensities = result.offers.map(\.explanation.factors.propensity)
         for purchase in history.purchases { client.categoryPurchasesBefore[purchase.category, default: 0] += 1 }
         return client
+    }
+
+    /// The check that dropped the most offers among `rejections` (the first in the checks' order
+    /// on a tie), nil without a rejected offer.
+    static func mostCommonCheck(_ rejections: [Rejection]) -> Rejection.Check? {
+        var counts = [Int](repeating: 0, count: Rejection.Check.allCases.count)
+        for rejection in rejections where rejection.kind == .offer {
+            counts[Rejection.Check.allCases.firstIndex(of: rejection.check)!] += 1
+        }
+        guard let top = counts.max(), top > 0 else { return nil }
+        return Rejection.Check.allCases[counts.firstIndex(of: top)!]
     }
 
     /// Categories by purchases up to `until`, most bought first (ties by name): one aggregate query.

@@ -224,4 +224,43 @@ struct EvaluationRenderingTests {
         report.setup.horizonCoveredDays = 0
         #expect(report.horizonNote?.contains("at or before the cutoff: no purchase falls in the horizon") == true)
     }
+
+    @Test("clients offered nothing: counted by reason, with what to do about missing consents, in the table and the HTML")
+    func noOfferNote() throws {
+        var report = EvaluationFixture.report()
+        #expect(report.noOfferNote == nil && !report.html().contains("offered nothing"))
+        report.population.noOfferReasons = ["consent": 2, "contact_policy": 1]
+        let note = try #require(report.noOfferNote)
+        #expect(note.hasPrefix("the engine offered nothing to 3 of \(report.population.clients) clients "
+            + "(the check that dropped most offers: consent 2, contact_policy 1); they count as misses"))
+        #expect(note.contains("import the clients' consents"))
+        #expect(report.table().contains("\nNote: \(note).\n"))
+        #expect(report.html().contains("<strong>Note:</strong> the engine offered nothing to 3 of"))
+        report.population.noOfferReasons = ["rule": 3]
+        #expect(report.noOfferNote?.hasSuffix("The offers' own conditions leave them nothing: `waymark recommend CLIENT --explain` shows every offer's why-not") == true)
+    }
+
+    @Test("the accumulator counts the clients offered nothing by reason, merged across workers")
+    func noOfferReasonsAccumulate() {
+        let baselines = Baselines(popularCategories: ["a", "b"], categories: ["a", "b"], seed: 1)
+        func client(_ id: String, offers: [String], reason: Rejection.Check?) -> EvaluatedClient {
+            var c = EvaluatedClient(clientID: id, stage: .active, purchasesBefore: 1, lastCategory: "a", pAlive: 1,
+                                    predictedPurchases: 1, recommended: offers, actualPurchases: 0, actualCategories: [])
+            c.noOfferReason = reason
+            return c
+        }
+        var one = EvaluationAccumulator(k: 2, baselines: baselines)
+        one.add(client("c1", offers: [], reason: .consent))
+        one.add(client("c2", offers: ["a"], reason: nil))
+        var two = EvaluationAccumulator(k: 2, baselines: baselines)
+        two.add(client("c3", offers: [], reason: .consent))
+        two.add(client("c4", offers: [], reason: .doNotContact))
+        one.merge(two)
+        let setup = EvaluationReport.Setup(cutoff: "2025-01-01", horizonDays: 30, horizonEnd: "2025-01-31", catalogVersion: "v",
+                                           randomSeed: 1, categories: ["a", "b"])
+        #expect(one.finish(setup: setup).population.noOfferReasons == ["consent": 2, "do_not_contact": 1])
+        var none = EvaluationAccumulator(k: 2, baselines: baselines)
+        none.add(client("c5", offers: ["b"], reason: nil))
+        #expect(none.finish(setup: setup).population.noOfferReasons == nil)
+    }
 }
