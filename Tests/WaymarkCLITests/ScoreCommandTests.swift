@@ -12,6 +12,27 @@ struct ScoreCommandTests {
         #expect(output.stdout.isEmpty)
     }
 
+    @Test("clients without consents: score warns that nobody was recommended anything, evaluate says why in a note")
+    func nobodyConsents() throws {
+        let db = try ScoreCLIDatabase()
+        // With the consents, the run recommends something and says nothing of the kind.
+        let before = try db.run(["score", "--as-of", "2025-06-01", "--workers", "1"])
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(!before.stdout.contains("recommendations  0 ") && !before.stderr.contains("no client was recommended anything"))
+
+        _ = try db.psql("UPDATE clients SET consents = '{}'")
+        let score = try db.run(["score", "--as-of", "2025-06-01", "--workers", "1"])
+        #expect(score.status == 0, "\(score.stderr)")
+        #expect(score.stdout.contains("recommendations  0 (0 offers, 0 messages)"))
+        #expect(score.stderr.contains("no client was recommended anything: ask why for one with `waymark recommend CLIENT --explain --as-of 2025-06-01`"))
+        #expect(score.stderr.contains("contact_policy.consent_exempt_channels"))
+
+        let evaluate = try db.run(["evaluate", "--cutoff", "2025-01-01", "--horizon", "90", "--top", "2"])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(evaluate.stdout.contains("\nNote: the engine offered nothing to 60 of 60 clients (the check that dropped most offers: consent 60); they count as misses. "
+            + "Most have no consent for the offers' channels: import the clients' consents"))
+    }
+
     @Test("score publishes and prints a JSON summary; export streams the recommendations")
     func scoresAndExports() throws {
         let db = try ScoreCLIDatabase()

@@ -193,6 +193,13 @@ package struct ScoringRun {
                 """, [.int(runID), .jsonb(try JSONEncoder.sorted.encode(summary))])
         }
         logger.info("run published", metadata: ["run": "\(runID)", "clients": "\(tally.clients)"])
+        if tally.clients > 0 && summary.recommendations == 0 && tally.withheld == 0 {
+            // Published all the same (a run of nothing is a true answer), but never silently.
+            let message = "no client was recommended anything: ask why for one with `waymark recommend CLIENT --explain --as-of \(options.asOf.isoDate)`; "
+                + "clients imported without a consents column consent to nothing, so no offer on a channel that needs consent reaches "
+                + "them (import the consents, or list the channels where clients come to you in contact_policy.consent_exempt_channels)"
+            logger.warning("\(message)")
+        }
         return summary
     }
 
