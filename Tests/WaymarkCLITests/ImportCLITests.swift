@@ -42,6 +42,27 @@ struct ImportCLITests {
         #expect(again.stdout.contains("\"rejected\":1") && again.stdout.contains("\"unchanged\":2"))
     }
 
+    @Test("clients imported without consents: a warning that no offer needing consent will reach them; none once one consents")
+    func clientsWithoutConsents() throws {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["migrate"]).status == 0)
+        let bare = try cli.write("clients.csv", "client_id,first_seen\nC1,2024-01-01T00:00:00Z\nC2,2024-02-01T00:00:00Z\n")
+        let first = try cli.run(["import", "clients", bare])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("2 rows read, 2 inserted"))
+        #expect(first.stderr.contains("warning"))
+        #expect(first.stderr.contains("no client consents to any channel (a clients file without a consents column?)"), "\(first.stderr)")
+        #expect(first.stderr.contains("contact_policy.consent_exempt_channels"))
+        // Other kinds say nothing of consents.
+        let products = try cli.write("products.csv", "product_id,name,category,list_price\np1,One,cat,1.00\n")
+        #expect(try !cli.run(["import", "products", products]).stderr.contains("consent"))
+
+        let consenting = try cli.write("more.csv", "client_id,first_seen,consents\nC3,2024-03-01T00:00:00Z,email;sms\n")
+        let second = try cli.run(["import", "clients", consenting])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(!second.stderr.contains("no client consents"), "\(second.stderr)")
+    }
+
     @Test("reads standard input with --format, and refuses a file whose format it cannot tell")
     func stdinAndFormat() throws {
         let cli = try CLIHarness()

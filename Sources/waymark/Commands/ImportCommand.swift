@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import WaymarkStore
 
 struct ImportCommand: ParsableCommand {
@@ -101,6 +102,9 @@ struct ImportCommand: ParsableCommand {
                 })
             try rejects?.close()
             if showProgress { writeStandardError("\n") }
+            if kind.value == .clients, summary.imported > 0, let warning = try Importer.consentWarning(connection) {
+                logger.warning("\(warning)")
+            }
             switch summaryFormat {
             case .table:
                 var text = "\(summary.kind) from \(summary.file): \(summary.rowsRead) rows read, \(summary.inserted) inserted, "
