@@ -98,11 +98,9 @@ package struct Backtest: Sendable {
 
         // Fit on the history, as the nightly run fits (ModelFitter bounds every query by the as_of).
         let kind = options.model ?? LifetimeModelKind(rawValue: catalog.settings.lifetime.model) ?? .mbgnbd
-        // The propensity (models of its own at an earlier cut-off) is fitted at the same time.
-        let propensity = PropensityFitter.inBackground(configuration: configuration, kind: kind, logger: logger, asOf: cutoff,
-                                                       catalog: catalog, products: products, horizonDays: options.horizonDays)
         var stored = try ModelFitter(connection: connection, kind: kind, settings: catalog.settings.lifetime, logger: logger).fit(asOf: cutoff)
-        stored.propensity = try propensity.value()
+        stored.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: kind, logger: logger)
+            .fit(asOf: cutoff, catalog: catalog, products: products, horizonDays: options.horizonDays)
         let models = stored.fittedModels
         let popular = try Self.popularCategories(connection: connection, until: cutoff)
         logger.info("fitted the models on the history up to the cutoff", metadata: [

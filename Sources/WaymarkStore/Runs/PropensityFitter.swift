@@ -80,17 +80,6 @@ package struct PropensityFitter {
         return model
     }
 
-    /// `fit(asOf:catalog:products:horizonDays:)` on a thread and a connection of its own, to run
-    /// beside the fit of the models at as_of (the two read the same tables, each up to its own date).
-    static func inBackground(configuration: ConnectionConfiguration, kind: LifetimeModelKind, logger: Logger, asOf: Timestamp,
-                             catalog: Catalog, products: ProductDirectory, horizonDays: Int? = nil) -> BackgroundResult<PropensityModel?> {
-        BackgroundResult(name: "waymark-fit-propensity") {
-            let connection = try Connection(configuration: configuration, logger: logger)
-            return try PropensityFitter(configuration: configuration, connection: connection, kind: kind, logger: logger)
-                .fit(asOf: asOf, catalog: catalog, products: products, horizonDays: horizonDays)
-        }
-    }
-
     /// The fewest buyers the training windows should hold before the fit stops stepping back.
     static let minimumBuyers = 200
     /// At most this many training windows (the newest and as many earlier ones).

@@ -134,12 +134,9 @@ package struct ScoringRun {
         let kind = options.model ?? LifetimeModelKind(rawValue: lifetime.model) ?? .mbgnbd
         var fitter = ModelFitter(connection: connection, kind: kind, settings: lifetime, logger: logger)
         fitter.helperConfiguration = configuration
-        // The propensity learns from an earlier cut-off with models of its own: independent of the
-        // models at as_of, so it is fitted at the same time, on a connection of its own.
-        let propensity = PropensityFitter.inBackground(configuration: configuration, kind: kind, logger: logger,
-                                                       asOf: options.asOf, catalog: catalog.catalog, products: products)
         var models = try fitter.fit(asOf: options.asOf)
-        models.propensity = try propensity.value()
+        models.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: kind, logger: logger)
+            .fit(asOf: options.asOf, catalog: catalog.catalog, products: products)
         let modelsJSON = try JSONEncoder.sorted.encode(models)
         try connection.execute("UPDATE scoring_runs SET models = $2::jsonb WHERE run_id = $1", [.int(runID), .jsonb(modelsJSON)])
         let fitSeconds = Date().timeIntervalSince(fitStart)
