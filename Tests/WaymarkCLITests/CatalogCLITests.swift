@@ -111,5 +111,13 @@ struct CatalogCLITests {
         let directory = try cli.run(["catalog", "check", cli.directory.path])
         #expect(directory.status == 2)
         #expect(directory.stderr.contains("is a directory"), "\(directory.stderr)")
+        // `catalog load` and `evaluate --catalog` read the file the same way.
+        #expect(try cli.run(["migrate"]).status == 0)
+        let load = try cli.run(["catalog", "load", cli.directory.path])
+        #expect(load.status == 2 && load.stderr.contains("is a directory") && load.stderr.contains("nothing was stored"), "\(load.stderr)")
+        let loadEmpty = try cli.run(["catalog", "load", "/dev/null"])
+        #expect(loadEmpty.status == 2 && loadEmpty.stderr.contains("empty") && !loadEmpty.stderr.contains("cannot read"), "\(loadEmpty.stderr)")
+        let evaluate = try cli.run(["evaluate", "--cutoff", "2025-01-01", "--horizon", "30", "--catalog", cli.directory.path])
+        #expect(evaluate.status == 2 && evaluate.stderr.contains("is a directory"), "\(evaluate.stderr)")
     }
 }

@@ -95,7 +95,10 @@ extension CatalogCommand {
         return try CatalogLoader.load(try read(file), file: file, references: references)
     }
 
-    private static func read(_ path: String) throws(CatalogError) -> String {
+    /// A catalog's (or products file's) text: `-` for standard input; a device or a pipe is
+    /// read, a directory or an unreadable path named as such, invalid UTF-8 refused. Every
+    /// command that takes a catalog file reads it here.
+    static func read(_ path: String) throws(CatalogError) -> String {
         let data: Data?
         var isDirectory: ObjCBool = false
         if path == "-" {

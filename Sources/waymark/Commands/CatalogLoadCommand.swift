@@ -27,13 +27,10 @@ struct CatalogLoadCommand: ParsableCommand {
         try reportingErrors {
             let logger = database.logging.makeLogger("waymark.catalog")
             let text: String
-            if file == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else {
-                guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    throw StoreError(.invalidInput, "cannot read the catalog file \(file) as UTF-8 text")
-                }
-                text = contents
+            do throws(CatalogError) {
+                text = try CatalogCommand.read(file)
+            } catch {
+                throw catalogFailure(error, trailer: "nothing was stored")
             }
             let connection = try database.connect(logger: logger)
             do {

@@ -80,14 +80,8 @@ struct EvaluateCommand: ParsableCommand {
             let connection = try database.connect(logger: logger)
             var given: Catalog?
             if let catalog {
-                let text: String
                 do {
-                    text = try String(contentsOfFile: catalog, encoding: .utf8)
-                } catch {
-                    throw StoreError(.invalidInput, "cannot read the catalog \(catalog): \(error.localizedDescription)")
-                }
-                do {
-                    given = try CatalogStore(connection: connection).validate(text, file: catalog)
+                    given = try CatalogStore(connection: connection).validate(try CatalogCommand.read(catalog), file: catalog)
                 } catch let error as CatalogError {
                     throw StoreError(.invalidInput, error.description, underlying: error)
                 }
