@@ -304,19 +304,32 @@ package struct ClientFacts: Sendable {
     /// Where a purchase's product id sits in it.
     static let productIDOffset = MemoryLayout<Purchase>.offset(of: \Purchase.productID)!
 
-    /// The order of `purchases` by time as indices, equal times in the snapshot's order; nil
-    /// when they are in time order already (as the store reads them, and every fact but the
-    /// newest categories is the same whatever the order of equal times: see `newestCategories`).
+    /// The order of `purchases` by time, then order id (lines without one first), as indices,
+    /// equal keys in the snapshot's order; nil when they are in that order already. The order id
+    /// keeps the lines of two orders at one time apart: the store reads a client's lines in no
+    /// particular order within the client, and interleaved they would split into more occasions,
+    /// a different count from one read to the next. Every fact but the newest categories is then
+    /// the same whatever the order of equal keys (see `newestCategories`).
     static func chronologicalOrder(_ purchases: UnsafeBufferPointer<Purchase>) -> [Int32]? {
         var i = 1
-        while i < purchases.count, purchases[i].at >= purchases[i - 1].at { i += 1 }
+        while i < purchases.count, !precedes(purchases, i, i - 1) { i += 1 }
         guard i < purchases.count else { return nil }
         var order = [Int32](0..<Int32(purchases.count))
-        order.sort { i, j in
-            let x = purchases[Int(i)].at, y = purchases[Int(j)].at
-            return x < y || (x == y && i < j)
-        }
+        order.sort { i, j in precedes(purchases, Int(i), Int(j)) || (!precedes(purchases, Int(j), Int(i)) && i < j) }
         return order
+    }
+
+    /// Whether line `i` comes strictly before line `j`: by time, then order id (none first). The
+    /// ids are compared only on equal times, in place.
+    @inline(__always)
+    static func precedes(_ lines: UnsafeBufferPointer<Purchase>, _ i: Int, _ j: Int) -> Bool {
+        let x = lines[i].at, y = lines[j].at
+        if x != y { return x < y }
+        switch (lines[i].orderID != nil, lines[j].orderID != nil) {
+        case (true, true): return lines[i].orderID! < lines[j].orderID!
+        case (false, true): return true
+        default: return false
+        }
     }
 
     /// The distinct categories of the three newest lines, newest first: by time, then by product

@@ -52,6 +52,25 @@ import Testing
         }
     }
 
+    /// Two orders at the same second (a household's two baskets at one till): however the store
+    /// hands their lines over, interleaved included, they are two occasions, not four.
+    @Test func twoOrdersAtOneTimeAreTwoOccasionsInAnyLineOrder() {
+        let a = ["cat003", "cat017", "cat050"].map { PropensityTests.purchase($0, -3, order: "a") }
+        let b = ["cat017", "cat101"].map { PropensityTests.purchase($0, -3, order: "b") }
+        let earlier = PropensityTests.purchase("cat003", -20, order: "c")
+        let reference = Self.facts([earlier] + a + b)
+        #expect(reference.purchaseCount == 3 && reference.occasions.times.count == 3)
+        for input in [[earlier, a[0], b[0], a[1], b[1], a[2]], [b[1], a[2], earlier, b[0], a[1], a[0]], [earlier] + b + a] {
+            let facts = Self.facts(input)
+            #expect(facts.purchaseCount == 3, "\(input.map { $0.orderID ?? "" })")
+            #expect(facts.occasions.times == reference.occasions.times && facts.usualGapDays == reference.usualGapDays)
+            let c = facts.categoryIndex(RuleKey("cat017")), r = reference.categoryIndex(RuleKey("cat017"))
+            #expect(facts.occasions.categoryCount[c] == reference.occasions.categoryCount[r])
+            #expect(facts.occasions.categoryDecayed[c] == reference.occasions.categoryDecayed[r])
+            #expect(facts.pAlive == reference.pAlive && facts.stage == reference.stage)
+        }
+    }
+
     /// 130 offers over 13 categories (ten each): category diversity passes over many of them.
     static func sharedCategories() throws -> Catalog {
         var yaml = "version: shared\nitems:\n"
