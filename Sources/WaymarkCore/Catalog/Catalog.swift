@@ -120,6 +120,11 @@ package struct ExplorationSettings: Sendable, Hashable {
 
 /// `contact_policy`.
 package struct ContactPolicy: Sendable, Hashable {
+    /// What to do when clients consent to nothing (a clients file imported without a `consents`
+    /// column, usually): the one wording of the remedy that `import`, `score` and `evaluate` give.
+    package static let noConsentRemedy = "import the clients' consents (a `consents` column in clients.csv, e.g. email;sms), "
+        + "or list the channels where clients come to you in the catalog's contact_policy.consent_exempt_channels"
+
     /// The same item is not presented again within this many days of a presentation.
     package var cooldownAfterPresentedDays = 14
     /// … nor within this many days of a decline.

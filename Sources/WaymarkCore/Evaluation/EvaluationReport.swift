@@ -69,8 +69,7 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
             + sorted.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "); they count as misses"
         switch sorted[0].key {
         case Rejection.Check.consent.rawValue:
-            note += ". Most have no consent for the offers' channels: import the clients' consents (the `consents` column of "
-                + "clients.csv, e.g. email) or list the channels where clients come to you in contact_policy.consent_exempt_channels"
+            note += ". Most have no consent for the offers' channels: \(ContactPolicy.noConsentRemedy)"
         case Rejection.Check.doNotContact.rawValue:
             note += ". Most are do-not-contact: with contact_policy.do_not_contact: inbound_only they can still be offered on the "
                 + "consent-exempt channels"

@@ -1,4 +1,5 @@
 package import Postgres
+import WaymarkCore
 
 extension Importer {
     /// A warning when clients are stored and none of them consents to any channel (a clients file
@@ -14,7 +15,6 @@ extension Importer {
             """).scalar(Bool.self)
         guard noneConsents else { return nil }
         return "no client consents to any channel (a clients file without a consents column?): no offer on a channel that needs "
-            + "consent will reach them. Import the consents (a `consents` column, e.g. email;sms), or list the channels where "
-            + "clients come to you in the catalog's contact_policy.consent_exempt_channels"
+            + "consent will reach them: \(ContactPolicy.noConsentRemedy)"
     }
 }

@@ -197,7 +197,7 @@ package struct ScoringRun {
             // Published all the same (a run of nothing is a true answer), but never silently.
             let message = "no client was recommended anything: ask why for one with `waymark recommend CLIENT --explain --as-of \(options.asOf.isoDate)`; "
                 + "clients imported without a consents column consent to nothing, so no offer on a channel that needs consent reaches "
-                + "them (import the consents, or list the channels where clients come to you in contact_policy.consent_exempt_channels)"
+                + "them (\(ContactPolicy.noConsentRemedy))"
             logger.warning("\(message)")
         }
         return summary
