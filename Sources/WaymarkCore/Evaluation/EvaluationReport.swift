@@ -29,6 +29,10 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
         /// order): what is observed in the horizon then does not compare with a prediction for the
         /// whole horizon (`horizonNote`).
         package var horizonCoveredDays: Int?
+        /// The horizon the learned propensity was fitted for: `horizonDays`, or, when the purchases
+        /// stop inside the horizon, the days they cover (at least the clients' usual time between
+        /// purchases); nil without a learned propensity.
+        package var propensityHorizonDays: Int?
 
         package init(cutoff: String, horizonDays: Int, horizonEnd: String, topK: Int = 0, catalogVersion: String,
                      randomSeed: UInt64, categories: [String], popularCategories: [String] = []) {
@@ -53,8 +57,12 @@ package struct EvaluationReport: Sendable, Hashable, Codable {
             return "the purchases end on \(last), at or before the cutoff: no purchase falls in the horizon, so there is nothing to "
                 + "measure; choose a cutoff at least \(setup.horizonDays) days before the last purchase"
         }
-        return "the purchases end on \(last), \(covered == 1 ? "1 day" : "\(covered) days") into the \(setup.horizonDays)-day horizon: "
-            + "the propensities and expected purchases are predicted for the whole horizon and observed for that part only, so "
+        func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
+        let learned = setup.propensityHorizonDays.flatMap { $0 < setup.horizonDays ? $0 : nil }.map {
+            "the propensity is learned for \(days($0)) (the days covered, at least the clients' usual time between purchases), "
+                + "the expected purchases are predicted for the whole horizon, and both are observed for \(days(covered)) only"
+        } ?? "the propensities and expected purchases are predicted for the whole horizon and observed for that part only"
+        return "the purchases end on \(last), \(days(covered)) into the \(setup.horizonDays)-day horizon: \(learned), so "
             + "the calibrations do not measure the models (the rankings, hit rate and NDCG, are unaffected). For calibration, "
             + "choose a cutoff at least \(setup.horizonDays) days before the last purchase"
     }

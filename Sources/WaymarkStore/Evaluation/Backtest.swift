@@ -96,11 +96,17 @@ package struct Backtest: Sendable {
         let cutoff = options.cutoff
         let end = cutoff.adding(days: options.horizonDays)
 
+        // Where the purchases stop, when inside the horizon: the truth is then the part of the
+        // horizon they cover, and the propensity is learned for that span (`propensityHorizon`).
+        let dataEnd = try Self.dataEnd(connection: connection, cutoff: cutoff, end: end)
+        let propensityHorizon = try dataEnd.map { try Self.propensityHorizon(connection: connection, cutoff: cutoff, covered: $0.covered, horizonDays: options.horizonDays) }
+            ?? options.horizonDays
+
         // Fit on the history, as the nightly run fits (ModelFitter bounds every query by the as_of).
         let kind = options.model ?? LifetimeModelKind(rawValue: catalog.settings.lifetime.model) ?? .mbgnbd
         var stored = try ModelFitter(connection: connection, kind: kind, settings: catalog.settings.lifetime, logger: logger).fit(asOf: cutoff)
         stored.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: kind, logger: logger)
-            .fit(asOf: cutoff, catalog: catalog, products: products, horizonDays: options.horizonDays)
+            .fit(asOf: cutoff, catalog: catalog, products: products, horizonDays: propensityHorizon)
         let models = stored.fittedModels
         let popular = try Self.popularCategories(connection: connection, until: cutoff)
         logger.info("fitted the models on the history up to the cutoff", metadata: [
@@ -131,10 +137,7 @@ package struct Backtest: Sendable {
         if let onTotal { onTotal(try connection.execute("SELECT count(*) FROM clients").scalar(Int.self)) }
         var stream = SnapshotStream(configuration: configuration, shard: .all, asOf: cutoff)
         stream.timeBounds = SnapshotTimeBounds(cutoff: cutoff, purchasesUntil: end)
-        // The newest purchase read (the stream stops at the horizon's end): where the data stops.
-        var newest: Timestamp?
         try stream.forEach { snapshot in
-            for purchase in snapshot.purchases where newest.map({ purchase.at > $0 }) ?? true { newest = purchase.at }
             batch.append(snapshot)
             if batch.count >= batchSize { flush() }
         }
@@ -143,24 +146,50 @@ package struct Backtest: Sendable {
         var setup = EvaluationReport.Setup(
             cutoff: cutoff.isoDate, horizonDays: options.horizonDays, horizonEnd: end.isoDate,
             catalogVersion: catalog.version, randomSeed: options.seed, categories: baselines.categories)
-        // Where the purchases stop, when inside the horizon: whole days from the cutoff to the
-        // newest purchase read (a started day counts), unless some purchase comes after the horizon
-        // (then the quiet end of the horizon is a lull, not the end of the data; asked only then).
-        setup.horizonCoveredDays = options.horizonDays
-        if let newest {
-            let seconds = max(0, newest.seconds - cutoff.seconds)
-            let covered = Int((seconds + Timestamp.secondsPerDay - 1) / Timestamp.secondsPerDay)
-            if covered < options.horizonDays,
-               try !connection.execute("SELECT EXISTS (SELECT 1 FROM purchases WHERE purchased_at > to_timestamp($1))",
-                                       [.int(end.seconds)]).scalar(Bool.self) {
-                setup.dataEnd = newest.isoDate
-                setup.horizonCoveredDays = covered
-            }
-        }
+        setup.horizonCoveredDays = dataEnd?.covered ?? options.horizonDays
+        setup.dataEnd = dataEnd?.newest.isoDate
+        setup.propensityHorizonDays = stored.propensity.map { _ in propensityHorizon }
         let report = accumulator.finish(setup: setup, offerCount: catalog.offers.count, offers: categoryOf, models: Self.summary(stored))
         if let note = report.horizonNote { logger.warning("\(note)") }
         if let note = report.noOfferNote { logger.warning("\(note)") }
         return Result(report: report, models: stored)
+    }
+
+    /// The newest purchase and the horizon's whole days up to it (a started day counts) when the
+    /// purchases stop inside the horizon, nil when some purchase comes after it (the quiet end of
+    /// the horizon is then a lull, not the end of the data) or there is no purchase at all.
+    static func dataEnd(connection: Connection, cutoff: Timestamp, end: Timestamp) throws -> (newest: Timestamp, covered: Int)? {
+        guard let newest = try connection.execute("SELECT extract(epoch FROM max(purchased_at))::float8 FROM purchases").scalar(Double?.self),
+              newest <= Double(end.seconds) else { return nil }
+        let at = Timestamp(seconds: Int64(newest.rounded(.down)))
+        let seconds = max(0, at.seconds - cutoff.seconds)
+        let covered = Int((seconds + Timestamp.secondsPerDay - 1) / Timestamp.secondsPerDay)
+        let horizon = Int((end.seconds - cutoff.seconds) / Timestamp.secondsPerDay)
+        return covered < horizon ? (at, covered) : nil
+    }
+
+    /// The horizon the propensity is learned for when the purchases stop `covered` days into the
+    /// horizon: the days they cover, but at least the clients' usual time between purchases (the
+    /// median over clients with two occasions or more, up to the cutoff), at most the horizon.
+    ///
+    /// The truth is then what clients bought in those days: for a file cut after each client's
+    /// next order, that order. A model of "bought within the horizon" answers another question: a
+    /// regular client buys most of their staples some time in 180 days, and which of them comes
+    /// next is lost (measured: the last basket of the Complete Journey households at product
+    /// types, NDCG@3 0.201 with a 180-day model, 0.266 with one for their usual gap). A window
+    /// shorter than the usual gap holds a purchase of few clients: the gap is the shortest span in
+    /// which a typical client buys once.
+    static func propensityHorizon(connection: Connection, cutoff: Timestamp, covered: Int, horizonDays: Int) throws -> Int {
+        let gap = try connection.execute("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)::float8 FROM (
+                SELECT extract(epoch FROM max(at) - min(at))::float8 / 86400 / (count(*) - 1) AS gap
+                FROM (SELECT client_id, min(purchased_at) AS at FROM purchases WHERE purchased_at <= to_timestamp($1)
+                      GROUP BY client_id, order_id, CASE WHEN order_id IS NULL THEN purchased_at END) occasions
+                GROUP BY client_id HAVING count(*) >= 2
+            ) gaps
+            """, [.int(cutoff.seconds)]).scalar(Double?.self)
+        let usual = gap.map { Int($0.rounded(.up)) } ?? 0
+        return min(horizonDays, max(1, covered, usual))
     }
 
     /// One client: the engine on the history alone, the truth from the horizon.

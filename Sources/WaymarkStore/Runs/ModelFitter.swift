@@ -145,6 +145,9 @@ package struct ModelFitter {
             }
         }
         var spendModel: StoredModels.Spend?
+        // In a fixed order, whatever order the plan returns the groups in: the fit's last bits
+        // depend on the order of its sums.
+        spend.sort { ($0.0.frequency, $0.0.averageSpend, $0.1) < ($1.0.frequency, $1.0.averageSpend, $1.1) }
         if spend.contains(where: { $0.0.averageSpend > 0 }) {
             let expanded = spend.filter { $0.0.averageSpend > 0 }.lazy.flatMap { repeatElement($0.0, count: $0.1) }
             do {

@@ -219,6 +219,13 @@ struct EvaluationRenderingTests {
         #expect(note.contains("choose a cutoff at least 90 days before the last purchase"))
         #expect(report.table().contains("\nNote: \(note).\n"))
         #expect(report.html().contains("<strong>Note:</strong> the purchases end on 2025-01-03, 2 days into the 90-day horizon"))
+        #expect(note.contains("the propensities and expected purchases are predicted for the whole horizon"))
+        // The propensity learned for a shorter span (`Backtest.propensityHorizon`) says so.
+        report.setup.propensityHorizonDays = 8
+        #expect(report.horizonNote?.contains("2 days into the 90-day horizon: the propensity is learned for 8 days (the days covered, "
+                                             + "at least the clients' usual time between purchases)") == true)
+        report.setup.propensityHorizonDays = 90
+        #expect(report.horizonNote == note)
         report.setup.horizonCoveredDays = 81   // 90 % of the horizon: covered enough
         #expect(report.horizonNote == nil && !report.table().contains("Note:"))
         report.setup.horizonCoveredDays = 0
