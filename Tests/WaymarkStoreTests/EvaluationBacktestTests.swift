@@ -209,6 +209,7 @@ struct EvaluationBacktestTests {
         #expect(direct?.horizonDays == 70)
         let note = try #require(cut.horizonNote)
         #expect(note.hasPrefix("the purchases end on 2025-02-13, 43 days into the 90-day horizon: the propensity is learned for 70 days"))
+        #expect(cut.table().contains("; for 70 days, the span the purchases cover (at least the usual time between purchases)\n"))
         #expect(cut.table().contains("Note: \(note)."))
         let json = String(decoding: try EvaluationReport.jsonEncoder().encode(cut), as: UTF8.self)
         #expect(json.contains("\"data_end\" : \"2025-02-13\"") && json.contains("\"horizon_covered_days\" : 43"))
@@ -222,6 +223,7 @@ struct EvaluationBacktestTests {
         #expect(full.setup.dataEnd == nil)
         #expect(full.setup.horizonCoveredDays == 90)
         #expect(full.setup.propensityHorizonDays == 90)
+        #expect(!full.table().contains("the span the purchases cover"))
         #expect(full.horizonNote == nil)
         #expect(!full.table().contains("Note: the purchases end"))
     }

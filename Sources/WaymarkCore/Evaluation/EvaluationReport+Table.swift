@@ -99,7 +99,13 @@ extension EvaluationReport {
                 out += "; gamma-gamma p \(sig(s["p"])), q \(sig(s["q"])), v \(sig(s["v"]))"
             }
             out += "; \(Int(models.affinityTransitions)) category transitions; \(Int(models.acceptanceObservations)) responses\n"
-            if let t = models.propensity { out += "propensity: \(t.summary)\n" }
+            if let t = models.propensity {
+                out += "propensity: \(t.summary)"
+                if let days = setup.propensityHorizonDays, days < setup.horizonDays {
+                    out += "; for \(days) \(days == 1 ? "day" : "days"), the span the purchases cover (at least the usual time between purchases)"
+                }
+                out += "\n"
+            }
         }
         return out
     }
