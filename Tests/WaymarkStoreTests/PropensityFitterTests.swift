@@ -12,10 +12,11 @@ import WaymarkLifetime
 /// propensity's training included) against the strongest simple baselines.
 @Suite("Learned propensity: fitted on the history, judged against the baselines", .serialized)
 struct PropensityFitterTests {
-    /// A grocer's population (docs/generator.md) of `clients` over 2 years to 2026-01-01, imported.
-    static func grocery(clients: Int, seed: UInt64) throws -> StoreTestDatabase {
+    /// A grocer's population (docs/generator.md) of `clients` over 2 years to `end` (exclusive),
+    /// imported.
+    static func grocery(clients: Int, seed: UInt64, end endDate: String = "2026-01-01") throws -> StoreTestDatabase {
         let db = try StoreTestDatabase()
-        let end = try #require(GeneratorConfiguration.day(fromISODate: "2026-01-01"))
+        let end = try #require(GeneratorConfiguration.day(fromISODate: endDate))
         let generator = try PopulationGenerator(GeneratorConfiguration(clients: clients, seed: seed, endDay: end, years: 2, flavour: .grocery))
         var files: [GeneratedTable: [UInt8]] = [:]
         generator.generate(flushThreshold: 1 << 30) { table, bytes in files[table, default: []] += bytes }
@@ -71,6 +72,37 @@ struct PropensityFitterTests {
         #expect(calibration.offers > 0)
         #expect(abs(calibration.meanPredicted - calibration.observedRate) < calibration.observedRate / 3,
                 "predicted \(calibration.meanPredicted) vs observed \(calibration.observedRate)")
+    }
+
+    @Test("purchases that stop inside the horizon: the propensity is learned for the days they cover, at least the usual gap, so the ranking is the same at 30 and 180 days and beats the baselines")
+    func dataEndingInsideTheHorizonSetsThePropensityHorizon() throws {
+        // The purchases stop 3 days after the cutoff: the truth is mostly each buyer's next basket.
+        let db = try Self.grocery(clients: 600, seed: 5, end: "2025-12-04")
+        let cutoff = Timestamp(year: 2025, month: 12, day: 1)
+        let catalog = try Self.catalog()
+        let reports = try [30, 180].map { horizon in
+            try Backtest(configuration: Self.configuration(db)).run(.init(cutoff: cutoff, horizonDays: horizon, topK: 3, seed: 5, catalog: catalog))
+        }
+        for result in reports {
+            let setup = result.report.setup
+            #expect(setup.horizonCoveredDays == 3)
+            // Learned for the clients' usual time between baskets (longer than the 3 days covered).
+            let days = try #require(setup.propensityHorizonDays)
+            #expect(days > 3 && days < 30, "\(days)")
+            #expect(result.models.propensity?.horizonDays == days)
+        }
+        // A model of "bought within 180 days" ranked the next basket differently (and worse):
+        // 0.580 against 0.574 at 30 days before, 0.615 at both now.
+        #expect(reports[0].models.propensity?.weights == reports[1].models.propensity?.weights)
+        #expect(reports[0].models.propensity?.intercept == reports[1].models.propensity?.intercept)
+        #expect(reports[0].report.result(.engine) == reports[1].report.result(.engine))
+        #expect(reports[0].report.offerItems == reports[1].report.offerItems)
+        let engine = try #require(reports[1].report.result(.engine)).overall
+        let personal = try #require(reports[1].report.result(.personalFrequency)).overall
+        let popularity = try #require(reports[1].report.result(.popularity)).overall
+        #expect(engine.buyers > 50)
+        #expect(engine.ndcg >= personal.ndcg, "engine \(engine.ndcg) vs personal frequency \(personal.ndcg)")
+        #expect(engine.ndcg >= popularity.ndcg, "engine \(engine.ndcg) vs popularity \(popularity.ndcg)")
     }
 
     @Test("a newest window with too few buyers: the fit steps back one horizon at a time, and the labels keep the horizon's length")
