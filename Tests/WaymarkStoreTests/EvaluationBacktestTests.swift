@@ -228,6 +228,22 @@ struct EvaluationBacktestTests {
         #expect(!full.table().contains("Note: the purchases end"))
     }
 
+    @Test("the propensity's span when the purchases stop early: the days covered, at least the usual gap (whole days up), at most the horizon")
+    func propensityHorizonRule() {
+        #expect(Backtest.propensityHorizon(covered: 1, usualGapDays: 7.8, horizonDays: 30) == 8)
+        #expect(Backtest.propensityHorizon(covered: 1, usualGapDays: 7.8, horizonDays: 180) == 8)
+        #expect(Backtest.propensityHorizon(covered: 43, usualGapDays: 70, horizonDays: 90) == 70)
+        #expect(Backtest.propensityHorizon(covered: 43, usualGapDays: 70.000_000_01, horizonDays: 90) == 70)
+        #expect(Backtest.propensityHorizon(covered: 43, usualGapDays: 10, horizonDays: 90) == 43)
+        #expect(Backtest.propensityHorizon(covered: 2, usualGapDays: 38, horizonDays: 30) == 30)
+        #expect(Backtest.propensityHorizon(covered: 0, usualGapDays: nil, horizonDays: 30) == 1)
+        // The usual gap: the median over repeat buyers of recency / repeat occasions, in days.
+        func summary(_ x: Int, _ recency: Double) -> CustomerSummary { CustomerSummary(frequency: x, recency: recency, age: recency + 1) }
+        #expect(ModelFitter.usualGapDays([summary(1, 1): 2, summary(2, 4): 1, summary(0, 0): 5], timeUnitDays: 7) == 7)
+        #expect(ModelFitter.usualGapDays([summary(1, 1): 1, summary(2, 4): 1], timeUnitDays: 7) == 10.5)
+        #expect(ModelFitter.usualGapDays([summary(0, 0): 3], timeUnitDays: 7) == nil)
+    }
+
     @Test("no row dated after the cutoff changes the features, the models or the recommendations")
     func noLeak() throws {
         let db = try EvaluationTestDatabase()

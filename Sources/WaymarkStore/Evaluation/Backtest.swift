@@ -96,15 +96,14 @@ package struct Backtest: Sendable {
         let cutoff = options.cutoff
         let end = cutoff.adding(days: options.horizonDays)
 
+        // Fit on the history, as the nightly run fits (ModelFitter bounds every query by the as_of).
         // Where the purchases stop, when inside the horizon: the truth is then the part of the
         // horizon they cover, and the propensity is learned for that span (`propensityHorizon`).
-        let dataEnd = try Self.dataEnd(connection: connection, cutoff: cutoff, end: end)
-        let propensityHorizon = try dataEnd.map { try Self.propensityHorizon(connection: connection, cutoff: cutoff, covered: $0.covered, horizonDays: options.horizonDays) }
-            ?? options.horizonDays
-
-        // Fit on the history, as the nightly run fits (ModelFitter bounds every query by the as_of).
+        let dataEnd = try Self.dataEnd(connection: connection, cutoff: cutoff, horizonDays: options.horizonDays)
         let kind = options.model ?? LifetimeModelKind(rawValue: catalog.settings.lifetime.model) ?? .mbgnbd
         var stored = try ModelFitter(connection: connection, kind: kind, settings: catalog.settings.lifetime, logger: logger).fit(asOf: cutoff)
+        let propensityHorizon = dataEnd.map { Self.propensityHorizon(covered: $0.covered, usualGapDays: stored.usualGapDays, horizonDays: options.horizonDays) }
+            ?? options.horizonDays
         stored.propensity = try PropensityFitter(configuration: configuration, connection: connection, kind: kind, logger: logger)
             .fit(asOf: cutoff, catalog: catalog, products: products, horizonDays: propensityHorizon)
         let models = stored.fittedModels
@@ -158,19 +157,18 @@ package struct Backtest: Sendable {
     /// The newest purchase and the horizon's whole days up to it (a started day counts) when the
     /// purchases stop inside the horizon, nil when some purchase comes after it (the quiet end of
     /// the horizon is then a lull, not the end of the data) or there is no purchase at all.
-    static func dataEnd(connection: Connection, cutoff: Timestamp, end: Timestamp) throws -> (newest: Timestamp, covered: Int)? {
+    static func dataEnd(connection: Connection, cutoff: Timestamp, horizonDays: Int) throws -> (newest: Timestamp, covered: Int)? {
         guard let newest = try connection.execute("SELECT extract(epoch FROM max(purchased_at))::float8 FROM purchases").scalar(Double?.self),
-              newest <= Double(end.seconds) else { return nil }
+              newest <= Double(cutoff.adding(days: horizonDays).seconds) else { return nil }
         let at = Timestamp(seconds: Int64(newest.rounded(.down)))
         let seconds = max(0, at.seconds - cutoff.seconds)
         let covered = Int((seconds + Timestamp.secondsPerDay - 1) / Timestamp.secondsPerDay)
-        let horizon = Int((end.seconds - cutoff.seconds) / Timestamp.secondsPerDay)
-        return covered < horizon ? (at, covered) : nil
+        return covered < horizonDays ? (at, covered) : nil
     }
 
     /// The horizon the propensity is learned for when the purchases stop `covered` days into the
-    /// horizon: the days they cover, but at least the clients' usual time between purchases (the
-    /// median over clients with two occasions or more, up to the cutoff), at most the horizon.
+    /// horizon: the days they cover, but at least the clients' usual time between purchases
+    /// (`StoredModels.usualGapDays` at the cutoff, whole days up), at most the horizon.
     ///
     /// The truth is then what clients bought in those days: for a file cut after each client's
     /// next order, that order. A model of "bought within the horizon" answers another question: a
@@ -179,20 +177,9 @@ package struct Backtest: Sendable {
     /// types, NDCG@3 0.201 with a 180-day model, 0.266 with one for their usual gap). A window
     /// shorter than the usual gap holds a purchase of few clients: the gap is the shortest span in
     /// which a typical client buys once.
-    static func propensityHorizon(connection: Connection, cutoff: Timestamp, covered: Int, horizonDays: Int) throws -> Int {
-        // (A materialised CTE, as ModelFitter's quintiles: on Citus the per-client part runs on the
-        // workers and the median on the coordinator.)
-        let gap = try connection.execute("""
-            WITH gaps AS MATERIALIZED (
-                SELECT extract(epoch FROM max(at) - min(at))::float8 / 86400 / (count(*) - 1) AS gap
-                FROM (SELECT client_id, min(purchased_at) AS at FROM purchases WHERE purchased_at <= to_timestamp($1)
-                      GROUP BY client_id, order_id, CASE WHEN order_id IS NULL THEN purchased_at END) occasions
-                GROUP BY client_id HAVING count(*) >= 2
-            )
-            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)::float8 FROM gaps
-            """, [.int(cutoff.seconds)]).scalar(Double?.self)
-        let usual = gap.map { Int($0.rounded(.up)) } ?? 0
-        return min(horizonDays, max(1, covered, usual))
+    static func propensityHorizon(covered: Int, usualGapDays: Double?, horizonDays: Int) -> Int {
+        // (Less a microday: a gap of exactly 70 days read back from weeks is 70, not 71.)
+        min(horizonDays, max(1, covered, usualGapDays.map { Int(($0 - 1e-6).rounded(.up)) } ?? 0))
     }
 
     /// One client: the engine on the history alone, the truth from the horizon.

@@ -167,7 +167,27 @@ package struct ModelFitter {
             timeUnitDays: timeUnitDays, lifetime: lifetime, spend: spendModel, rfm: rfm,
             affinity: StoredModels.Affinity(transitions: transitions, smoothing: defaults.smoothing, minLift: defaults.minLift, maxLift: defaults.maxLift,
                                             ownedSets: ownedSets, ownedSmoothing: defaults.ownedSmoothing),
-            acceptance: acceptance)
+            acceptance: acceptance, usualGapDays: Self.usualGapDays(frequencyGroups, timeUnitDays: timeUnitDays))
+    }
+
+    /// The median over repeat buyers of their mean days between occasions (recency / repeat
+    /// occasions, in days), from the lifetime model's summary groups; nil without a repeat buyer.
+    /// With an even number of clients, the mean of the two middle ones.
+    static func usualGapDays(_ groups: [CustomerSummary: Int], timeUnitDays: Double) -> Double? {
+        let gaps = groups.compactMap { summary, count in
+            summary.frequency > 0 ? (days: summary.recency * timeUnitDays / Double(summary.frequency), count: count) : nil
+        }.sorted { $0.days < $1.days }
+        let total = gaps.reduce(0) { $0 + $1.count }
+        guard total > 0 else { return nil }
+        func gap(rank: Int) -> Double {
+            var seen = 0
+            for group in gaps {
+                seen += group.count
+                if rank < seen { return group.days }
+            }
+            return gaps[gaps.count - 1].days
+        }
+        return total % 2 == 1 ? gap(rank: total / 2) : (gap(rank: total / 2 - 1) + gap(rank: total / 2)) / 2
     }
 
     /// Fits the sequence models: category transitions, purchases by owned set (nil with more

@@ -102,10 +102,16 @@ package struct StoredModels: Sendable, Codable, Hashable {
     package var acceptance: [Acceptance]
     /// The learned purchase propensity (nil in runs stored before it existed, or when it was off).
     package var propensity: PropensityModel?
+    /// The clients' usual days between purchase occasions: the median, over clients with two
+    /// occasions or more, of their mean days between occasions (nil without such a client, and in
+    /// runs stored before it existed). `waymark evaluate` learns the propensity for at least this
+    /// span when the purchases stop inside its horizon.
+    package var usualGapDays: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case lifetime, spend, rfm, affinity, acceptance, propensity
         case timeUnitDays = "time_unit_days"
+        case usualGapDays = "usual_gap_days"
     }
 
     /// The engine's models.
