@@ -33,6 +33,19 @@ struct ScoreCommandTests {
             + "Most have no consent for the offers' channels: import the clients' consents"))
     }
 
+    @Test("a propensity horizon longer than the history: score says the clients' own purchases cannot be learned from, and how to fix it")
+    func horizonLongerThanTheHistory() throws {
+        let db = try ScoreCLIDatabase()
+        // The first purchase is on 2024-07-14; the catalog's horizon is the default 90 days.
+        let short = try db.run(["score", "--as-of", "2024-09-01", "--workers", "1"])
+        #expect(short.status == 0, "\(short.stderr)")
+        #expect(short.stderr.contains("the propensity's training cut-off 2024-06-03 (as_of − 90 days) is not after the first purchase (2024-07-14)"))
+        #expect(short.stderr.contains("set settings.propensity.horizon_days to at most 24 (half the history) in the catalog"))
+        let long = try db.run(["score", "--as-of", "2025-06-01", "--workers", "1"])
+        #expect(long.status == 0, "\(long.stderr)")
+        #expect(!long.stderr.contains("training cut-off"))
+    }
+
     @Test("score publishes and prints a JSON summary; export streams the recommendations")
     func scoresAndExports() throws {
         let db = try ScoreCLIDatabase()

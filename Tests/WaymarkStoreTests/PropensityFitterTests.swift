@@ -125,6 +125,23 @@ struct PropensityFitterTests {
         #expect(training.buyers >= PropensityFitter.minimumBuyers || cutoffs.count == PropensityFitter.maximumWindows)
     }
 
+    @Test("a training cut-off at or before the first purchase is warned of, with the horizon that would learn from the clients' history")
+    func historyWarning() throws {
+        let first = Timestamp(year: 2024, month: 7, day: 14)
+        let asOf = Timestamp(year: 2024, month: 9, day: 1)
+        // as_of − 90 days is 2024-06-03, before the first purchase: 49 days of history.
+        let warning = try #require(PropensityFitter.historyWarning(asOf: asOf, cutoff: asOf.adding(days: -90), firstPurchase: first,
+                                                                   horizon: 90, overridden: false))
+        #expect(warning.contains("training cut-off 2024-06-03 (as_of − 90 days) is not after the first purchase (2024-07-14), 49 days before as_of"))
+        #expect(warning.hasSuffix("set settings.propensity.horizon_days to at most 24 (half the history) in the catalog"))
+        let evaluate = try #require(PropensityFitter.historyWarning(asOf: asOf, cutoff: asOf.adding(days: -90), firstPurchase: first,
+                                                                    horizon: 90, overridden: true))
+        #expect(evaluate.hasSuffix("evaluate with a shorter --horizon or a later --cutoff"))
+        // A cut-off after the first purchase (some history to learn from), or no history at all: no warning.
+        #expect(PropensityFitter.historyWarning(asOf: asOf, cutoff: asOf.adding(days: -30), firstPurchase: first, horizon: 30, overridden: false) == nil)
+        #expect(PropensityFitter.historyWarning(asOf: first, cutoff: first.adding(days: -30), firstPurchase: first, horizon: 30, overridden: false) == nil)
+    }
+
     @Test("settings.propensity.learned: false keeps the heuristic and stores no propensity")
     func theHeuristicStaysAvailable() throws {
         let db = try Self.grocery(clients: 150, seed: 9)

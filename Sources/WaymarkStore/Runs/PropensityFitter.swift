@@ -77,7 +77,26 @@ package struct PropensityFitter {
             logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
                            metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(training.positives))"])
         }
+        if let first, let warning = Self.historyWarning(asOf: asOf, cutoff: cutoff, firstPurchase: Timestamp(seconds: Int64(first)),
+                                                        horizon: horizon, overridden: horizonDays != nil) {
+            logger.warning("\(warning)")
+        }
         return model
+    }
+
+    /// The warning when no client had a purchase before the training cut-off (`as_of − horizon`
+    /// at or before the first purchase): the rows then carry no history of the clients' own, so
+    /// the weights of their own purchases cannot be learned and stay at the prior. Nil otherwise.
+    static func historyWarning(asOf: Timestamp, cutoff: Timestamp, firstPurchase: Timestamp, horizon: Int, overridden: Bool) -> String? {
+        guard cutoff <= firstPurchase, firstPurchase < asOf else { return nil }
+        let history = max(0, asOf.days(since: firstPurchase))
+        let fix = overridden
+            ? "evaluate with a shorter --horizon or a later --cutoff"
+            : "set settings.propensity.horizon_days to at most \(max(1, history / 2)) (half the history) in the catalog"
+        return "the propensity's training cut-off \(cutoff.isoDate) (as_of − \(horizon) days) is not after the first purchase "
+            + "(\(firstPurchase.isoDate)), \(history) days before as_of: no client had bought anything by then, so how much the clients' "
+            + "own purchases predict the next is not learned (those weights stay at their defaults) and the propensity leans on "
+            + "what the crowd buys. To learn from the clients' own history, \(fix)"
     }
 
     /// The fewest buyers the training windows should hold before the fit stops stepping back.
