@@ -142,6 +142,28 @@ struct PropensityFitterTests {
         #expect(PropensityFitter.historyWarning(asOf: first, cutoff: first.adding(days: -30), firstPurchase: first, horizon: 30, overridden: false) == nil)
     }
 
+    @Test("clients known before their purchases start, a horizon longer than the history: the own-purchase weights keep their defaults (not 0), so the engine still beats the most popular")
+    func historyShorterThanTheHorizonKeepsThePriorWeights() throws {
+        // The purchases start in the first days of 2024; the clients were known a year before (a
+        // CRM's sign-up dates): at the training cut-off, 2023-12-02, they exist without a purchase.
+        let db = try Self.grocery(clients: 600, seed: 5)
+        _ = try db.connection.execute("UPDATE clients SET first_seen = '2023-01-01'")
+        let result = try Backtest(configuration: Self.configuration(db)).run(
+            .init(cutoff: Timestamp(year: 2024, month: 3, day: 1), horizonDays: 90, topK: 3, seed: 5, catalog: try Self.catalog()))
+        let propensity = try #require(result.models.propensity)
+        #expect(propensity.training?.cutoff == "2023-12-02")
+        #expect(propensity.training?.fitted == true, "the buyers of the window train the crowd's weights")
+        // No row had a history of its own: those features are the same on every row, and keep
+        // their prior weight instead of 0 (which left the ranking to the crowd alone).
+        for feature in [PropensityFeature.personalRate, .decayedShare, .share, .boughtBefore] {
+            #expect(propensity.weights[feature.name] == PropensityFeature.priorWeights[feature.rawValue], "\(feature.name)")
+        }
+        let engine = try #require(result.report.result(.engine)).overall
+        let popularity = try #require(result.report.result(.popularity)).overall
+        #expect(engine.buyers > 100)
+        #expect(engine.ndcg > popularity.ndcg, "engine \(engine.ndcg) vs popularity \(popularity.ndcg)")
+    }
+
     @Test("settings.propensity.learned: false keeps the heuristic and stores no propensity")
     func theHeuristicStaysAvailable() throws {
         let db = try Self.grocery(clients: 150, seed: 9)

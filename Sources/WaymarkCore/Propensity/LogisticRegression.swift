@@ -132,14 +132,15 @@ package struct LogisticRegression: Sendable {
                 scale[j] = s > 1e-9 ? s : 0
             }
         }
-        // Prior on the standardised scale (a constant feature keeps weight 0).
+        // Prior on the standardised scale (a constant feature has no standardised weight: it keeps
+        // its prior weight on the raw scale, see `raw`).
         let priorStd = (0..<d).map { j in scale[j] > 0 ? (prior?[j] ?? 0) * scale[j] : 0 }
         var beta = [Double](repeating: 0, count: d + 1)
         for j in 0..<d { beta[j + 1] = priorStd[j] }
         // Standardised rows have mean 0: the intercept starts at the weighted base rate.
         beta[0] = log(rate / (1 - rate))
         guard n > 0, data.positives > 0, data.positives < total else {
-            return Self.raw(beta, mean: mean, scale: scale, logLoss: n > 0 ? Self.entropy(rate) : 0, iterations: 0, converged: true)
+            return Self.raw(beta, mean: mean, scale: scale, prior: prior, logLoss: n > 0 ? Self.entropy(rate) : 0, iterations: 0, converged: true)
         }
         let lambda = penalty
         var x = [Double](repeating: 0, count: d + 1)
@@ -207,15 +208,20 @@ package struct LogisticRegression: Sendable {
             if improvement <= tolerance * max(1, abs(current)) { converged = true; break }
         }
         let loss = (current - 0.5 * lambda * (0..<d).reduce(0) { $0 + pow(beta[$1 + 1] - priorStd[$1], 2) }) / total
-        return Self.raw(beta, mean: mean, scale: scale, logLoss: loss, iterations: iterations, converged: converged)
+        return Self.raw(beta, mean: mean, scale: scale, prior: prior, logLoss: loss, iterations: iterations, converged: converged)
     }
 
     /// Standardised coefficients back on the raw scale.
-    private static func raw(_ beta: [Double], mean: [Double], scale: [Double], logLoss: Double, iterations: Int, converged: Bool) -> Fit {
+    ///
+    /// A feature constant on the rows (every row the same value) says nothing of its weight: it
+    /// keeps its prior weight (0 without a prior), the intercept absorbing its constant value, so
+    /// the rows' logits are the fit's. Where the feature varies later (a history the training
+    /// cut-off did not see yet, responses recorded after it) the prior weighs it, not 0.
+    private static func raw(_ beta: [Double], mean: [Double], scale: [Double], prior: [Double]?, logLoss: Double, iterations: Int, converged: Bool) -> Fit {
         var intercept = beta[0]
         var weights = [Double](repeating: 0, count: mean.count)
-        for j in mean.indices where scale[j] > 0 {
-            weights[j] = beta[j + 1] / scale[j]
+        for j in mean.indices {
+            weights[j] = scale[j] > 0 ? beta[j + 1] / scale[j] : prior?[j] ?? 0
             intercept -= weights[j] * mean[j]
         }
         return Fit(intercept: intercept, weights: weights, logLoss: logLoss, iterations: iterations, converged: converged)

@@ -76,6 +76,28 @@ import Testing
         #expect(LogisticRegression().fit(one).iterations == 0)
     }
 
+    @Test("a feature constant on the training rows keeps its prior weight, and the rows' logits are unchanged by it")
+    func logisticRegressionKeepsThePriorOfAConstantFeature() {
+        var random = SeededGenerator(seed: 3)
+        var data = LogisticRegression.Data(features: 2)
+        var without = LogisticRegression.Data(features: 1)
+        for _ in 0..<2_000 {
+            let x = random.uniformHalfOpen() * 4 - 2
+            let y = random.uniformHalfOpen() < LogisticRegression.sigmoid(-0.5 + x)
+            // The second feature is 0.7 on every row (e.g. no client had a history at the cut-off).
+            data.append([x, 0.7], label: y)
+            without.append([x], label: y)
+        }
+        let fit = LogisticRegression(penalty: 1).fit(data, prior: [0.2, 1.5])
+        let reference = LogisticRegression(penalty: 1).fit(without, prior: [0.2])
+        #expect(fit.weights[1] == 1.5, "the constant feature's weight is its prior's, not 0")
+        #expect(abs(fit.weights[0] - reference.weights[0]) < 1e-9)
+        // The intercept absorbs 1.5 × 0.7: the training rows' logits are those of the fit without it.
+        #expect(abs(fit.intercept + 1.5 * 0.7 - reference.intercept) < 1e-9)
+        // Without a prior the constant feature weighs 0, as before.
+        #expect(LogisticRegression(penalty: 1).fit(data).weights[1] == 0)
+    }
+
     // MARK: Inputs
 
     @Test func linesOfOneOrderAreOneOccasion() {
