@@ -39,7 +39,7 @@ struct ScoreCommandTests {
         // The first purchase is on 2024-07-14; the catalog's horizon is the default 90 days.
         let short = try db.run(["score", "--as-of", "2024-09-01", "--workers", "1"])
         #expect(short.status == 0, "\(short.stderr)")
-        #expect(short.stderr.contains("the propensity's training cut-off 2024-06-03 (as_of − 90 days) is not after the first purchase (2024-07-14)"))
+        #expect(short.stderr.contains("the propensity's training cut-off 2024-06-03 (as_of − 90 days) is before the first purchase (2024-07-14)"))
         #expect(short.stderr.contains("set settings.propensity.horizon_days to at most 24 (half the history) in the catalog"))
         let long = try db.run(["score", "--as-of", "2025-06-01", "--workers", "1"])
         #expect(long.status == 0, "\(long.stderr)")

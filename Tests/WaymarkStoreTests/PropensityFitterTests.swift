@@ -125,14 +125,14 @@ struct PropensityFitterTests {
         #expect(training.buyers >= PropensityFitter.minimumBuyers || cutoffs.count == PropensityFitter.maximumWindows)
     }
 
-    @Test("a training cut-off at or before the first purchase is warned of, with the horizon that would learn from the clients' history")
+    @Test("a training cut-off before the first purchase is warned of, with the horizon that would learn from the clients' history")
     func historyWarning() throws {
         let first = Timestamp(year: 2024, month: 7, day: 14)
         let asOf = Timestamp(year: 2024, month: 9, day: 1)
         // as_of − 90 days is 2024-06-03, before the first purchase: 49 days of history.
         let warning = try #require(PropensityFitter.historyWarning(asOf: asOf, cutoff: asOf.adding(days: -90), firstPurchase: first,
                                                                    horizon: 90, overridden: false))
-        #expect(warning.contains("training cut-off 2024-06-03 (as_of − 90 days) is not after the first purchase (2024-07-14), 49 days before as_of"))
+        #expect(warning.contains("training cut-off 2024-06-03 (as_of − 90 days) is before the first purchase (2024-07-14), 49 days before as_of"))
         #expect(warning.hasSuffix("set settings.propensity.horizon_days to at most 24 (half the history) in the catalog"))
         let evaluate = try #require(PropensityFitter.historyWarning(asOf: asOf, cutoff: asOf.adding(days: -90), firstPurchase: first,
                                                                     horizon: 90, overridden: true))
@@ -140,6 +140,8 @@ struct PropensityFitterTests {
         // A cut-off after the first purchase (some history to learn from), or no history at all: no warning.
         #expect(PropensityFitter.historyWarning(asOf: asOf, cutoff: asOf.adding(days: -30), firstPurchase: first, horizon: 30, overridden: false) == nil)
         #expect(PropensityFitter.historyWarning(asOf: first, cutoff: first.adding(days: -30), firstPurchase: first, horizon: 30, overridden: false) == nil)
+        // A purchase at the cut-off itself is history (everything up to the cut-off is).
+        #expect(PropensityFitter.historyWarning(asOf: first.adding(days: 30), cutoff: first, firstPurchase: first, horizon: 30, overridden: false) == nil)
     }
 
     @Test("clients known before their purchases start, a horizon longer than the history: the own-purchase weights keep their defaults (not 0), so the engine still beats the most popular")

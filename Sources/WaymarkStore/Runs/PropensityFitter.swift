@@ -84,16 +84,17 @@ package struct PropensityFitter {
         return model
     }
 
-    /// The warning when no client had a purchase before the training cut-off (`as_of − horizon`
-    /// at or before the first purchase): the rows then carry no history of the clients' own, so
-    /// the weights of their own purchases cannot be learned and keep their prior. Nil otherwise.
+    /// The warning when no client had a purchase by the training cut-off (`as_of − horizon` before
+    /// the first purchase; a purchase at the cut-off itself is history): the rows then carry no
+    /// history of the clients' own, so the weights of their own purchases cannot be learned and
+    /// keep their prior. Nil otherwise.
     static func historyWarning(asOf: Timestamp, cutoff: Timestamp, firstPurchase: Timestamp, horizon: Int, overridden: Bool) -> String? {
-        guard cutoff <= firstPurchase, firstPurchase < asOf else { return nil }
+        guard cutoff < firstPurchase, firstPurchase < asOf else { return nil }
         let history = max(0, asOf.days(since: firstPurchase))
         let fix = overridden
             ? "evaluate with a shorter --horizon or a later --cutoff"
             : "set settings.propensity.horizon_days to at most \(max(1, history / 2)) (half the history) in the catalog"
-        return "the propensity's training cut-off \(cutoff.isoDate) (as_of − \(horizon) days) is not after the first purchase "
+        return "the propensity's training cut-off \(cutoff.isoDate) (as_of − \(horizon) days) is before the first purchase "
             + "(\(firstPurchase.isoDate)), \(history) days before as_of: no client had bought anything by then, so how much the clients' "
             + "own purchases predict the next is not learned from the data (their weights stay at Waymark's defaults). "
             + "To learn it, \(fix)"
