@@ -77,7 +77,7 @@ package struct PropensityFitter {
             logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
                            metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(training.positives))"])
         }
-        if let first, let warning = Self.historyWarning(asOf: asOf, cutoff: cutoff, firstPurchase: Timestamp(seconds: Int64(first)),
+        if let first, let warning = Self.historyWarning(asOf: asOf, cutoff: cutoff, firstPurchase: Timestamp(seconds: Int64(first.rounded(.down))),
                                                         horizon: horizon, overridden: horizonDays != nil) {
             logger.warning("\(warning)")
         }
