@@ -86,7 +86,7 @@ import Testing
         let bad = try server.call("record_purchase", id: 4, params.replacingOccurrences(of: "O-42", with: "O 42"))
         #expect(bad.errorCode == -32602)
         #expect(bad["error"]?["data"]?["errors"] == .array([.object(["path": .string("params.order_id"),
-                                                                     "message": .string("expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @")])]))
+                                                                     "message": .string("expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @ (a space at character 2: write it e.g. O-42, the same way wherever it is named)")])]))
         #expect(try database.connection.execute("SELECT order_id FROM purchases WHERE purchase_id = 'P7'").scalar(String.self) == "O-43")
     }
 

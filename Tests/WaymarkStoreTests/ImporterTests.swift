@@ -196,6 +196,20 @@ struct ImporterTests {
         }
     }
 
+    @Test("a product code with a space is refused at its line with the id rule, the character and an id to write instead; nothing is stored")
+    func idWithASpace() throws {
+        let db = try StoreTestDatabase()
+        let csv = "product_id,name,category,list_price\n85123A,Heart holder,p2-85,2.55\nBANK CHARGES,Bank charges,p2-other,15.00\n"
+        #expect {
+            _ = try importText(db, .products, csv)
+        } throws: { error in
+            guard let issue = (error as? StoreError)?.issues.first else { return false }
+            return issue.line == 3 && issue.message
+                == "expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @ (a space at character 5: write it e.g. BANK-CHARGES, the same way wherever it is named)"
+        }
+        #expect(try db.connection.execute("SELECT count(*) FROM products").scalar(Int.self) == 0)
+    }
+
     @Test("CSV syntax errors and empty files are reported with a line")
     func syntax() throws {
         let db = try StoreTestDatabase()

@@ -21,8 +21,8 @@ extension CatalogReader {
             return nil
         }
         guard let id = string(idNode, "item id") else { return nil }
-        if !Self.isValidID(id) {
-            error(idNode, "item id '\(id)' must be 1 to 64 characters of A-Z a-z 0-9 _ - . : @")
+        if !FieldFormats.isValidID(id) {
+            error(idNode, "item id '\(id)' must be 1 to 64 characters of A-Z a-z 0-9 _ - . : @" + (FieldFormats.idHint(id).map { " (\($0))" } ?? ""))
             ok = false
         }
         let w = "item '\(id)'"

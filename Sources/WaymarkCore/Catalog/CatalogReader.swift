@@ -204,14 +204,6 @@ struct CatalogReader {
         return date
     }
 
-    static func isValidID(_ id: String) -> Bool {
-        guard (1...64).contains(id.utf8.count) else { return false }
-        return id.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-                || c == 0x5F || c == 0x2D || c == 0x2E || c == 0x3A || c == 0x40
-        }
-    }
-
     // MARK: Document
 
     static let rootKeys = ["version", "name", "description", "settings", "loyalty", "contact_policy", "holdout", "audit", "items", "cadences"]

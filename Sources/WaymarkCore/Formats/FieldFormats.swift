@@ -257,6 +257,41 @@ package enum FieldFormats {
     /// The id rule as messages state it (the CLI, the protocol and the importers alike).
     package static let idRule = "an id: 1 to 64 of A-Z a-z 0-9 _ - . : @"
 
+    /// What breaks the id rule in `text`, and how to write it instead, for an error message: "a
+    /// space at character 5: write it e.g. BANK-CHARGES, the same way wherever it is named"; nil
+    /// for a valid id or an empty one (said as empty elsewhere). Real product codes and
+    /// category names often hold spaces or slashes (`BANK CHARGES`, `BEER/ALE`).
+    package static func idHint(_ text: String) -> String? {
+        guard !text.isEmpty, !isValidID(text) else { return nil }
+        let scalars = Array(text.unicodeScalars)
+        func allowed(_ s: Unicode.Scalar) -> Bool { s.isASCII && isIDByte(UInt8(s.value)) }
+        guard let k = scalars.firstIndex(where: { !allowed($0) }) else {
+            return "\(text.utf8.count) bytes: at most 64"
+        }
+        let what = switch scalars[k] {
+        case " ": "a space"
+        case "\t": "a tab"
+        default: "'\(scalars[k])'"
+        }
+        // A rewrite is offered for punctuation and spaces, not for letters outside ASCII (dropped,
+        // "Café" would read "Caf").
+        guard scalars.allSatisfy(\.isASCII) else { return "\(what) at character \(k + 1): ids are ASCII" }
+        // Each run of characters outside the rule becomes one '-', none at either end.
+        var suggestion = ""
+        var pendingDash = false
+        for s in scalars {
+            if allowed(s) {
+                if pendingDash && !suggestion.isEmpty { suggestion.append("-") }
+                pendingDash = false
+                suggestion.unicodeScalars.append(s)
+            } else {
+                pendingDash = true
+            }
+        }
+        let instead = isValidID(suggestion) ? ": write it e.g. \(suggestion), the same way wherever it is named" : ""
+        return "\(what) at character \(k + 1)\(instead)"
+    }
+
     /// An id: 1 to 64 of `A-Z a-z 0-9 _ - . : @`.
     package static func isValidID(_ text: String) -> Bool {
         withBytes(text) { isValidID(bytes: $0) }
@@ -265,12 +300,15 @@ package enum FieldFormats {
     /// ``isValidID(_:)`` on UTF-8 bytes.
     package static func isValidID(bytes utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !utf8.isEmpty, utf8.count <= 64 else { return false }
-        for b in utf8 {
-            let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-                || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40
-            if !ok { return false }
-        }
+        for b in utf8 where !isIDByte(b) { return false }
         return true
+    }
+
+    /// Whether `b` is one of the id's characters, `A-Z a-z 0-9 _ - . : @`.
+    @inline(__always)
+    static func isIDByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+            || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x3A || b == 0x40
     }
 
     /// Runs `body` over the UTF-8 bytes of `text` without copying a native string.

@@ -36,7 +36,9 @@ enum RecordMethods {
                     row.append(normalised)
                 } else {
                     let problem = RowValidator.problem(text, as: column.type)
-                    reader.fail(column.name, problem.hasPrefix("expected") ? "expected \(expectation(column.type))" : problem)
+                    // JSON's wording of the expectation, with an id's hint (the character, an id to write instead).
+                    let hint = if case .id = column.type { FieldFormats.idHint(text).map { " (\($0))" } ?? "" } else { "" }
+                    reader.fail(column.name, problem.hasPrefix("expected") ? "expected \(expectation(column.type))\(hint)" : problem)
                     row.append(nil)
                 }
             case .problem(let suffix, let message):

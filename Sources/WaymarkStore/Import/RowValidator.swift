@@ -192,6 +192,7 @@ extension RowValidator {
         if raw.utf8.contains(0) || (isJSON && raw.contains("\\u0000")) {
             return "must not contain the NUL character"
         }
+        if case .id = type, let hint = FieldFormats.idHint(raw) { return "expected \(type.expectation) (\(hint))" }
         return "expected \(type.expectation)"
     }
 

@@ -102,4 +102,22 @@ struct FieldFormatsTests {
         #expect(FieldFormats.parseBool("0") == false)
         #expect(FieldFormats.parseBool("maybe") == nil)
     }
+
+    @Test("a refused id says which character breaks the rule and how to write it")
+    func idHints() {
+        #expect(FieldFormats.idHint("C0000042") == nil)
+        #expect(FieldFormats.idHint("") == nil)
+        #expect(FieldFormats.idHint("BANK CHARGES") == "a space at character 5: write it e.g. BANK-CHARGES, the same way wherever it is named")
+        #expect(FieldFormats.idHint("BEER/ALE & CIDER") == "'/' at character 5: write it e.g. BEER-ALE-CIDER, the same way wherever it is named")
+        #expect(FieldFormats.idHint(" lead\ttab ") == "a space at character 1: write it e.g. lead-tab, the same way wherever it is named")
+        #expect(FieldFormats.idHint("Café") == "'é' at character 4: ids are ASCII")
+        #expect(FieldFormats.idHint("  ") == "a space at character 1")
+        #expect(FieldFormats.idHint(String(repeating: "x", count: 65)) == "65 bytes: at most 64")
+        // The rewrite offered is itself an id.
+        for text in ["BANK CHARGES", "a//b", "x y z", "(note)"] {
+            let hint = FieldFormats.idHint(text) ?? ""
+            let offered = hint.split(separator: "e.g. ").last?.split(separator: ",").first.map(String.init) ?? ""
+            #expect(FieldFormats.isValidID(offered), "\(text): \(hint)")
+        }
+    }
 }
