@@ -264,6 +264,22 @@ package final class PropensityScorer: Sendable {
             + weights[PropensityFeature.stageRate.rawValue] * logStageRate
     }
 
+    /// The crowd's contribution to an offer's log-odds against the training average (the
+    /// explanations' popularity reason): popularity, recent popularity and, for a category the
+    /// client never bought, the new-category popularity.
+    package func crowdContribution(logPopularity: Double, logRecentPopularity: Double, bought: Bool) -> Double {
+        term(.popularity, logPopularity) + term(.recentPopularity, logRecentPopularity) + term(.newPopularity, bought ? 0 : logPopularity)
+    }
+
+    /// The stage rate's contribution to an offer's log-odds against the training average.
+    package func stageRateContribution(logStageRate: Double) -> Double {
+        term(.stageRate, logStageRate)
+    }
+
+    /// A feature's contribution against the training average, w · (x − mean).
+    @inline(__always)
+    func term(_ f: PropensityFeature, _ x: Double) -> Double { weights[f.rawValue] * (x - means[f.rawValue]) }
+
     /// The hot path: P(the client buys the offer | buys some offer) from the precomputed parts,
     /// equal to ``probability(client:item:)`` (a test holds them together).
     @inline(__always)

@@ -94,17 +94,15 @@ extension Engine {
         // Each feature's contribution against the training average, w · (x − mean), the values as
         // `PropensityFeature.values` computes them. The own purchases' features are summed in the
         // client's part already (once per client): their terms are that sum less their means'.
-        let w = scorer.weights, means = scorer.means
-        func term(_ f: PropensityFeature, _ x: Double) -> Double { w[f.rawValue] * (x - means[f.rawValue]) }
+        func term(_ f: PropensityFeature, _ x: Double) -> Double { scorer.term(f, x) }
         let bought = inputs.category >= 0
         let counts = entry.counts[scratch.stageIndex]
         // (reason, contribution): 0 own purchases, 1 the crowd, 2 stage rate, 3 affinity,
         // 4 own response, 5 life event, 6 acceptance. On the stack: this runs for every offer shown.
         var parts = Parts()
         parts.append(0, (bought ? part.personal[inputs.category] : part.neverBought) - scorer.ownPurchasesMeanTerm)
-        parts.append(1, term(.popularity, inputs.logPopularity) + term(.recentPopularity, inputs.logRecentPopularity)
-                        + term(.newPopularity, bought ? 0 : inputs.logPopularity))
-        parts.append(2, term(.stageRate, inputs.logStageRate))
+        parts.append(1, scorer.crowdContribution(logPopularity: inputs.logPopularity, logRecentPopularity: inputs.logRecentPopularity, bought: bought))
+        parts.append(2, scorer.stageRateContribution(logStageRate: inputs.logStageRate))
         if inputs.affinityLift != 1 { parts.append(3, term(.affinity, log(max(inputs.affinityLift, 1e-6)))) }
         switch inputs.response {
         case .acceptedPending: parts.append(4, term(.acceptedPending, 1))
@@ -120,11 +118,18 @@ extension Engine {
         var text = TextBytes(capacity: 160)
         for k in 0..<min(parts.count, 4) where k == 0 || abs(parts[k].weight) >= 0.05 {
             let part = parts[k]
+            // The crowd's and the stage rate's reasons were made whole with the engine.
+            if part.reason == 1 {
+                reasons.append(popularityReason[entry.index * 2 + (bought ? 1 : 0)])
+                continue
+            }
+            if part.reason == 2 {
+                reasons.append(stageRateReason[entry.index * LifecycleStage.allCases.count + scratch.stageIndex])
+                continue
+            }
             text.removeAll()
             switch part.reason {
             case 0: ownPurchases(entry, occasions: scratch.client!.occasions, category: inputs.category, asOf: facts.asOf, into: &text)
-            case 1: text.append(popularityReason[entry.index])
-            case 2: text.append(stageRateReason[entry.index * LifecycleStage.allCases.count + scratch.stageIndex])
             case 3:
                 text.append("clients who bought what this client bought take it ")
                 text.append(reasonNumber: inputs.affinityLift)
@@ -150,12 +155,25 @@ extension Engine {
                 text.append(facts.stage.stage.rawValue)
                 text.append(" clients offered it")
             }
-            text.append(part.weight >= 0 ? " (+" : " (")
-            text.append(reasonNumber: part.weight)
-            text.append(")")
+            Self.appendContribution(part.weight, to: &text)
             reasons.append(text.string)
         }
         return reasons
+    }
+
+    /// " (+0.42)", " (-1.3)": a reason's contribution to the log-odds, appended to `text`.
+    static func appendContribution(_ weight: Double, to text: inout TextBytes) {
+        text.append(weight >= 0 ? " (+" : " (")
+        text.append(reasonNumber: weight)
+        text.append(")")
+    }
+
+    /// `reason` with its contribution (``appendContribution(_:to:)``).
+    static func withContribution(_ reason: String, _ weight: Double) -> String {
+        var text = TextBytes(capacity: reason.utf8.count + 16)
+        text.append(reason)
+        appendContribution(weight, to: &text)
+        return text.string
     }
 
     /// "bought coffee.a on 12 of 20 occasions, about every 2–3 weeks, last 19 days ago", or

@@ -57,9 +57,10 @@ package struct Engine: Sendable {
     let acceptanceLogit: [Double]
     /// Per prepared item and stage, the learned propensity's item part (`PropensityScorer.itemPart`).
     let itemPart: [Double]
-    /// Per prepared item, the client-independent reason texts of the learned propensity: the
-    /// crowd's (popularity) per item, and per item and stage the stage rate's (empty without a
-    /// learned propensity).
+    /// The client-independent reasons of the learned propensity, whole (their contributions
+    /// included): the crowd's (popularity) per prepared item and whether the client bought its
+    /// category before (`index × 2 + bought`), and the stage rate's per item and stage (empty
+    /// without a learned propensity).
     let popularityReason: [String]
     let stageRateReason: [String]
     /// Whether the catalog or any item has a holdout (nothing to check per client otherwise).
@@ -142,13 +143,20 @@ package struct Engine: Sendable {
             scorer?.itemPart(logPopularity: popularity[slot / stageCount], logRecentPopularity: recentPopularity[slot / stageCount],
                              logStageRate: stageRates[slot]) ?? 0
         }
-        if let model = models.propensity {
+        if let model = models.propensity, let scorer {
+            // Whole reasons, their contributions included: they depend on the item (and whether
+            // the client bought its category before, or the client's stage) alone, so no offer
+            // shown makes them again (two of an offer's four reasons, a string each).
             let names = items.map { $0.category ?? $0.product ?? "it" }
-            popularityReason = names.indices.map { i in
-                "\(Self.percent(exp(popularity[i]))) of buyers bought \(names[i]), \(Self.percent(exp(recentPopularity[i]))) in the last \(model.rates.windowDays) days"
+            popularityReason = (0..<(items.count * 2)).map { slot in
+                let i = slot / 2
+                let text = "\(Self.percent(exp(popularity[i]))) of buyers bought \(names[i]), \(Self.percent(exp(recentPopularity[i]))) in the last \(model.rates.windowDays) days"
+                return Self.withContribution(text, scorer.crowdContribution(logPopularity: popularity[i], logRecentPopularity: recentPopularity[i],
+                                                                            bought: slot % 2 == 1))
             }
             stageRateReason = (0..<(items.count * stageCount)).map { slot in
-                "\(Self.percent(exp(stageRates[slot]))) of \(LifecycleStage.allCases[slot % stageCount].rawValue) clients bought it within \(model.horizonDays) days"
+                let text = "\(Self.percent(exp(stageRates[slot]))) of \(LifecycleStage.allCases[slot % stageCount].rawValue) clients bought it within \(model.horizonDays) days"
+                return Self.withContribution(text, scorer.stageRateContribution(logStageRate: stageRates[slot]))
             }
         } else {
             popularityReason = []
