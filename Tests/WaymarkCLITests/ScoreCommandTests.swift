@@ -41,6 +41,11 @@ struct ScoreCommandTests {
         #expect(short.status == 0, "\(short.stderr)")
         #expect(short.stderr.contains("the propensity's training cut-off 2024-06-03 (as_of − 90 days) is before the first purchase (2024-07-14)"))
         #expect(short.stderr.contains("set settings.propensity.horizon_days to at most 24 (half the history) in the catalog"))
+        // Days after the first purchase, too few purchases to learn from: the one warning that names the cause and the fix.
+        let days = try db.run(["score", "--as-of", "2024-07-20", "--workers", "1"])
+        #expect(days.status == 0, "\(days.stderr)")
+        #expect(days.stderr.contains("is before the first purchase (2024-07-14)"), "\(days.stderr)")
+        #expect(!days.stderr.contains("too few purchases"), "\(days.stderr)")
         let long = try db.run(["score", "--as-of", "2025-06-01", "--workers", "1"])
         #expect(long.status == 0, "\(long.stderr)")
         #expect(!long.stderr.contains("training cut-off"))

@@ -73,13 +73,14 @@ package struct PropensityFitter {
             "log_loss": "\(training.logLoss)", "fitted": "\(training.fitted)", "seconds": "\(Date().timeIntervalSince(started))",
             "weights": "\(PropensityFeature.allCases.map { "\($0.name)=\(String(format: "%.3f", model.weights[$0.name] ?? 0))" }.joined(separator: " ")) intercept=\(String(format: "%.3f", model.intercept))",
         ])
-        if !training.fitted {
-            logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
-                           metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(training.positives))"])
-        }
+        // A history shorter than the horizon is the cause of too few purchases to learn from when
+        // both hold: its warning alone is given, since it names the fix.
         if let first, let warning = Self.historyWarning(asOf: asOf, cutoff: cutoff, firstPurchase: Timestamp(seconds: Int64(first.rounded(.down))),
                                                         horizon: horizon, overridden: horizonDays != nil) {
             logger.warning("\(warning)")
+        } else if !training.fitted {
+            logger.warning("too few purchases after the propensity's training cut-off to learn from: using the prior weights",
+                           metadata: ["cutoff": "\(cutoff.isoDate)", "positives": "\(Int(training.positives))"])
         }
         return model
     }
