@@ -210,6 +210,19 @@ struct ImporterTests {
         #expect(try db.connection.execute("SELECT count(*) FROM products").scalar(Int.self) == 0)
     }
 
+    @Test("a time without a zone is refused with the timestamp to write, not read as UTC; nothing is stored")
+    func timestampWithoutAZone() throws {
+        let db = try StoreTestDatabase()
+        let csv = "client_id,first_seen\nC1,2010-12-01T08:26:00Z\nC2,2010-12-01 08:26:00\n"
+        #expect {
+            _ = try importText(db, .clients, csv)
+        } throws: { error in
+            guard let issue = (error as? StoreError)?.issues.first else { return false }
+            return issue.line == 3 && issue.message.hasSuffix("(no zone: write e.g. 2010-12-01T08:26:00Z if the time is UTC, or with its offset, 2010-12-01T08:26:00+01:00)")
+        }
+        #expect(try db.connection.execute("SELECT count(*) FROM clients").scalar(Int.self) == 0)
+    }
+
     @Test("CSV syntax errors and empty files are reported with a line")
     func syntax() throws {
         let db = try StoreTestDatabase()

@@ -292,6 +292,49 @@ package enum FieldFormats {
         return "\(what) at character \(k + 1)\(instead)"
     }
 
+    /// How to write a refused timestamp that real exports often hold, for an error message: a
+    /// date alone, a time without a zone, a month/day/year date. Nil when it is none of these.
+    /// Nothing is assumed for the user (a time without a zone is refused, not read as UTC): the
+    /// hint says what to write, and that the zone is theirs to give.
+    package static func timestampHint(_ text: String) -> String? {
+        var trimmed = Substring(text)
+        while trimmed.first == " " { trimmed.removeFirst() }
+        while trimmed.last == " " { trimmed.removeLast() }
+        let raw = String(trimmed)
+        guard !raw.isEmpty, parseTimestamp(raw) == nil else { return nil }
+        if parseDate(raw) != nil {
+            return "a date without a time: write e.g. \(raw)T00:00:00Z for midnight UTC, or the time with its zone"
+        }
+        // "2010-12-01 08:26:00", "2010-12-01T08:26": a time without a zone.
+        var iso = raw
+        if let space = iso.firstIndex(of: " ") { iso.replaceSubrange(space...space, with: "T") }
+        if iso.utf8.count == 16 { iso += ":00" }
+        if parseTimestamp(iso + "Z") != nil {
+            return "no zone: write e.g. \(iso)Z if the time is UTC, or with its offset, \(iso)+01:00"
+        }
+        // "12/1/2010 8:26" (month/day/year, as a US spreadsheet writes it; day/month elsewhere).
+        let parts = raw.split(whereSeparator: { $0 == " " })
+        let date = parts.first?.split(separator: "/") ?? []
+        if date.count == 3, date.allSatisfy({ Int($0) != nil }), date[2].count == 4, parts.count <= 2 {
+            var time = "00:00:00"
+            if parts.count == 2 {
+                let clock = parts[1].split(separator: ":")
+                guard (2...3).contains(clock.count), clock.allSatisfy({ Int($0) != nil }) else { return nil }
+                time = clock.map { $0.count == 1 ? "0" + $0 : String($0) }.joined(separator: ":") + (clock.count == 2 ? ":00" : "")
+            }
+            func two(_ s: Substring) -> String { s.count == 1 ? "0" + s : String(s) }
+            let monthFirst = "\(date[2])-\(two(date[0]))-\(two(date[1]))T\(time)Z"
+            let dayFirst = "\(date[2])-\(two(date[1]))-\(two(date[0]))T\(time)Z"
+            let candidates = [monthFirst, dayFirst].filter { parseTimestamp($0) != nil }
+            guard let first = candidates.first else { return nil }
+            let which = candidates.count == 2 && monthFirst != dayFirst
+                ? "\(monthFirst) if the date is month/day/year, \(dayFirst) if day/month/year"
+                : first
+            return "not ISO 8601: write year-month-day with a time and zone, e.g. \(which) (Z: UTC)"
+        }
+        return nil
+    }
+
     /// An id: 1 to 64 of `A-Z a-z 0-9 _ - . : @`.
     package static func isValidID(_ text: String) -> Bool {
         withBytes(text) { isValidID(bytes: $0) }

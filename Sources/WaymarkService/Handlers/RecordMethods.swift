@@ -36,8 +36,8 @@ enum RecordMethods {
                     row.append(normalised)
                 } else {
                     let problem = RowValidator.problem(text, as: column.type)
-                    // JSON's wording of the expectation, with an id's hint (the character, an id to write instead).
-                    let hint = if case .id = column.type { FieldFormats.idHint(text).map { " (\($0))" } ?? "" } else { "" }
+                    // JSON's wording of the expectation, with an id's or a timestamp's hint (what to write instead).
+                    let hint = RowValidator.hint(text, as: column.type).map { " (\($0))" } ?? ""
                     reader.fail(column.name, problem.hasPrefix("expected") ? "expected \(expectation(column.type))\(hint)" : problem)
                     row.append(nil)
                 }

@@ -192,8 +192,18 @@ extension RowValidator {
         if raw.utf8.contains(0) || (isJSON && raw.contains("\\u0000")) {
             return "must not contain the NUL character"
         }
-        if case .id = type, let hint = FieldFormats.idHint(raw) { return "expected \(type.expectation) (\(hint))" }
+        if let hint = hint(raw, as: type) { return "expected \(type.expectation) (\(hint))" }
         return "expected \(type.expectation)"
+    }
+
+    /// How to write a refused id or timestamp instead (``FieldFormats/idHint(_:)``,
+    /// ``FieldFormats/timestampHint(_:)``), nil for other types or when there is nothing to add.
+    package static func hint(_ raw: String, as type: ImportFieldType) -> String? {
+        switch type {
+        case .id: FieldFormats.idHint(raw)
+        case .timestamp: FieldFormats.timestampHint(raw)
+        default: nil
+        }
     }
 
     /// Whether a parsed JSON value holds a NUL character in a string or a member name (jsonb refuses it).

@@ -103,6 +103,28 @@ struct FieldFormatsTests {
         #expect(FieldFormats.parseBool("maybe") == nil)
     }
 
+    @Test("a refused timestamp as real exports write them says what to write instead; nothing is assumed")
+    func timestampHints() {
+        #expect(FieldFormats.timestampHint("2024-03-01T10:15:00Z") == nil)
+        #expect(FieldFormats.timestampHint("yesterday") == nil)
+        #expect(FieldFormats.timestampHint("2010-02-30") == nil)
+        #expect(FieldFormats.timestampHint("2010-12-01") == "a date without a time: write e.g. 2010-12-01T00:00:00Z for midnight UTC, or the time with its zone")
+        #expect(FieldFormats.timestampHint("2010-12-01 08:26:00")
+            == "no zone: write e.g. 2010-12-01T08:26:00Z if the time is UTC, or with its offset, 2010-12-01T08:26:00+01:00")
+        #expect(FieldFormats.timestampHint("2010-12-01T08:26") == "no zone: write e.g. 2010-12-01T08:26:00Z if the time is UTC, or with its offset, 2010-12-01T08:26:00+01:00")
+        #expect(FieldFormats.timestampHint("12/1/2010 8:26") == "not ISO 8601: write year-month-day with a time and zone, e.g. "
+            + "2010-12-01T08:26:00Z if the date is month/day/year, 2010-01-12T08:26:00Z if day/month/year (Z: UTC)")
+        #expect(FieldFormats.timestampHint("13/1/2010") == "not ISO 8601: write year-month-day with a time and zone, e.g. 2010-01-13T00:00:00Z (Z: UTC)")
+        #expect(FieldFormats.timestampHint("1/1/2010 23:59:59") == "not ISO 8601: write year-month-day with a time and zone, e.g. 2010-01-01T23:59:59Z (Z: UTC)")
+        #expect(FieldFormats.timestampHint("13/13/2010") == nil)
+        // Every timestamp offered is one the importer takes.
+        for text in ["2010-12-01", "2010-12-01 08:26:00", "2010-12-01T08:26", "12/1/2010 8:26", "13/1/2010", "1/1/2010 23:59:59"] {
+            let hint = FieldFormats.timestampHint(text) ?? ""
+            let offered = hint.split(separator: "e.g. ").last?.split(separator: " ").first.map(String.init) ?? ""
+            #expect(FieldFormats.parseTimestamp(offered) != nil, "\(text): \(hint)")
+        }
+    }
+
     @Test("a refused id says which character breaks the rule and how to write it")
     func idHints() {
         #expect(FieldFormats.idHint("C0000042") == nil)
