@@ -223,6 +223,20 @@ struct ImporterTests {
         #expect(try db.connection.execute("SELECT count(*) FROM clients").scalar(Int.self) == 0)
     }
 
+    @Test("a price with a thousands separator or too many decimals is refused with the amount to write, not rewritten")
+    func amountAsSpreadsheetsWriteIt() throws {
+        let db = try StoreTestDatabase()
+        for (price, hint) in [("\"1,249.90\"", "(write it without the thousands separator: 1249.90)"),
+                              ("15.299999", "(more than 2 decimals: Waymark does not round, write it rounded to cents, e.g. 15.30)")] {
+            #expect {
+                _ = try importText(db, .products, "product_id,name,category,list_price\np1,One,cat,\(price)\n")
+            } throws: { error in
+                (error as? StoreError)?.issues.first?.message.hasSuffix(hint) == true
+            }
+        }
+        #expect(try db.connection.execute("SELECT count(*) FROM products").scalar(Int.self) == 0)
+    }
+
     @Test("CSV syntax errors and empty files are reported with a line")
     func syntax() throws {
         let db = try StoreTestDatabase()

@@ -335,6 +335,72 @@ package enum FieldFormats {
         return nil
     }
 
+    /// How to write a refused amount that real exports often hold, for an error message: more
+    /// than two decimals (a price × quantity computed in floating point), a thousands separator,
+    /// a decimal comma, a currency sign, a negative amount (a refund). Nil when there is nothing
+    /// to add. Nothing is rounded or rewritten for the user: the hint says what to write.
+    package static func amountHint(_ text: String) -> String? {
+        var trimmed = Substring(text)
+        while trimmed.first == " " { trimmed.removeFirst() }
+        while trimmed.last == " " { trimmed.removeLast() }
+        let raw = String(trimmed)
+        guard !raw.isEmpty, parseAmount(raw).map({ $0 < 0 }) ?? true else { return nil }
+        if let units = parseAmount(raw), units < 0 {
+            return "a negative amount: a refund or a cancellation is not a purchase, leave the line out"
+        }
+        // A currency sign or code around the number.
+        let signs: Set<Character> = ["$", "€", "£", "¥", "₹", "₩", "₽", "¢"]
+        var number = Substring(raw)
+        var sign = false
+        while let c = number.first, signs.contains(c) || c == " " { number.removeFirst(); sign = true }
+        while let c = number.last, signs.contains(c) || c == " " { number.removeLast(); sign = true }
+        for code in ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD"] where number.hasSuffix(code) || number.hasPrefix(code) {
+            number = number.hasSuffix(code) ? number.dropLast(code.count) : number.dropFirst(code.count)
+            while number.first == " " { number.removeFirst() }
+            while number.last == " " { number.removeLast() }
+            sign = true
+        }
+        var candidate = String(number)
+        var what: [String] = []
+        if sign { what.append("without the currency") }
+        // Separators: "1,249.90" (thousands), "12,50" (a decimal comma); "1,250" is either.
+        if candidate.contains(",") {
+            let pieces = candidate.split(separator: ",", omittingEmptySubsequences: false)
+            let groups = pieces.count >= 2 && (1...3).contains(pieces[0].count) && pieces.dropFirst().enumerated().allSatisfy { k, piece in
+                (k == pieces.count - 2 ? piece.split(separator: ".", omittingEmptySubsequences: false)[0] : piece).count == 3
+            }
+            let decimalComma = pieces.count == 2 && !candidate.contains(".") && (1...3).contains(pieces[1].count)
+            let thousands = candidate.replacingAll(",", with: ""), comma = candidate.replacingAll(",", with: ".")
+            let prefix = what.isEmpty ? "" : what.joined(separator: ", ") + ", "
+            if groups && decimalComma, parseAmount(thousands) != nil {
+                return "write it \(prefix)\(thousands) if the comma separates thousands, \(comma) if it is a decimal comma"
+                    + (parseAmount(comma) == nil ? " (then rounded to cents: at most 2 decimals)" : "")
+            }
+            if groups {
+                candidate = thousands
+                what.append("without the thousands separator")
+            } else if decimalComma {
+                candidate = comma
+                what.append("with a decimal point, not a comma")
+            }
+        }
+        if parseAmount(candidate).map({ $0 >= 0 }) == true, !what.isEmpty {
+            return "write it \(what.joined(separator: ", ")): \(candidate)"
+        }
+        // More than two decimals: the cents, rounded half up, as a suggestion.
+        let parts = candidate.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 2, !parts[0].isEmpty, parts[1].count > 2, (parts[0] + parts[1]).allSatisfy(\.isASCII), (parts[0] + parts[1]).allSatisfy(\.isNumber),
+           let cents = parseAmount(parts[0] + "." + parts[1].prefix(2)) {
+            let up = parts[1].dropFirst(2).first.map { $0 >= "5" } ?? false
+            let rounded = formatAmount(cents + (up ? 1 : 0))
+            if parseAmount(rounded) != nil {
+                what.append("rounded to cents")
+                return "more than 2 decimals: Waymark does not round, write it \(what.joined(separator: ", ")), e.g. \(rounded)"
+            }
+        }
+        return nil
+    }
+
     /// An id: 1 to 64 of `A-Z a-z 0-9 _ - . : @`.
     package static func isValidID(_ text: String) -> Bool {
         withBytes(text) { isValidID(bytes: $0) }

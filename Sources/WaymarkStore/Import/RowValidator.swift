@@ -196,12 +196,14 @@ extension RowValidator {
         return "expected \(type.expectation)"
     }
 
-    /// How to write a refused id or timestamp instead (``FieldFormats/idHint(_:)``,
-    /// ``FieldFormats/timestampHint(_:)``), nil for other types or when there is nothing to add.
+    /// How to write a refused id, timestamp or amount instead (``FieldFormats/idHint(_:)``,
+    /// ``FieldFormats/timestampHint(_:)``, ``FieldFormats/amountHint(_:)``), nil for other types or
+    /// when there is nothing to add.
     package static func hint(_ raw: String, as type: ImportFieldType) -> String? {
         switch type {
         case .id: FieldFormats.idHint(raw)
         case .timestamp: FieldFormats.timestampHint(raw)
+        case .amount: FieldFormats.amountHint(raw)
         default: nil
         }
     }

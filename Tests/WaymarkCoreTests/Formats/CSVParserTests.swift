@@ -125,6 +125,29 @@ struct FieldFormatsTests {
         }
     }
 
+    @Test("a refused amount as real exports write them says what to write instead; nothing is rounded")
+    func amountHints() {
+        #expect(FieldFormats.amountHint("12.50") == nil)
+        #expect(FieldFormats.amountHint("abc") == nil)
+        #expect(FieldFormats.amountHint("15.299999") == "more than 2 decimals: Waymark does not round, write it rounded to cents, e.g. 15.30")
+        #expect(FieldFormats.amountHint("0.004") == "more than 2 decimals: Waymark does not round, write it rounded to cents, e.g. 0.00")
+        #expect(FieldFormats.amountHint("-3.50") == "a negative amount: a refund or a cancellation is not a purchase, leave the line out")
+        #expect(FieldFormats.amountHint("1,249.90") == "write it without the thousands separator: 1249.90")
+        #expect(FieldFormats.amountHint("12,50") == "write it with a decimal point, not a comma: 12.50")
+        #expect(FieldFormats.amountHint("$1,249.90") == "write it without the currency, without the thousands separator: 1249.90")
+        #expect(FieldFormats.amountHint("12.50 EUR") == "write it without the currency: 12.50")
+        #expect(FieldFormats.amountHint("€ 3,5") == "write it without the currency, with a decimal point, not a comma: 3.5")
+        #expect(FieldFormats.amountHint("1,250") == "write it 1250 if the comma separates thousands, 1.250 if it is a decimal comma (then rounded to cents: at most 2 decimals)")
+        #expect(FieldFormats.amountHint("12345,678") == "more than 2 decimals: Waymark does not round, write it with a decimal point, not a comma, rounded to cents, e.g. 12345.68")
+        #expect(FieldFormats.amountHint("1,2,3") == nil)
+        // Every amount offered is one the importer takes.
+        for text in ["15.299999", "1,249.90", "12,50", "$1,249.90", "12.50 EUR", "€ 3,5", "12345,678"] {
+            let hint = FieldFormats.amountHint(text) ?? ""
+            let offered = hint.split(separator: " ").last.map(String.init) ?? ""
+            #expect(FieldFormats.parseAmount(offered).map { $0 >= 0 } == true, "\(text): \(hint)")
+        }
+    }
+
     @Test("a refused id says which character breaks the rule and how to write it")
     func idHints() {
         #expect(FieldFormats.idHint("C0000042") == nil)
