@@ -363,8 +363,12 @@ package enum FieldFormats {
         var candidate = String(number)
         var what: [String] = []
         if sign { what.append("without the currency") }
-        // Separators: "1,249.90" (thousands), "12,50" (a decimal comma); "1,250" is either.
-        if candidate.contains(",") {
+        // Separators: "1,249.90" (thousands), "12,50" (a decimal comma); "1,250" is either;
+        // "1.249,90" (dots for thousands, a decimal comma, as much of Europe writes it).
+        if let comma = candidate.lastIndex(of: ","), let dot = candidate.lastIndex(of: "."), dot < comma {
+            candidate = candidate.replacingAll(".", with: "").replacingAll(",", with: ".")
+            what.append("without the thousands separator, with a decimal point")
+        } else if candidate.contains(",") {
             let pieces = candidate.split(separator: ",", omittingEmptySubsequences: false)
             let groups = pieces.count >= 2 && (1...3).contains(pieces[0].count) && pieces.dropFirst().enumerated().allSatisfy { k, piece in
                 (k == pieces.count - 2 ? piece.split(separator: ".", omittingEmptySubsequences: false)[0] : piece).count == 3

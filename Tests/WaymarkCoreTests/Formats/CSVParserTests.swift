@@ -140,8 +140,9 @@ struct FieldFormatsTests {
         #expect(FieldFormats.amountHint("1,250") == "write it 1250 if the comma separates thousands, 1.250 if it is a decimal comma (then rounded to cents: at most 2 decimals)")
         #expect(FieldFormats.amountHint("12345,678") == "more than 2 decimals: Waymark does not round, write it with a decimal point, not a comma, rounded to cents, e.g. 12345.68")
         #expect(FieldFormats.amountHint("1,2,3") == nil)
+        #expect(FieldFormats.amountHint("1.249,90") == "write it without the thousands separator, with a decimal point: 1249.90")
         // Every amount offered is one the importer takes.
-        for text in ["15.299999", "1,249.90", "12,50", "$1,249.90", "12.50 EUR", "€ 3,5", "12345,678"] {
+        for text in ["15.299999", "1,249.90", "12,50", "$1,249.90", "12.50 EUR", "€ 3,5", "12345,678", "1.249,90"] {
             let hint = FieldFormats.amountHint(text) ?? ""
             let offered = hint.split(separator: " ").last.map(String.init) ?? ""
             #expect(FieldFormats.parseAmount(offered).map { $0 >= 0 } == true, "\(text): \(hint)")
