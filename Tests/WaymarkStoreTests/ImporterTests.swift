@@ -196,45 +196,27 @@ struct ImporterTests {
         }
     }
 
-    @Test("a product code with a space is refused at its line with the id rule, the character and an id to write instead; nothing is stored")
-    func idWithASpace() throws {
+    @Test("values as real exports write them are refused at their line with what to write instead, nothing rewritten or stored", arguments: [
+        // A product code with a space: the id rule, the character, an id to write.
+        (ImportKind.products, "product_id,name,category,list_price\n85123A,Heart holder,p2-85,2.55\nBANK CHARGES,Bank charges,p2-other,15.00\n",
+         "expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @ (a space at character 5: write it e.g. BANK-CHARGES, the same way wherever it is named)"),
+        // A time without a zone: not read as UTC.
+        (.clients, "client_id,first_seen\nC1,2010-12-01T08:26:00Z\nC2,2010-12-01 08:26:00\n",
+         "(no zone: write e.g. 2010-12-01T08:26:00Z if the time is UTC, or with its offset, 2010-12-01T08:26:00+01:00)"),
+        // Prices with a thousands separator or too many decimals: not rewritten, not rounded.
+        (.products, "product_id,name,category,list_price\np0,Zero,cat,1.00\np1,One,cat,\"1,249.90\"\n", "(write it without the thousands separator: 1249.90)"),
+        (.products, "product_id,name,category,list_price\np0,Zero,cat,1.00\np1,One,cat,15.299999\n",
+         "(more than 2 decimals: Waymark does not round, write it rounded to cents, e.g. 15.30)"),
+    ])
+    func refusedWithWhatToWrite(kind: ImportKind, csv: String, message: String) throws {
         let db = try StoreTestDatabase()
-        let csv = "product_id,name,category,list_price\n85123A,Heart holder,p2-85,2.55\nBANK CHARGES,Bank charges,p2-other,15.00\n"
         #expect {
-            _ = try importText(db, .products, csv)
+            _ = try importText(db, kind, csv)
         } throws: { error in
             guard let issue = (error as? StoreError)?.issues.first else { return false }
-            return issue.line == 3 && issue.message
-                == "expected an id: 1 to 64 of A-Z a-z 0-9 _ - . : @ (a space at character 5: write it e.g. BANK-CHARGES, the same way wherever it is named)"
+            return issue.line == 3 && issue.message.hasSuffix(message)
         }
-        #expect(try db.connection.execute("SELECT count(*) FROM products").scalar(Int.self) == 0)
-    }
-
-    @Test("a time without a zone is refused with the timestamp to write, not read as UTC; nothing is stored")
-    func timestampWithoutAZone() throws {
-        let db = try StoreTestDatabase()
-        let csv = "client_id,first_seen\nC1,2010-12-01T08:26:00Z\nC2,2010-12-01 08:26:00\n"
-        #expect {
-            _ = try importText(db, .clients, csv)
-        } throws: { error in
-            guard let issue = (error as? StoreError)?.issues.first else { return false }
-            return issue.line == 3 && issue.message.hasSuffix("(no zone: write e.g. 2010-12-01T08:26:00Z if the time is UTC, or with its offset, 2010-12-01T08:26:00+01:00)")
-        }
-        #expect(try db.connection.execute("SELECT count(*) FROM clients").scalar(Int.self) == 0)
-    }
-
-    @Test("a price with a thousands separator or too many decimals is refused with the amount to write, not rewritten")
-    func amountAsSpreadsheetsWriteIt() throws {
-        let db = try StoreTestDatabase()
-        for (price, hint) in [("\"1,249.90\"", "(write it without the thousands separator: 1249.90)"),
-                              ("15.299999", "(more than 2 decimals: Waymark does not round, write it rounded to cents, e.g. 15.30)")] {
-            #expect {
-                _ = try importText(db, .products, "product_id,name,category,list_price\np1,One,cat,\(price)\n")
-            } throws: { error in
-                (error as? StoreError)?.issues.first?.message.hasSuffix(hint) == true
-            }
-        }
-        #expect(try db.connection.execute("SELECT count(*) FROM products").scalar(Int.self) == 0)
+        #expect(try db.connection.execute("SELECT count(*) FROM \(kind.rawValue)").scalar(Int.self) == 0)
     }
 
     @Test("CSV syntax errors and empty files are reported with a line")
