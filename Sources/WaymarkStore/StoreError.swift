@@ -79,7 +79,7 @@ package struct StoreError: Error, Sendable, CustomStringConvertible {
     /// A client id that breaks the id rule (``FieldFormats/idRule``): invalid input, the same
     /// rule the protocol's params and the importers apply.
     package static func malformedClientID(_ clientID: String) -> StoreError {
-        StoreError(.invalidInput, "malformed client id '\(clientID)': expected \(FieldFormats.idRule)" + (FieldFormats.idHint(clientID).map { " (\($0))" } ?? ""))
+        StoreError(.invalidInput, "malformed client id '\(clientID)': " + FieldFormats.expectedID(clientID))
     }
 
     /// `as_of` before the client's `first_seen`.

@@ -65,7 +65,7 @@ package struct ParamsReader {
     package mutating func id(_ name: String, required: Bool = false) -> String? {
         guard let text = string(name, required: required) else { return nil }
         guard isValidIdentifier(text) else {
-            fail(name, "expected " + FieldFormats.idRule + (FieldFormats.idHint(text).map { " (\($0))" } ?? ""))
+            fail(name, FieldFormats.expectedID(text))
             return nil
         }
         return text
