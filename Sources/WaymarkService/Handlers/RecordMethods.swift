@@ -35,10 +35,8 @@ enum RecordMethods {
                 if let normalised = RowValidator.normalise(text, as: column.type) {
                     row.append(normalised)
                 } else {
-                    let problem = RowValidator.problem(text, as: column.type)
-                    // JSON's wording of the expectation, with an id's or a timestamp's hint (what to write instead).
-                    let hint = RowValidator.hint(text, as: column.type).map { " (\($0))" } ?? ""
-                    reader.fail(column.name, problem.hasPrefix("expected") ? "expected \(expectation(column.type))\(hint)" : problem)
+                    // In JSON's wording of the expectation, with what to write instead.
+                    reader.fail(column.name, RowValidator.problem(text, as: column.type, expectation: expectation(column.type)))
                     row.append(nil)
                 }
             case .problem(let suffix, let message):

@@ -185,21 +185,23 @@ package struct RowValidator: Sendable {
 
 extension RowValidator {
     /// What is wrong with `raw`, which ``normalise(_:as:)`` refused: the NUL character (which
-    /// PostgreSQL cannot store), or what a valid value looks like.
-    package static func problem(_ raw: String, as type: ImportFieldType) -> String {
+    /// PostgreSQL cannot store), or what a valid value looks like (`expectation`, the type's own
+    /// wording unless a caller words it for its format) with, for an id, a timestamp or an
+    /// amount, what to write instead.
+    package static func problem(_ raw: String, as type: ImportFieldType, expectation: String? = nil) -> String {
         var isJSON = false
         if case .jsonObject = type { isJSON = true }
         if raw.utf8.contains(0) || (isJSON && raw.contains("\\u0000")) {
             return "must not contain the NUL character"
         }
-        if let hint = hint(raw, as: type) { return "expected \(type.expectation) (\(hint))" }
-        return "expected \(type.expectation)"
+        let expected = "expected \(expectation ?? type.expectation)"
+        return hint(raw, as: type).map { "\(expected) (\($0))" } ?? expected
     }
 
     /// How to write a refused id, timestamp or amount instead (``FieldFormats/idHint(_:)``,
     /// ``FieldFormats/timestampHint(_:)``, ``FieldFormats/amountHint(_:)``), nil for other types or
     /// when there is nothing to add.
-    package static func hint(_ raw: String, as type: ImportFieldType) -> String? {
+    static func hint(_ raw: String, as type: ImportFieldType) -> String? {
         switch type {
         case .id: FieldFormats.idHint(raw)
         case .timestamp: FieldFormats.timestampHint(raw)
